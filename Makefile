@@ -1,0 +1,37 @@
+# make demo: set up .venv, then train the tutorial's network on the digits and show what it learned
+# make test: set up .venv with the test extras, then run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: demo test bench tutorial serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.base: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[test,web]'
+	touch $(VENV)/.base $@
+
+demo: $(VENV)/.base
+	$(BIN)/neuralpath train --preset tutorial --seed 0
+
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+tutorial: $(VENV)/.base
+	$(BIN)/neuralpath tutorial
+
+bench: $(VENV)/.test
+	$(BIN)/python benchmarks/train_speed.py
+
+serve: $(VENV)/.test
+	$(BIN)/neuralpath serve
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache src/*.egg-info

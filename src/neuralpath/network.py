@@ -1,0 +1,165 @@
+"""The network: layer sizes, weights W[l] and biases b[l], feed-forward and backpropagation.
+
+Notation follows the tutorial (sections 2.5, 3.4, 4.5-4.8): ``W[l]`` has shape
+(s_{l+1}, s_l), so ``W[l][i, j]`` is w_ij, the weight from node j of one layer to node i of
+the next. A batch holds one sample per row, so tutorial 3.4's z = W h + b becomes
+``Z = H @ W.T + b`` for all m samples at once, and the engine never loops over samples.
+
+Indexing: the tutorial numbers layers from 1 (h^(1) = x, W^(1) feeds layer 2); the lists
+here are 0-based. ``W[l]`` is the tutorial's W^(l+1), ``h[l]`` is h^(l+1) with ``h[0] = x``,
+``z[l]`` is z^(l+1) (``z[0]`` is unused), so ``z[l+1] = h[l] @ W[l].T + b[l]``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
+from .costs import get_cost
+from .initializers import get_initializer
+
+
+def _check_choice(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+
+
+class _Workspace:
+    """Arrays for one batch size, made once and reused by every iteration."""
+
+    def __init__(self, sizes, m, dtype):
+        n = len(sizes)
+        self.z = [None] + [np.empty((m, s), dtype) for s in sizes[1:]]  # z[l]: (m, s_l)
+        self.h = [None] + [np.empty((m, s), dtype) for s in sizes[1:]]  # h[0] is set to X
+        self.d = [None] + [np.empty((m, s), dtype) for s in sizes[1:-1]] + [None]  # f'(z)
+        self.delta = [None] + [np.empty((m, s), dtype) for s in sizes[1:]]
+        self.grad_W = [np.empty((sizes[l + 1], sizes[l]), dtype) for l in range(n - 1)]
+        self.grad_b = [np.empty(sizes[l + 1], dtype) for l in range(n - 1)]
+        self.decay = [np.empty_like(g) for g in self.grad_W]  # scratch for lambda * W
+        self.cost_buf = np.empty((m, sizes[-1]), dtype)
+
+
+class Network:
+    """A fully connected feed-forward network.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Nodes per layer, input first: the tutorial's ``nn_structure = [64, 30, 10]``.
+    activation : str
+        Hidden-layer activation: sigmoid (the tutorial's), tanh, relu or leaky_relu.
+    output_activation : str, optional
+        Output-layer activation (sigmoid, softmax, identity, tanh); default: ``activation``
+        when that is sigmoid or tanh, else sigmoid.
+    cost : str
+        ``quadratic`` (tutorial 4.2) or ``cross_entropy``.
+    initializer : str
+        ``tutorial`` (uniform [0, 1)), ``xavier`` or ``he``.
+    random_state : int, numpy.random.Generator or None
+        Seed or generator for the initial weights (never numpy's global state).
+    dtype : str or numpy dtype
+        float64 (default) or float32.
+    """
+
+    def __init__(self, layer_sizes, activation="sigmoid", output_activation=None,
+                 cost="quadratic", initializer="tutorial", random_state=None,
+                 dtype="float64"):
+        sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
+        if (sizes is None or len(sizes) < 2
+                or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in sizes)):
+            raise ValueError(
+                f"layer_sizes must be a list of two or more positive integers, got {layer_sizes!r}")
+        _check_choice("activation", activation, HIDDEN_ACTIVATIONS + ("identity",))
+        if output_activation is None:
+            output_activation = activation if activation in ("sigmoid", "tanh") else "sigmoid"
+        _check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
+        self.cost = get_cost(cost)
+        if cost == "cross_entropy":
+            _check_choice("output_activation (with cost 'cross_entropy')", output_activation,
+                          ("softmax", "sigmoid"))
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.layer_sizes = [int(s) for s in sizes]
+        self.activation = get_activation(activation)
+        self.output_activation = get_activation(output_activation)
+        self.initializer = initializer
+        init = get_initializer(initializer)
+        rng = np.random.default_rng(random_state)
+        self.W, self.b = [], []
+        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            W, b = init(rng, n_out, n_in)
+            self.W.append(W.astype(self.dtype))  # (s_{l+1}, s_l)
+            self.b.append(b.astype(self.dtype))  # (s_{l+1},)
+        self._workspaces = {}
+
+    def __repr__(self):
+        return (f"Network({self.layer_sizes}, activation={self.activation.name!r}, "
+                f"output_activation={self.output_activation.name!r}, cost={self.cost.name!r})")
+
+    @property
+    def params(self):
+        """Every weight matrix, then every bias vector: what an optimizer updates."""
+        return self.W + self.b
+
+    def _act(self, l):
+        return self.output_activation if l == len(self.W) - 1 else self.activation
+
+    def feed_forward(self, X):
+        """Tutorial 3.4 for a batch: returns the lists ``h`` and ``z`` of every layer.
+
+        ``X`` is (m, s_1); ``h[-1]`` is the output, (m, s_nl). New arrays are returned.
+        """
+        h, z = [np.asarray(X, self.dtype)], [None]
+        for l, (W, b) in enumerate(zip(self.W, self.b)):
+            z.append(h[l] @ W.T + b)  # z^(l+1) = W^(l) h^(l) + b^(l): (m, s_{l+1})
+            h.append(self._act(l).f(z[l + 1]))  # h^(l+1) = f(z^(l+1))
+        return h, z
+
+    def predict_output(self, X):
+        """The output layer h^(n_l) for each row of X: (m, s_nl)."""
+        return self.feed_forward(X)[0][-1]
+
+    def backprop(self, X, Y, l2=0.0, masks=None):
+        """One forward and backward pass over the batch (tutorial 4.5-4.8, vectorised).
+
+        Returns ``(cost, grad_W, grad_b)``: the mean cost J (plus lambda/2 sum ||W||^2 when
+        ``l2`` > 0) and its gradients (1/m) Delta W^(l) (+ lambda W^(l)) and (1/m) Delta b^(l).
+        The gradient arrays belong to the network and are overwritten by the next call.
+        ``masks[l]`` (inverted dropout, already divided by the keep rate) multiplies hidden
+        layer l's output.
+        """
+        m, n = X.shape[0], len(self.W)
+        ws = self._workspaces.get(m)
+        if ws is None:
+            ws = self._workspaces[m] = _Workspace(self.layer_sizes, m, self.dtype)
+        h, z, d, delta = ws.h, ws.z, ws.d, ws.delta
+        h[0] = X
+        for l in range(n):
+            np.matmul(h[l], self.W[l].T, out=z[l + 1])  # (m, s_{l+1})
+            z[l + 1] += self.b[l]
+            self._act(l).f(z[l + 1], out=h[l + 1])
+            if l < n - 1:
+                # f'(z) is taken now, from h before dropout touches it
+                self.activation.deriv(z[l + 1], h[l + 1], out=d[l + 1])
+                if masks is not None and masks[l + 1] is not None:
+                    h[l + 1] *= masks[l + 1]
+                    d[l + 1] *= masks[l + 1]
+        cost = self.cost.value(self.output_activation, h[n], Y, ws.cost_buf)
+        # tutorial 4.5: delta^(n_l) = -(y - h^(n_l)) * f'(z^(n_l)) (or h - y, see costs.py)
+        self.cost.delta(self.output_activation, z[n], h[n], Y, out=delta[n])
+        for l in range(n - 1, -1, -1):
+            gW, gb = ws.grad_W[l], ws.grad_b[l]
+            # tutorial 4.8: Delta W^(l) = sum over samples of delta^(l+1) h^(l)T
+            np.matmul(delta[l + 1].T, h[l], out=gW)  # (s_{l+1}, s_l)
+            gW *= 1.0 / m
+            np.sum(delta[l + 1], axis=0, out=gb)  # Delta b^(l) = sum of delta^(l+1)
+            gb *= 1.0 / m
+            if l2:
+                np.multiply(self.W[l], l2, out=ws.decay[l])  # d/dW of lambda/2 ||W||^2
+                gW += ws.decay[l]
+                cost += 0.5 * l2 * float(np.vdot(self.W[l], self.W[l]))
+            if l > 0:
+                # tutorial 4.7: delta^(l) = (W^(l)T delta^(l+1)) * f'(z^(l))
+                np.matmul(delta[l + 1], self.W[l], out=delta[l])  # (m, s_l)
+                delta[l] *= d[l]
+        return cost, ws.grad_W, ws.grad_b

@@ -1,0 +1,257 @@
+"""Training: the gradient-descent loop of tutorial 4.9, and what the follow-up posts add.
+
+``train`` runs full-batch gradient descent exactly as the tutorial does (one step per
+iteration over all m samples: W = W - alpha (1/m) Delta W), or mini-batches shuffled every
+epoch, with any optimizer, L2 weight decay, inverted dropout, a learning-rate schedule and
+early stopping. It returns a ``History``; it never prints (progress is a callback).
+
+Safety: Ctrl-C (SIGINT) sets a flag that the loop reads between steps, so training stops
+after a complete update with ``History.stopped == "interrupted"``; a cost that turns NaN or
+infinite raises ``TrainingDiverged`` after putting back the last weights whose cost was finite.
+"""
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import Network
+from .optimizers import Optimizer, get_schedule, make_optimizer
+
+
+class TrainingDiverged(ArithmeticError):
+    """The cost became NaN or infinite; the network holds the last finite weights."""
+
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history
+
+
+@dataclass
+class History:
+    """What a training run did. ``cost[t]`` is J at iteration t, before that step's update."""
+
+    cost: list = field(default_factory=list)  # per iteration (optimizer step)
+    train_cost: list = field(default_factory=list)  # per epoch
+    val_cost: list = field(default_factory=list)  # per epoch, when validating
+    val_accuracy: list = field(default_factory=list)  # per epoch, when validating
+    learning_rate: list = field(default_factory=list)  # per epoch
+    iterations: int = 0
+    epochs: int = 0
+    best_epoch: int | None = None
+    stopped: str = "completed"  # completed | interrupted | early_stopping | diverged
+    seconds: float = 0.0
+
+    def as_dict(self):
+        return dict(self.__dict__)
+
+
+class _Interrupt:
+    """Turns SIGINT into a flag for the duration of training (main thread only)."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled and threading.current_thread() is threading.main_thread()
+        self.requested = False
+
+    def __enter__(self):
+        if self.enabled:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def accuracy(output, Y):
+    """Share of rows whose largest output is the target's class (one-hot or 0/1 column)."""
+    if Y.shape[1] == 1:
+        return float(np.mean((output[:, 0] > 0.5) == (Y[:, 0] > 0.5)))
+    return float(np.mean(output.argmax(axis=1) == Y.argmax(axis=1)))
+
+
+def _call(callbacks, method, *args):
+    for cb in callbacks:
+        fn = getattr(cb, method, None)
+        if fn is not None:
+            fn(*args)
+
+
+def _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, m):
+    if (iterations is None) == (epochs is None):
+        raise ValueError("give exactly one of iterations or epochs, got "
+                         f"iterations={iterations!r}, epochs={epochs!r}")
+    for name, value in (("iterations", iterations), ("epochs", epochs)):
+        if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)
+            and learning_rate > 0):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
+    if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"l2 must be a number >= 0, got {l2!r}")
+    if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    if m < 1:
+        raise ValueError("training needs at least one sample, got 0")
+
+
+def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=None,
+          optimizer="gd", learning_rate=0.25, schedule="constant", l2=0.0, dropout=0.0,
+          validation_data=None, early_stopping=False, patience=10, callbacks=(),
+          random_state=None, handle_interrupt=True) -> History:
+    """Train ``network`` in place on inputs X (m, s_1) and targets Y (m, s_nl).
+
+    Parameters
+    ----------
+    iterations, epochs : int
+        Exactly one: optimizer steps (the tutorial's ``iter_num``) or passes over the data.
+    batch_size : int or None
+        None (or >= m) is full-batch gradient descent, the tutorial's; else mini-batches,
+        reshuffled every epoch.
+    optimizer : str or Optimizer
+        gd/sgd, momentum, nesterov, adam (or an Optimizer instance).
+    learning_rate : float
+        The tutorial's alpha (the starting rate when a schedule is set).
+    schedule : str
+        constant, step or cosine: the rate as a function of the epoch.
+    l2 : float
+        Weight-decay lambda: J + lambda/2 sum ||W||^2 (biases are not decayed).
+    dropout : float
+        Probability of dropping each hidden node during training (inverted dropout).
+    validation_data : (X_val, Y_val), optional
+        Evaluated after every epoch; needed by ``early_stopping``.
+    early_stopping : bool
+        Stop when the validation cost has not improved for ``patience`` epochs and
+        restore the weights of the best epoch.
+    callbacks : sequence
+        Objects with any of ``on_train_begin(total_iterations)``,
+        ``on_iteration(iteration, cost)``, ``on_epoch_end(epoch, record)``,
+        ``on_train_end(history)``.
+    random_state : int, Generator or None
+        Seed for shuffling and dropout.
+    """
+    X = np.ascontiguousarray(X, dtype=network.dtype)  # (m, s_1)
+    Y = np.ascontiguousarray(Y, dtype=network.dtype)  # (m, s_nl)
+    m = X.shape[0]
+    _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, m)
+    if early_stopping and validation_data is None:
+        raise ValueError("early_stopping needs validation_data")
+    rng = np.random.default_rng(random_state)
+    batch = m if batch_size is None else min(int(batch_size), m)
+    steps_per_epoch = math.ceil(m / batch)
+    total = iterations if iterations is not None else epochs * steps_per_epoch
+    n_epochs = math.ceil(total / steps_per_epoch)
+    opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer, learning_rate)
+    rate = get_schedule(schedule)
+    alpha0 = opt.learning_rate
+    params = network.params
+    backup = [p.copy() for p in params]  # the last weights whose cost was finite
+    best = [p.copy() for p in params] if early_stopping else None
+    best_cost, since_best = math.inf, 0
+    shuffled = (np.empty_like(X), np.empty_like(Y)) if batch < m else None
+    masks = _DropoutMasks(network, dropout, rng)
+    history = History()
+    start = time.perf_counter()
+    _call(callbacks, "on_train_begin", total)
+    with _Interrupt(handle_interrupt) as interrupt:
+        for epoch in range(n_epochs):
+            opt.learning_rate = rate(alpha0, epoch, n_epochs)
+            history.learning_rate.append(opt.learning_rate)
+            Xe, Ye = X, Y
+            if shuffled is not None:  # a new order every epoch, into the same buffers
+                order = rng.permutation(m)
+                Xe = np.take(X, order, axis=0, out=shuffled[0])
+                Ye = np.take(Y, order, axis=0, out=shuffled[1])
+            epoch_cost = 0.0
+            for start_row in range(0, m, batch):
+                if history.iterations == total or interrupt.requested:
+                    break
+                Xb, Yb = Xe[start_row:start_row + batch], Ye[start_row:start_row + batch]
+                cost, grad_W, grad_b = network.backprop(Xb, Yb, l2, masks.draw(Xb.shape[0]))
+                if not math.isfinite(cost):
+                    for p, saved in zip(params, backup):
+                        np.copyto(p, saved)
+                    history.stopped = "diverged"
+                    history.seconds = time.perf_counter() - start
+                    raise TrainingDiverged(
+                        f"the cost became {cost} at iteration {history.iterations}; "
+                        f"try a smaller learning rate than {alpha0} (the network keeps the "
+                        "last weights whose cost was finite)", history)
+                for p, saved in zip(params, backup):
+                    np.copyto(saved, p)
+                opt.update(params, grad_W + grad_b)
+                history.cost.append(cost)
+                history.iterations += 1
+                epoch_cost += cost * Xb.shape[0]
+                _call(callbacks, "on_iteration", history.iterations, cost)
+            else:
+                history.epochs += 1
+                record = {"epoch": epoch, "train_cost": epoch_cost / m,
+                          "learning_rate": opt.learning_rate}
+                history.train_cost.append(record["train_cost"])
+                if validation_data is not None:
+                    record.update(_validate(network, *validation_data))
+                    history.val_cost.append(record["val_cost"])
+                    history.val_accuracy.append(record["val_accuracy"])
+                _call(callbacks, "on_epoch_end", epoch, record)
+                if early_stopping:
+                    if record["val_cost"] < best_cost:
+                        best_cost, since_best, history.best_epoch = record["val_cost"], 0, epoch
+                        for p, saved in zip(params, best):
+                            np.copyto(saved, p)
+                    else:
+                        since_best += 1
+                    if since_best >= patience:
+                        history.stopped = "early_stopping"
+                        break
+                continue
+            break  # the inner loop stopped early: iteration budget reached or Ctrl-C
+        if interrupt.requested:
+            history.stopped = "interrupted"
+    if early_stopping and history.best_epoch is not None:
+        for p, saved in zip(params, best):
+            np.copyto(p, saved)
+    history.seconds = time.perf_counter() - start
+    _call(callbacks, "on_train_end", history)
+    return history
+
+
+def _validate(network, X_val, Y_val):
+    out = network.predict_output(X_val)
+    cost = network.cost.value(network.output_activation, out,
+                              np.asarray(Y_val, network.dtype), None)
+    acc = accuracy(out, np.asarray(Y_val)) if network.output_activation.name != "identity" else None
+    return {"val_cost": cost, "val_accuracy": acc}
+
+
+class _DropoutMasks:
+    """Inverted dropout: each hidden node kept with probability 1 - p, scaled by 1/(1 - p)."""
+
+    def __init__(self, network, p, rng):
+        self.p, self.rng, self.network, self.buffers = p, rng, network, {}
+
+    def draw(self, m):
+        if not self.p:
+            return None
+        if m not in self.buffers:
+            dt = self.network.dtype
+            self.buffers[m] = [None] + [
+                (np.empty((m, s), dt), np.empty((m, s), dt))
+                for s in self.network.layer_sizes[1:-1]] + [None]
+        masks = [None]
+        for pair in self.buffers[m][1:-1]:
+            u, mask = pair
+            self.rng.random(out=u)
+            np.greater_equal(u, self.p, out=mask)
+            mask *= 1.0 / (1.0 - self.p)
+            masks.append(mask)
+        return masks + [None]
