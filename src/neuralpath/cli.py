@@ -220,7 +220,9 @@ def cmd_train(args, out, err):
         model, history, metrics = train_preset(args.preset, seed=args.seed, callbacks=[progress],
                                                data_dir=args.data_dir, **overrides)
     except TrainingDiverged as exc:
-        print(f"neuralpath: training stopped: {exc}", file=err)
+        exc.model.save(model_path)
+        print(f"neuralpath: training stopped: {exc}; those weights are saved in {model_path}",
+              file=err)
         return 1
     stopped = history.stopped
     model.save(model_path)

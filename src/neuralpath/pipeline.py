@@ -13,7 +13,7 @@ from . import data
 from .model import TrainedModel
 from .network import Network
 from .presets import resolve
-from .training import accuracy, train
+from .training import TrainingDiverged, accuracy, train
 
 
 def load_dataset(name, data_dir=None):
@@ -76,16 +76,22 @@ def train_preset(preset="tutorial", seed=0, callbacks=(), data_dir=None, dataset
             X_tr, Y_tr, test_size=cfg["validation_fraction"], random_state=seed,
             stratify=Y_tr.argmax(axis=1))
         validation = (X_val, Y_val)
-    history = train(net, X_tr, Y_tr, iterations=cfg["iterations"], epochs=cfg["epochs"],
-                    batch_size=cfg["batch_size"], optimizer=cfg["optimizer"],
-                    learning_rate=cfg["learning_rate"], schedule=cfg["schedule"], l2=cfg["l2"],
-                    dropout=cfg["dropout"], validation_data=validation,
-                    early_stopping=cfg["early_stopping"], patience=cfg["patience"],
-                    callbacks=callbacks, random_state=seed)
     meta = {k: cfg[k] for k in ("preset", "dataset", "optimizer", "learning_rate", "iterations",
                                 "epochs", "batch_size", "l2", "dropout", "scaler", "test_size")}
-    meta.update(seed=int(seed), iterations_run=history.iterations, stopped=history.stopped)
+    meta["seed"] = int(seed)
     model = TrainedModel(net, parts["mean"], parts["scale"], classes, meta)
+    try:
+        history = train(net, X_tr, Y_tr, iterations=cfg["iterations"], epochs=cfg["epochs"],
+                        batch_size=cfg["batch_size"], optimizer=cfg["optimizer"],
+                        learning_rate=cfg["learning_rate"], schedule=cfg["schedule"],
+                        l2=cfg["l2"], dropout=cfg["dropout"], validation_data=validation,
+                        early_stopping=cfg["early_stopping"], patience=cfg["patience"],
+                        callbacks=callbacks, random_state=seed)
+    except TrainingDiverged as exc:
+        model.metadata.update(iterations_run=exc.history.iterations, stopped="diverged")
+        exc.model = model  # holds the last finite weights, for the caller to keep
+        raise
+    model.metadata.update(iterations_run=history.iterations, stopped=history.stopped)
     metrics = evaluate(model, parts["X_test_raw"], parts["y_test"])
     metrics["train_accuracy"] = accuracy(net.predict_output(X_tr), Y_tr)
     metrics["final_cost"] = history.cost[-1] if history.cost else None
