@@ -73,7 +73,7 @@ def load(path) -> TrainedModel:
     if not os.path.exists(path):
         raise FileNotFoundError(f"model file not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
         raise ModelFileError(f"{path} is not a readable neuralpath model "

@@ -162,7 +162,9 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
     history = History()
     start = time.perf_counter()
     _call(callbacks, "on_train_begin", total)
-    with _Interrupt(handle_interrupt) as interrupt:
+    # overflow is not an error here: a cost that turns inf or NaN is caught below and named
+    with _Interrupt(handle_interrupt) as interrupt, \
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(n_epochs):
             opt.learning_rate = rate(alpha0, epoch, n_epochs)
             history.learning_rate.append(opt.learning_rate)

@@ -1,0 +1,16 @@
+"""Shared fixtures: the tutorial's data, scaled and split as sections 5.1-5.3 do."""
+import numpy as np
+import pytest
+
+from neuralpath import data
+
+
+@pytest.fixture(scope="session")
+def digits_split():
+    """Seed-0 split of the digits, scaled on all the data (the tutorial's way)."""
+    X, y = data.digits()
+    mean, scale = data.fit_scaler(X)
+    X_tr, X_te, y_tr, y_te = data.split((X - mean) / scale, y, seed=0)
+    classes = np.arange(10)
+    return dict(X_train=X_tr, X_test=X_te, y_train=y_tr, y_test=y_te,
+                Y_train=data.one_hot(y_tr, classes), Y_test=data.one_hot(y_te, classes))
