@@ -58,13 +58,13 @@ def check_layer_sizes(sizes, n_features, n_classes):
                          f"got {sizes[-1]}")
 
 
-def train_preset(preset="tutorial", seed=0, callbacks=(), data_dir=None, dataset=None,
+def train_preset(preset="tutorial", seed=0, callbacks=(), data_dir=None, arrays=None,
                  **overrides):
     """Train a preset (with overrides) on its dataset; returns (model, history, metrics)."""
     cfg = resolve(preset, **overrides)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    parts = prepare(cfg, seed, data_dir, dataset)
+    parts = prepare(cfg, seed, data_dir, arrays)  # ``dataset`` is a setting (a name)
     classes = parts["classes"]
     check_layer_sizes(cfg["layer_sizes"], parts["X_train"].shape[1], len(classes))
     net = Network(cfg["layer_sizes"], cfg["activation"], cfg["output_activation"], cfg["cost"],
