@@ -71,7 +71,7 @@ def test_scikit_learn_estimator_checks(estimator, check, monkeypatch):
         pytest.fail(f"the check skipped itself: {skip}")
 
 
-# --- the tutorial's network --------------------------------------------------------------------
+# --- the tutorial's network -------------------------------------------------------------------
 
 TUTORIAL_SETTINGS = dict(hidden_layer_sizes=(30,), activation="sigmoid",
                          output_activation="sigmoid", cost="quadratic", optimizer="gd",
@@ -94,7 +94,7 @@ def test_tutorial_settings_reproduce_the_tutorial_preset_exactly():
     assert clf.score(parts["X_test"], parts["y_test"]) > 0.85  # the tutorial reports ~86%
 
 
-# --- model selection on the digits ---------------------------------------------------------------
+# --- model selection on the digits ------------------------------------------------------------
 
 def test_grid_search_over_learning_rates_reaches_97_percent_on_held_out_digits(digits_parts):
     X_tr, X_te, y_tr, y_te = digits_parts
@@ -127,7 +127,7 @@ def test_clone_keeps_every_parameter_and_no_fitted_state(blobs):
     assert clone(NeuralNetworkRegressor(random_state=generator)).random_state is not generator
 
 
-# --- labels, shapes, data frames -------------------------------------------------------------------
+# --- labels, shapes, data frames --------------------------------------------------------------
 
 def test_string_labels_come_back_as_strings(blobs):
     X, y = blobs
@@ -212,7 +212,7 @@ def test_float32_trains_in_float32(blobs):
     assert clf.predict_proba(blobs[0]).dtype == np.float32 and clf.score(*blobs) > 0.9
 
 
-# --- randomness --------------------------------------------------------------------------------------
+# --- randomness -------------------------------------------------------------------------------
 
 def test_random_state_controls_everything_and_global_state_is_untouched(blobs):
     before = np.random.get_state()[1].copy()
@@ -230,7 +230,7 @@ def test_random_state_controls_everything_and_global_state_is_untouched(blobs):
     np.testing.assert_array_equal(np.random.get_state()[1], before)
 
 
-# --- continuing: warm_start and partial_fit ----------------------------------------------------------
+# --- continuing: warm_start and partial_fit ---------------------------------------------------
 
 def test_warm_start_continues_exactly_where_fit_stopped(blobs):
     settings = dict(optimizer="gd", learning_rate=0.1, batch_size=None, random_state=0)
@@ -289,12 +289,16 @@ def test_partial_fit_errors(blobs):
         clf.partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match="X has 3 features"):
         clf.partial_fit(X[:, :3], y)
+    # warm_start=True asks fit, not partial_fit, for the same classes every time
+    warm = NeuralNetworkClassifier(warm_start=True, random_state=0)
+    warm.partial_fit(X[y == 0], y[y == 0], classes=[0, 1, 2]).partial_fit(X[y == 1], y[y == 1])
+    assert warm.n_iter_ == 2
     reg = NeuralNetworkRegressor(random_state=0).partial_fit(X, X[:, 0])
     with pytest.raises(ValueError, match="y must have 1 target column"):
         reg.partial_fit(X, X[:, :2])
 
 
-# --- early stopping, verbose, divergence -------------------------------------------------------------
+# --- early stopping, verbose, divergence ------------------------------------------------------
 
 def test_early_stopping_records_validation_scores(digits_parts):
     X_tr, _, y_tr, _ = digits_parts
@@ -303,7 +307,12 @@ def test_early_stopping_records_validation_scores(digits_parts):
                                   max_iter=500, random_state=0).fit(X, y_tr)
     assert clf.stopped_ == "early_stopping" and clf.n_iter_ < 500
     assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
-    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.95
+    assert clf.best_validation_score_ in clf.validation_scores_
+    assert clf.best_validation_score_ > 0.95
+    # the weights kept are those of the best epoch: they score best_validation_score_ on the
+    # same held-out part (train_test_split with the same seed, stratified)
+    _, X_val, _, y_val = train_test_split(X, y_tr, test_size=0.1, random_state=0, stratify=y_tr)
+    assert clf.score(X_val, y_val) == clf.best_validation_score_
     plain = NeuralNetworkClassifier(max_iter=2, random_state=0).fit(X, y_tr)
     assert plain.validation_scores_ is None and plain.best_validation_score_ is None
     assert plain.stopped_ == "completed"
@@ -344,8 +353,8 @@ def test_divergence_is_a_clear_value_error_and_keeps_finite_weights():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         search.fit(X, y)
-    assert any(issubclass(w.category, FitFailedWarning) and "NeuralNetworkDiverged" in str(w.message)
-               for w in caught)
+    assert any(issubclass(w.category, FitFailedWarning)
+               and "NeuralNetworkDiverged" in str(w.message) for w in caught)
     assert search.best_params_ == {"learning_rate": 1e-6}
 
 
@@ -358,7 +367,7 @@ def test_extreme_inputs_give_finite_probabilities(blobs):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
-# --- saving and pickling -------------------------------------------------------------------------
+# --- saving and pickling ----------------------------------------------------------------------
 
 def test_save_and_load_give_identical_predictions(tmp_path, blobs):
     X, y = blobs
@@ -425,7 +434,7 @@ def test_pickle_round_trip_leaves_out_the_scratch_arrays(blobs):
     assert reg.predict(X).shape == (len(X),)
 
 
-# --- bad parameters and bad inputs -----------------------------------------------------------------
+# --- bad parameters and bad inputs ------------------------------------------------------------
 
 @pytest.mark.parametrize("params, message", [
     (dict(learning_rate=-1), r"'learning_rate' parameter of NeuralNetworkClassifier must be a "
@@ -475,3 +484,22 @@ def test_bad_inputs(blobs):
         clf.predict(np.full((1, 4), np.inf))
     with pytest.raises(ValueError, match="could not convert string to float"):
         NeuralNetworkRegressor(max_iter=2).fit(X, np.array(["a"] * len(X), dtype=object))
+
+
+def test_ctrl_c_stops_fit_with_a_warning_and_keeps_the_model(blobs, monkeypatch):
+    import signal
+
+    from neuralpath import estimator
+    original = estimator._EpochLog.on_epoch_end
+
+    def press_ctrl_c_after_epoch_2(self, epoch, record):
+        original(self, epoch, record)
+        if epoch == 1:
+            signal.raise_signal(signal.SIGINT)  # what Ctrl-C sends; train() catches it
+
+    monkeypatch.setattr(estimator._EpochLog, "on_epoch_end", press_ctrl_c_after_epoch_2)
+    clf = NeuralNetworkClassifier(max_iter=50, batch_size=50, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted by the user"):
+        clf.fit(*blobs)
+    assert clf.stopped_ == "interrupted" and clf.n_iter_ == 2
+    assert clf.predict(blobs[0]).shape == (len(blobs[0]),)

@@ -133,12 +133,14 @@ class _BaseNeuralNetwork(BaseEstimator):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, Integral) and not isinstance(sizes, bool):
             sizes = [sizes]
-        sizes = list(np.ravel(np.asarray(sizes, dtype=object))) if not isinstance(
-            sizes, (str, bytes)) else None
+        try:
+            sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else None
+        except TypeError:
+            sizes = None
         if sizes is None or not all(isinstance(s, Integral) and not isinstance(s, bool)
                                     and s >= 1 for s in sizes):
             raise ValueError("hidden_layer_sizes must be a positive integer or a sequence of "
-                             f"positive integers (empty for no hidden layer), "
+                             "positive integers (empty for no hidden layer), "
                              f"got {self.hidden_layer_sizes!r}")
         return [int(s) for s in sizes]
 
@@ -241,8 +243,8 @@ class _BaseNeuralNetwork(BaseEstimator):
         self.stopped_ = history.stopped
         if early:
             self.validation_scores_ = (self.validation_scores_ or []) + log.scores
-            if self.validation_scores_:
-                self.best_validation_score_ = float(max(self.validation_scores_))
+            if history.best_epoch is not None:  # the epoch whose weights train() put back
+                self.best_validation_score_ = log.scores[history.best_epoch]
 
     def _output(self, X):
         check_is_fitted(self)
@@ -372,8 +374,9 @@ _COMMON_DOC = """
         'tutorial' is uniform [0, 1) for weights and biases, as in the tutorial.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified for the classifier), stop
-        when its cost has not improved for ``patience`` epochs and keep the best epoch's
-        weights. Ignored by ``partial_fit``.
+        when its cost (not its score, unlike scikit-learn's MLP) has not improved for
+        ``patience`` epochs and keep the weights of the epoch with the lowest validation
+        cost. Ignored by ``partial_fit``.
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out for early stopping.
     patience : int, default=10
@@ -406,11 +409,13 @@ _ATTRIBUTES_DOC = """
     validation_scores_ : list of float or None
         The score on the held-out part after each epoch with ``early_stopping``, else None.
     best_validation_score_ : float or None
-        The best of ``validation_scores_``.
+        With ``early_stopping``, the validation score of the epoch with the lowest
+        validation cost: the epoch whose weights the estimator keeps.
     n_iter_ : int
         Epochs run (added up over warm starts and ``partial_fit`` calls).
     stopped_ : str
-        How the last training ended: 'completed', 'early_stopping' or 'interrupted'.
+        How the last training ended: 'completed', 'early_stopping', 'interrupted' (Ctrl-C)
+        or 'diverged'.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
@@ -517,7 +522,7 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
             if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
                 raise ValueError(f"classes must be the classes_ of the first call, "
                                  f"{self.classes_.tolist()}, got {list(classes)!r}")
-            if self.warm_start and classes is None and not np.array_equal(seen, self.classes_):
+            if self.warm_start and not incremental and not np.array_equal(seen, self.classes_):
                 raise ValueError("warm_start needs y to have the same classes as the previous "
                                  f"fit, {self.classes_.tolist()}, got {seen.tolist()}")
             labels = self.classes_
