@@ -97,8 +97,9 @@ def _ratio(looped, vectorised):
     return f"{looped / vectorised:.3g}x"
 
 
-def section2(out_dir, out=sys.stdout):
+def section2(out_dir, out=None):
     """2.1 and 2.3: the sigmoid, the effect of the weight and of the bias (figures 1, 4, 6)."""
+    out = out or sys.stdout
     import numpy as np
 
     from . import figures, section2 as s2
@@ -125,8 +126,9 @@ def section2(out_dir, out=sys.stdout):
     return dict(switch_points=switch, slopes=slopes, figures=paths)
 
 
-def section3(out_dir, out=sys.stdout, repeat=5, min_time=0.1, seed=0):
+def section3(out_dir, out=None, repeat=5, min_time=0.1, seed=0):
     """3.1-3.5: the 3-3-1 example looped and vectorised, and the timing table."""
+    out = out or sys.stdout
     from . import printed, section3 as s3
     _heading(out, 3)
     w, b, x = s3.example_network()
@@ -174,8 +176,9 @@ def format_timing_table(rows):
     return "\n".join(lines)
 
 
-def section4(out_dir, out=sys.stdout):
+def section4(out_dir, out=None):
     """4.1, 4.4 and 4.5-4.8: the toy, the bowl, and the gradient three ways."""
+    out = out or sys.stdout
     import numpy as np
 
     from . import figures, printed, section3 as s3, section4 as s4
@@ -235,8 +238,9 @@ def _scaled_row_lines(printed_row, got, errata, tol=1e-6):
     return lines
 
 
-def section5(out_dir, out=sys.stdout, iterations=3000, seed=0):
+def section5(out_dir, out=None, iterations=3000, seed=0):
     """Section 5: the digit "1", the scaled row, the one-hot vector, training and 5.5."""
+    out = out or sys.stdout
     import numpy as np
     from sklearn.metrics import accuracy_score
 
