@@ -108,7 +108,7 @@ def descent_2d_figure(points=None):
     reach = 1.2 * max(np.abs(points).max(), 1.0)
     g1, g2 = np.meshgrid(np.linspace(-reach, reach, 200), np.linspace(-reach, reach, 200))
     ax.contour(g1, g2, section4.bowl(g1, g2), levels=12, colors="tab:blue", linewidths=0.8)
-    for k, (p, q) in enumerate(zip(points[:-1], points[1:])):
+    for p, q in zip(points[:-1], points[1:]):
         ax.annotate("", xy=q, xytext=p, arrowprops=dict(arrowstyle="->", color="black"))
     ax.plot(points[:, 0], points[:, 1], "o", color="tab:red")
     for k, p in enumerate(points):
