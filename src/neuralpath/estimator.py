@@ -247,9 +247,14 @@ class _BaseNeuralNetwork(BaseEstimator):
                 self.best_validation_score_ = log.scores[history.best_epoch]
 
     def _output(self, X):
+        """The output layer for X, (m, n_outputs), in X's float type (float64 for ints).
+
+        The network computes in its own ``dtype``; results follow the input's precision,
+        as scikit-learn's estimators do, so float64 data gets float64 predictions.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
-        return self.network_.predict_output(X)  # (m, n_outputs)
+        return self.network_.predict_output(X).astype(X.dtype, copy=False)
 
     @property
     def coefs_(self):
@@ -652,6 +657,8 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         return X, Y
 
     def _score_outputs(self, output, Y):
+        if len(Y) < 2:  # R^2 needs a variance: undefined on one validation sample
+            return float("nan")
         return float(r2_score(Y, output))
 
     def predict(self, X):
