@@ -125,3 +125,12 @@ def test_saved_file_is_a_plain_npz(model, tmp_path):
     path = save(model, tmp_path / "m.npz")
     names = zipfile.ZipFile(path).namelist()
     assert {"W0.npy", "W1.npy", "b0.npy", "b1.npy", "metadata.npy", "classes.npy"} <= set(names)
+
+
+def test_saved_files_get_the_usual_permissions(model, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = save(model, tmp_path / "perm.npz")
+    finally:
+        os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o644

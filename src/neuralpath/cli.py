@@ -336,6 +336,10 @@ def main(argv=None, out=None, err=None):
     except KeyboardInterrupt:
         print("neuralpath: interrupted", file=err)
         return 130
+    except BrokenPipeError:  # e.g. `neuralpath ... | head`: the reader has gone, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush stays quiet
+        return 0
     except Exception as exc:  # noqa: BLE001 - the CLI reports, never shows a traceback
         if os.environ.get("NEURALPATH_DEBUG"):
             raise
