@@ -105,25 +105,45 @@ OPTIMIZERS = {"gd": GradientDescent, "sgd": GradientDescent, "momentum": Momentu
               "nesterov": Nesterov, "adam": Adam}
 
 
-def make_optimizer(name: str, learning_rate: float) -> Optimizer:
+def make_optimizer(name: str, learning_rate: float, **options) -> Optimizer:
+    """The optimizer called ``name``; ``options`` are its own settings (``momentum=0.95``,
+    ``beta1``, ``beta2``, ``epsilon``), each checked by name."""
     try:
         cls = OPTIMIZERS[name]
     except (KeyError, TypeError):
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}") from None
-    return cls(learning_rate)
+    known = _OPTIONS[cls]
+    for key, value in options.items():
+        if key not in known:
+            raise ValueError(f"optimizer {name!r} takes the options {sorted(known)}, got {key!r}")
+        low, high = known[key]
+        if not (isinstance(value, (int, float)) and low <= value < high):
+            raise ValueError(f"{key} must be in [{low}, {high}), got {value!r}")
+    return cls(learning_rate, **options)
 
 
-# Learning-rate schedules: rate(alpha_0, epoch, total_epochs) for epochs counted from 0.
+_OPTIONS = {  # option -> [low, high) of the values that make sense
+    GradientDescent: {},
+    Momentum: {"momentum": (0.0, 1.0)},
+    Nesterov: {"momentum": (0.0, 1.0)},
+    Adam: {"beta1": (0.0, 1.0), "beta2": (0.0, 1.0), "epsilon": (1e-300, 1.0)},
+}
+
+
+# Learning-rate schedules: rate(alpha_0, epoch, total_epochs) for epochs counted from 0;
+# training sets ``optimizer.learning_rate`` from it at the start of every epoch.
 def _constant(alpha0, epoch, total):
     return alpha0
 
 
 def _step(alpha0, epoch, total, drop=0.5, every=None):
-    every = every or max(1, total // 4)  # halve the rate four times over the run
+    # halve the rate after each quarter of the run: alpha0, alpha0/2, /4, /8
+    every = every or max(1, total // 4)
     return alpha0 * drop ** (epoch // every)
 
 
 def _cosine(alpha0, epoch, total):
+    # from alpha0 at epoch 0 down along half a cosine towards 0 (reached at epoch ``total``)
     return alpha0 * 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, total)))
 
 

@@ -33,13 +33,20 @@ class TrainingDiverged(ArithmeticError):
 
 @dataclass
 class History:
-    """What a training run did. ``cost[t]`` is J at iteration t, before that step's update."""
+    """What a training run did.
+
+    ``cost[t]`` is the objective J at iteration t (with the L2 term), on that step's batch,
+    before that step's update: the tutorial's ``avg_cost_func``. The per-epoch lists compare
+    like with like: ``train_cost`` is the mean data cost (without the L2 term) of the epoch's
+    batches as they were trained on (dropout active), ``val_cost`` the data cost on the
+    validation set after the epoch, ``val_accuracy`` its accuracy.
+    """
 
     cost: list = field(default_factory=list)  # per iteration (optimizer step)
-    train_cost: list = field(default_factory=list)  # per epoch
-    val_cost: list = field(default_factory=list)  # per epoch, when validating
-    val_accuracy: list = field(default_factory=list)  # per epoch, when validating
-    learning_rate: list = field(default_factory=list)  # per epoch
+    train_cost: list = field(default_factory=list)  # per completed epoch
+    val_cost: list = field(default_factory=list)  # per completed epoch, when validating
+    val_accuracy: list = field(default_factory=list)  # per completed epoch, when validating
+    learning_rate: list = field(default_factory=list)  # per epoch started
     iterations: int = 0
     epochs: int = 0
     best_epoch: int | None = None
@@ -84,24 +91,44 @@ def _call(callbacks, method, *args):
             fn(*args)
 
 
-def _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, m):
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, patience):
     if (iterations is None) == (epochs is None):
         raise ValueError("give exactly one of iterations or epochs, got "
                          f"iterations={iterations!r}, epochs={epochs!r}")
-    for name, value in (("iterations", iterations), ("epochs", epochs)):
-        if value is not None and (not isinstance(value, (int, np.integer)) or value < 1):
+    for name, value in (("iterations", iterations), ("epochs", epochs),
+                        ("batch_size", batch_size), ("patience", patience)):
+        if value is not None and (not isinstance(value, (int, np.integer))
+                                  or isinstance(value, bool) or value < 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate)
-            and learning_rate > 0):
+    if not (_is_number(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    if not (isinstance(l2, (int, float)) and math.isfinite(l2) and l2 >= 0):
+    if not (_is_number(l2) and math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be a number >= 0, got {l2!r}")
-    if not (isinstance(dropout, (int, float)) and 0 <= dropout < 1):
+    if not (_is_number(dropout) and 0 <= dropout < 1):
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-    if m < 1:
-        raise ValueError("training needs at least one sample, got 0")
+
+
+def _check_data(network, X, Y, what="X and Y"):
+    """Inputs (m, s_1) and targets (m, s_nl) as contiguous arrays of the network's dtype."""
+    X = np.ascontiguousarray(X, dtype=network.dtype)  # (m, s_1)
+    Y = np.ascontiguousarray(Y, dtype=network.dtype)  # (m, s_nl)
+    s1, snl = network.layer_sizes[0], network.layer_sizes[-1]
+    x_name, y_name = what.split(" and ")
+    if X.ndim != 2 or X.shape[1] != s1:
+        raise ValueError(f"{x_name} must have shape (m, {s1}) for layer_sizes "
+                         f"{network.layer_sizes}, got {X.shape}")
+    if Y.ndim != 2 or Y.shape != (X.shape[0], snl):
+        raise ValueError(f"{y_name} must have shape ({X.shape[0]}, {snl}): one row of "
+                         f"{snl} targets per input row, got {Y.shape}")
+    if X.shape[0] < 1:
+        raise ValueError(f"{x_name} must hold at least one sample, got 0 rows")
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+        raise ValueError(f"{what} must hold finite numbers only (no NaN or infinity)")
+    return X, Y
 
 
 def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=None,
@@ -130,28 +157,48 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
     validation_data : (X_val, Y_val), optional
         Evaluated after every epoch; needed by ``early_stopping``.
     early_stopping : bool
-        Stop when the validation cost has not improved for ``patience`` epochs and
-        restore the weights of the best epoch.
+        Stop when the validation cost has not improved for ``patience`` epochs; at the end
+        (however training ends, except by divergence) the weights of the epoch with the
+        lowest validation cost are put back.
+    patience : int
+        Epochs without improvement that early stopping tolerates.
     callbacks : sequence
         Objects with any of ``on_train_begin(total_iterations)``,
         ``on_iteration(iteration, cost)``, ``on_epoch_end(epoch, record)``,
         ``on_train_end(history)``.
     random_state : int, Generator or None
         Seed for shuffling and dropout.
+    handle_interrupt : bool
+        Catch Ctrl-C (in the main thread) and stop after the current update.
+
+    Returns
+    -------
+    History
+
+    Raises
+    ------
+    TrainingDiverged
+        The cost (or the weights) became NaN or infinite; the network holds the last
+        weights whose cost was finite and ``exc.history`` what was done until then.
     """
-    X = np.ascontiguousarray(X, dtype=network.dtype)  # (m, s_1)
-    Y = np.ascontiguousarray(Y, dtype=network.dtype)  # (m, s_nl)
-    m = X.shape[0]
-    _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, m)
+    _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, patience)
+    X, Y = _check_data(network, X, Y)
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError("validation_data must be a pair (X_val, Y_val), got "
+                             f"{type(validation_data).__name__}")
+        validation_data = _check_data(network, *validation_data, what="X_val and Y_val")
     if early_stopping and validation_data is None:
         raise ValueError("early_stopping needs validation_data")
+    rate = get_schedule(schedule)
+    opt = (optimizer if isinstance(optimizer, Optimizer)
+           else make_optimizer(optimizer, learning_rate))
+    m = X.shape[0]
     rng = np.random.default_rng(random_state)
     batch = m if batch_size is None else min(int(batch_size), m)
     steps_per_epoch = math.ceil(m / batch)
     total = iterations if iterations is not None else epochs * steps_per_epoch
     n_epochs = math.ceil(total / steps_per_epoch)
-    opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer, learning_rate)
-    rate = get_schedule(schedule)
     alpha0 = opt.learning_rate
     params = network.params
     backup = [p.copy() for p in params]  # the last weights whose cost was finite
@@ -166,6 +213,8 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
     with _Interrupt(handle_interrupt) as interrupt, \
             np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(n_epochs):
+            if interrupt.requested:
+                break
             opt.learning_rate = rate(alpha0, epoch, n_epochs)
             history.learning_rate.append(opt.learning_rate)
             Xe, Ye = X, Y
@@ -178,25 +227,22 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
                 if history.iterations == total or interrupt.requested:
                     break
                 Xb, Yb = Xe[start_row:start_row + batch], Ye[start_row:start_row + batch]
+                penalty = _l2_penalty(network, l2)  # lambda/2 sum ||W||^2, before the step
                 cost, grad_W, grad_b = network.backprop(Xb, Yb, l2, masks.draw(Xb.shape[0]))
                 if not math.isfinite(cost):
-                    for p, saved in zip(params, backup):
-                        np.copyto(p, saved)
-                    history.stopped = "diverged"
-                    history.seconds = time.perf_counter() - start
-                    raise TrainingDiverged(
-                        f"the cost became {cost} at iteration {history.iterations}; "
-                        f"try a smaller learning rate than {alpha0} (the network keeps the "
-                        "last weights whose cost was finite)", history)
+                    _diverged(params, backup, history, start,
+                              f"the cost became {cost} at iteration {history.iterations + 1}; "
+                              f"try a smaller learning rate than {alpha0}")
                 for p, saved in zip(params, backup):
                     np.copyto(saved, p)
                 opt.update(params, grad_W + grad_b)
                 history.cost.append(cost)
                 history.iterations += 1
-                epoch_cost += cost * Xb.shape[0]
+                epoch_cost += (cost - penalty) * Xb.shape[0]
                 _call(callbacks, "on_iteration", history.iterations, cost)
             else:
                 history.epochs += 1
+                # the data cost J without the L2 term, so that it compares with val_cost
                 record = {"epoch": epoch, "train_cost": epoch_cost / m,
                           "learning_rate": opt.learning_rate}
                 history.train_cost.append(record["train_cost"])
@@ -217,7 +263,11 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
                         break
                 continue
             break  # the inner loop stopped early: iteration budget reached or Ctrl-C
-        if interrupt.requested:
+        if not all(np.isfinite(p).all() for p in params):  # the very last update overflowed
+            _diverged(params, backup, history, start,
+                      f"the weights became infinite or NaN at iteration {history.iterations}; "
+                      f"try a smaller learning rate than {alpha0}")
+        if interrupt.requested and history.iterations < total and history.stopped == "completed":
             history.stopped = "interrupted"
     if early_stopping and history.best_epoch is not None:
         for p, saved in zip(params, best):
@@ -225,6 +275,22 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
     history.seconds = time.perf_counter() - start
     _call(callbacks, "on_train_end", history)
     return history
+
+
+def _l2_penalty(network, l2):
+    if not l2:
+        return 0.0
+    return 0.5 * l2 * sum(float(np.vdot(W, W)) for W in network.W)
+
+
+def _diverged(params, backup, history, start, message):
+    """Put back the last weights whose cost was finite and raise ``TrainingDiverged``."""
+    for p, saved in zip(params, backup):
+        np.copyto(p, saved)
+    history.stopped = "diverged"
+    history.seconds = time.perf_counter() - start
+    raise TrainingDiverged(f"{message} (the network keeps the last weights whose cost was "
+                           "finite)", history)
 
 
 def _validate(network, X_val, Y_val):

@@ -1,0 +1,211 @@
+"""Optimizers and learning-rate schedules against the textbook formulas, written out by hand.
+
+The problem is a tiny quadratic f(p) = 1/2 p^T A p - c^T p with A positive definite, split
+over two parameter arrays (a 2x2 "weight" and a 2-vector "bias") so that each optimizer's
+per-array state is exercised. Its gradient is A p - c and its minimum A^-1 c.
+"""
+import math
+
+import numpy as np
+import pytest
+
+from neuralpath.network import Network
+from neuralpath.optimizers import (OPTIMIZERS, SCHEDULES, Adam, GradientDescent, Momentum,
+                                   Nesterov, get_schedule, make_optimizer)
+from neuralpath.training import train
+
+A = np.diag([1.0, 3.0, 0.5, 2.0, 1.5, 4.0]) + 0.1  # (6, 6), positive definite
+C = np.array([1.0, -2.0, 0.5, 0.0, 3.0, -1.0])
+START = np.array([0.3, -0.7, 1.1, 0.2, -0.4, 0.9])
+
+
+def grad(theta):
+    return A @ theta - C
+
+
+def split(theta):
+    """The flat 6-vector as the two arrays an optimizer updates: a (2, 2) and a (2,)."""
+    return [theta[:4].reshape(2, 2).copy(), theta[4:].copy()]
+
+
+def flat(params):
+    return np.concatenate([p.ravel() for p in params])
+
+
+def run(opt, steps):
+    """Apply ``opt`` for ``steps`` steps, each with the gradient at its current parameters."""
+    params = split(START)
+    for _ in range(steps):
+        opt.update(params, split(grad(flat(params))))
+    return flat(params)
+
+
+def test_gradient_descent_one_step():
+    alpha = 0.1
+    expected = START - alpha * grad(START)  # tutorial 4.3: w_new = w_old - alpha grad
+    np.testing.assert_allclose(run(GradientDescent(alpha), 1), expected, rtol=0, atol=1e-15)
+
+
+def test_momentum_matches_the_textbook_recursion():
+    alpha, mu = 0.1, 0.9
+    theta, v = START.copy(), np.zeros(6)
+    v = mu * v - alpha * grad(theta)  # step 1 by hand: v1 = -alpha g0
+    theta = theta + v
+    np.testing.assert_allclose(run(Momentum(alpha, momentum=mu), 1), theta, rtol=0, atol=1e-15)
+    for steps in (2, 3, 7):
+        theta, v = START.copy(), np.zeros(6)
+        for _ in range(steps):
+            v = mu * v - alpha * grad(theta)
+            theta = theta + v
+        np.testing.assert_allclose(run(Momentum(alpha, momentum=mu), steps), theta,
+                                   rtol=0, atol=1e-13)
+
+
+def test_nesterov_one_step_by_hand():
+    # look-ahead form from v0 = 0: v1 = -alpha g(theta0), theta1 = theta0 + v1; the engine
+    # stores phi = theta + mu v, so after one step it holds theta0 - alpha (1 + mu) g(theta0)
+    alpha, mu = 0.1, 0.9
+    expected = START - alpha * (1 + mu) * grad(START)
+    np.testing.assert_allclose(run(Nesterov(alpha, momentum=mu), 1), expected,
+                               rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("steps", [2, 3, 10])
+def test_nesterov_equals_the_look_ahead_form(steps):
+    """Sutskever et al.: v_{t+1} = mu v_t - alpha grad(theta_t + mu v_t), theta += v_{t+1}.
+    The engine's parameters are phi_t = theta_t + mu v_t, where that gradient is taken."""
+    alpha, mu = 0.05, 0.8
+    theta, v = START.copy(), np.zeros(6)
+    for _ in range(steps):
+        v = mu * v - alpha * grad(theta + mu * v)
+        theta = theta + v
+    np.testing.assert_allclose(run(Nesterov(alpha, momentum=mu), steps), theta + mu * v,
+                               rtol=0, atol=1e-13)
+
+
+def test_adam_one_step_by_hand():
+    # m1 = (1 - b1) g, v1 = (1 - b2) g^2; bias-corrected m_hat = g, v_hat = g^2, so the first
+    # step is alpha g / (|g| + eps): about alpha in every coordinate, whatever the scale of g
+    alpha, eps = 0.01, 1e-8
+    g = grad(START)
+    expected = START - alpha * g / (np.abs(g) + eps)
+    np.testing.assert_allclose(run(Adam(alpha), 1), expected, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("steps", [2, 5, 30])
+def test_adam_matches_kingma_and_ba(steps):
+    alpha, b1, b2, eps = 0.02, 0.8, 0.95, 1e-6
+    theta, m, v = START.copy(), np.zeros(6), np.zeros(6)
+    for t in range(1, steps + 1):
+        g = grad(theta)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+        theta = theta - alpha * m_hat / (np.sqrt(v_hat) + eps)
+    opt = Adam(alpha, beta1=b1, beta2=b2, epsilon=eps)
+    np.testing.assert_allclose(run(opt, steps), theta, rtol=0, atol=1e-13)
+    assert opt.t == steps
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_finds_the_minimum(name):
+    rate = {"adam": 0.05}.get(name, 0.1)
+    opt = make_optimizer(name, rate)
+    params = split(START)
+    for t in range(3000):
+        if name == "adam" and t == 2000:
+            opt.learning_rate = 0.001  # Adam's fixed step size needs a smaller rate to settle
+        opt.update(params, split(grad(flat(params))))
+    np.testing.assert_allclose(flat(params), np.linalg.solve(A, C), atol=1e-3)
+
+
+def test_learning_rate_changes_between_steps_take_effect():
+    opt = Momentum(0.1, momentum=0.5)
+    params = split(START)
+    opt.update(params, split(grad(flat(params))))
+    v1 = -0.1 * grad(START)
+    theta1 = START + v1
+    opt.learning_rate = 0.02
+    opt.update(params, split(grad(flat(params))))
+    expected = theta1 + 0.5 * v1 - 0.02 * grad(theta1)
+    np.testing.assert_allclose(flat(params), expected, rtol=0, atol=1e-15)
+
+
+def test_an_update_changes_the_arrays_in_place():
+    params = split(START)
+    ids = [id(p) for p in params]
+    views = [p for p in params]
+    Adam(0.1).update(params, split(grad(START)))
+    assert [id(p) for p in params] == ids
+    assert not np.allclose(flat(views), START)
+
+
+def test_make_optimizer_options_and_bad_names():
+    assert make_optimizer("momentum", 0.1, momentum=0.95).momentum == 0.95
+    assert make_optimizer("adam", 0.1, beta2=0.99).beta2 == 0.99
+    assert isinstance(make_optimizer("sgd", 0.1), GradientDescent)
+    with pytest.raises(ValueError, match=r"optimizer must be one of .*got 'adamw'"):
+        make_optimizer("adamw", 0.1)
+    with pytest.raises(ValueError, match=r"optimizer 'gd' takes the options \[\], got 'momentum'"):
+        make_optimizer("gd", 0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\), got 1.5"):
+        make_optimizer("nesterov", 0.1, momentum=1.5)
+    with pytest.raises(ValueError, match=r"beta1 must be in"):
+        make_optimizer("adam", 0.1, beta1="0.9")
+
+
+# ---- schedules --------------------------------------------------------------------------
+
+def test_constant_schedule():
+    rate = get_schedule("constant")
+    assert [rate(0.3, e, 10) for e in range(10)] == [0.3] * 10
+
+
+def test_step_schedule_halves_after_each_quarter():
+    rate = get_schedule("step")
+    got = [rate(0.8, e, 60) for e in range(60)]
+    assert got[:15] == [0.8] * 15
+    assert got[15:30] == [0.4] * 15
+    assert got[30:45] == [0.2] * 15
+    assert got[45:] == [0.1] * 15
+    assert [rate(1.0, e, 3) for e in range(3)] == [1.0, 0.5, 0.25]  # fewer epochs than 4
+
+
+def test_cosine_schedule():
+    rate = get_schedule("cosine")
+    got = [rate(0.2, e, 40) for e in range(40)]
+    assert got[0] == 0.2
+    assert got[20] == pytest.approx(0.1, abs=1e-15)  # half way: half the rate
+    assert got[10] == pytest.approx(0.1 * (1 + math.cos(math.pi / 4)), abs=1e-15)
+    assert all(a > b for a, b in zip(got, got[1:]))  # strictly decreasing
+    assert 0 < got[-1] < 0.001  # the last epoch still learns a little
+    assert rate(0.2, 0, 1) == 0.2  # a one-epoch run keeps the starting rate
+
+
+def test_schedules_table_and_bad_name():
+    assert sorted(SCHEDULES) == ["constant", "cosine", "step"]
+    with pytest.raises(ValueError, match=r"schedule must be one of \['constant', 'cosine', "
+                                         r"'step'\], got 'linear'"):
+        get_schedule("linear")
+
+
+@pytest.mark.parametrize("schedule", sorted(SCHEDULES))
+def test_training_applies_the_schedule_each_epoch(schedule):
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(40, 3)), rng.random((40, 2))
+    net = Network([3, 4, 2], random_state=0)
+    seen = []
+
+    class Probe:
+        def __init__(self, opt):
+            self.opt = opt
+
+        def on_iteration(self, iteration, cost):
+            seen.append(self.opt.learning_rate)
+
+    opt = make_optimizer("momentum", 0.5)
+    history = train(net, X, Y, epochs=8, batch_size=10, optimizer=opt, schedule=schedule,
+                    callbacks=[Probe(opt)], random_state=0)
+    expected = [get_schedule(schedule)(0.5, e, 8) for e in range(8)]
+    assert history.learning_rate == expected
+    assert seen == [r for r in expected for _ in range(4)]  # 4 mini-batches per epoch
