@@ -38,8 +38,8 @@ def prepare(cfg, seed, data_dir=None, dataset=None):
         mean, scale = data.fit_scaler(X)
     elif cfg["scaler"] == "train":
         mean, scale = data.fit_scaler(X_tr)
-    elif cfg["scaler"] == "unit":  # divide by the largest pixel value: 0..1
-        mean, scale = np.zeros(X.shape[1]), np.full(X.shape[1], float(X.max()) or 1.0)
+    elif cfg["scaler"] == "unit":  # divide by the training part's largest pixel value: 0..1
+        mean, scale = np.zeros(X.shape[1]), np.full(X.shape[1], float(X_tr.max()) or 1.0)
     else:
         raise ValueError(f"scaler must be 'all', 'train' or 'unit', got {cfg['scaler']!r}")
     if cfg["augment"]:
