@@ -1,0 +1,456 @@
+"""The draw-a-digit page's server: one HTML page and a small JSON API, on FastAPI.
+
+The page sends its canvas as a PNG data URL; the server turns it into the network's input
+with ``imaging.image_to_input`` (the very conversion ``neuralpath predict`` applies to an
+image file) and answers with that input, the predicted digit, the probabilities and the
+hidden layer's activations, so the page can show what the network sees and how it reacts.
+
+API
+---
+``GET /api/model``
+    ``{"status": "ready" | "training" | "failed" | "stopped" | "waiting", "model": {...} | null,
+    "progress": {...} | null, "error": str | null}``.
+``POST /api/predict``
+    ``{"pixels": [n_features numbers in 0..16]}`` (0..255 for an MNIST model) or
+    ``{"image": "data:image/png;base64,..."}`` -> ``{"digit", "classes", "probabilities",
+    "hidden", "pixels", "side", "pixel_max"}``; ``pixels`` is the input the network saw.
+
+Every error is JSON ``{"error": message}`` with a 4xx status for bad input (413 for a body
+over ``MAX_BODY`` bytes, 415 for a body that is not declared JSON, 400 for one that does not
+parse, 422 for JSON that is not a valid request) and 503 while no model is ready. An
+unexpected failure answers 500 with a one-line message, never a traceback.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import datetime as _dt
+import json
+import math
+import os
+import shutil
+import threading
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..imaging import image_to_input, input_max
+from ..model import TrainedModel
+from ..persist import load, save
+
+STATIC = Path(__file__).with_name("static")
+MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
+MAX_IMAGE_PIXELS = 4_000_000  # a 2000 x 2000 picture; larger ones are refused, not decoded
+DATASET_MAX = {"digits": 16.0, "mnist": 255.0}  # the largest raw pixel of each dataset
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+     b"form-action 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class ApiError(Exception):
+    """A request the API refuses: answered as ``{"error": message}`` with ``status``."""
+
+    def __init__(self, status, message, headers=None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers
+
+
+class _Cancelled(Exception):
+    """Raised inside training (from the progress callback) when the server shuts down."""
+
+
+class ModelState:
+    """The model the page uses, or the progress of the training that will produce it.
+
+    Written by the training thread, read by request handlers: every change happens under
+    ``lock`` and ``describe`` copies under it, so a reader never sees half an update.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.model: TrainedModel | None = None
+        self.source = None
+        self.status = "waiting"
+        self.error = None
+        self.preset = None
+        self.iteration, self.total, self.cost = 0, 0, None
+        self.started = None
+        self.thread = None
+
+    def set_model(self, model, source):
+        with self.lock:
+            self.model, self.source, self.status, self.error = model, source, "ready", None
+
+    def fail(self, status, message):
+        with self.lock:
+            self.status, self.error = status, message
+
+    # training callbacks (training.train calls these from the training thread)
+    def on_train_begin(self, total):
+        with self.lock:
+            self.status, self.total, self.iteration = "training", int(total), 0
+            self.started = time.monotonic()
+
+    def on_iteration(self, iteration, cost):
+        if self.stop.is_set():
+            raise _Cancelled
+        with self.lock:
+            self.iteration, self.cost = int(iteration), float(cost)
+
+    def ready(self):
+        """The model, or an ``ApiError`` (503) that says why there is none yet."""
+        with self.lock:
+            if self.model is not None:
+                return self.model
+            if self.status == "training":
+                done = self.iteration / self.total if self.total else 0.0
+                raise ApiError(503, f"the network is still training ({done:.0%} done); "
+                                    "try again when GET /api/model says ready",
+                               {"Retry-After": "2"})
+            reason = f": {self.error}" if self.error else ""
+            raise ApiError(503, f"no model is loaded ({self.status}{reason})")
+
+    def describe(self):
+        """What GET /api/model answers."""
+        with self.lock:
+            model, status, error, source = self.model, self.status, self.error, self.source
+            progress = None
+            if status == "training" or (status in ("failed", "stopped") and self.total):
+                elapsed = time.monotonic() - self.started if self.started else 0.0
+                fraction = self.iteration / self.total if self.total else 0.0
+                remaining = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+                progress = dict(preset=self.preset, iteration=self.iteration, total=self.total,
+                                fraction=fraction, cost=_finite(self.cost),
+                                seconds=round(elapsed, 1),
+                                seconds_left=None if remaining is None else round(remaining, 1))
+        return dict(status=status, error=error, progress=progress,
+                    model=None if model is None else describe_model(model, source))
+
+
+def _finite(value):
+    """A float for JSON, or None where JSON has no number (NaN, infinity, not a number)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def input_side(model):
+    """The side of the square image a model takes (8 for the digits, 28 for MNIST), or None."""
+    side = math.isqrt(model.n_features)
+    return side if side * side == model.n_features else None
+
+
+def pixel_max(model):
+    """The largest raw input value: the model's dataset's, else imaging's for its side."""
+    known = DATASET_MAX.get(model.metadata.get("dataset"))
+    return known if known is not None else input_max(input_side(model))
+
+
+def describe_model(model, source=None):
+    """The facts the page shows about a model: preset, layer sizes, accuracy, ..."""
+    meta = model.metadata
+    net = model.network
+    return dict(
+        preset=meta.get("preset"), dataset=meta.get("dataset"),
+        seed=meta.get("seed") if isinstance(meta.get("seed"), int) else None,
+        layer_sizes=[int(s) for s in net.layer_sizes], activation=net.activation.name,
+        output_activation=net.output_activation.name, cost=net.cost.name,
+        optimizer=meta.get("optimizer") if isinstance(meta.get("optimizer"), str) else None,
+        test_accuracy=_finite(meta.get("test_accuracy")),
+        train_accuracy=_finite(meta.get("train_accuracy")),
+        classes=[c.item() if hasattr(c, "item") else c for c in model.classes],
+        n_features=int(model.n_features), side=input_side(model), pixel_max=pixel_max(model),
+        source=source)
+
+
+def save_run(model, runs_dir="runs"):
+    """Save ``model`` as runs_dir/<timestamp>/model.npz and point runs_dir/latest at it."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    run_dir = os.path.join(runs_dir, stamp)
+    path = save(model, os.path.join(run_dir, "model.npz"))
+    latest = os.path.join(runs_dir, "latest")
+    tmp = latest + ".tmp"
+    try:  # a symlink swapped in with os.replace, so latest is never missing
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(stamp, tmp)
+        if os.path.isdir(latest) and not os.path.islink(latest):
+            shutil.rmtree(latest)
+        os.replace(tmp, latest)
+    except OSError:  # no symlinks on this file system: copy instead
+        shutil.rmtree(latest, ignore_errors=True)
+        shutil.copytree(run_dir, latest)
+    return path
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread while training: the digits' matrices are small, and threads
+    fighting for the cores (the server's among them) make training many times slower."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # scikit-learn brings threadpoolctl; without it, change nothing
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _train_in_background(state, preset, seed, runs_dir, overrides):
+    """Thread body: train ``preset``, save it under ``runs_dir``, hand it to the page."""
+    from ..pipeline import train_preset
+    try:
+        with _one_blas_thread():
+            model, _, _ = train_preset(preset, seed=seed, callbacks=[state], **overrides)
+    except _Cancelled:
+        state.fail("stopped", "the server stopped before training finished")
+        return
+    except Exception as exc:  # noqa: BLE001 - reported on the page and by GET /api/model
+        state.fail("failed", f"training the {preset} preset failed: {type(exc).__name__}: {exc}")
+        return
+    model.metadata.setdefault("preset", preset)
+    try:
+        source = save_run(model, runs_dir)
+    except OSError as exc:
+        source = f"trained at start, not saved ({exc.strerror or exc})"
+    state.set_model(model, source)
+
+
+async def _read_body(request: Request):
+    """The request body, refused (413) as soon as it is known to exceed ``MAX_BODY`` bytes.
+
+    Content-Length is checked first; the stream is counted as well, because a chunked
+    request has no Content-Length and a client may send more than it declared.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(400, f"Content-Length must be a whole number, got {declared!r}")
+        if int(declared) > MAX_BODY:
+            raise ApiError(413, f"the body may hold at most {MAX_BODY} bytes, "
+                                f"got {int(declared)}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, f"the body may hold at most {MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_request(body: bytes):
+    """The JSON object of a predict request; anything else is an ``ApiError``."""
+    try:
+        payload = json.loads(body, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ApiError(400, f"the body is not valid JSON ({detail[:200]})") from None
+    if not isinstance(payload, dict):
+        raise ApiError(422, "the body must be a JSON object with \"pixels\" or \"image\", "
+                            f"got a JSON {type(payload).__name__}")
+    given = [k for k in ("pixels", "image") if k in payload]
+    unknown = sorted(set(payload) - {"pixels", "image"})
+    if unknown:
+        raise ApiError(422, f"unknown field(s) {unknown[:5]}; give \"pixels\" or \"image\"")
+    if len(given) != 1:
+        raise ApiError(422, "give exactly one of \"pixels\" (a list of numbers) or \"image\" "
+                            f"(a data URL), got {len(given)}")
+    return given[0], payload[given[0]]
+
+
+def pixels_to_input(value, n_features, maximum=16.0):
+    """A JSON list of ``n_features`` numbers in 0..maximum -> float64 array, else ``ApiError``."""
+    if not isinstance(value, list):
+        raise ApiError(422, f"pixels must be a list of {n_features} numbers, "
+                            f"got a JSON {type(value).__name__}")
+    if len(value) != n_features:
+        raise ApiError(422, f"pixels must hold {n_features} numbers (the model's inputs), "
+                            f"got {len(value)}")
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ApiError(422, f"pixels must be numbers, item {i} is {json.dumps(v)[:40]}")
+    try:
+        x = np.array(value, dtype=np.float64)  # (n_features,)
+    except OverflowError:  # an integer beyond float range
+        raise ApiError(422, f"pixels must be numbers in 0..{maximum:g}, got a huge integer") from None
+    if not np.all(np.isfinite(x)):
+        raise ApiError(422, f"pixels must be finite numbers in 0..{maximum:g}")
+    if x.min() < 0 or x.max() > maximum:
+        raise ApiError(422, f"pixels must be in 0..{maximum:g}, got values from "
+                            f"{x.min():g} to {x.max():g}")
+    return x
+
+
+def data_url_to_input(value, side):
+    """A ``data:image/...;base64,...`` string -> the side*side input, else ``ApiError``."""
+    if not isinstance(value, str):
+        raise ApiError(422, "image must be a data URL string like data:image/png;base64,..., "
+                            f"got a JSON {type(value).__name__}")
+    if side is None:
+        raise ApiError(422, "this model's inputs are not a square image; send \"pixels\"")
+    head, comma, data = value.partition(",")
+    if not comma or not head.startswith("data:image/") or not head.endswith(";base64"):
+        raise ApiError(422, "image must be a data URL like data:image/png;base64,..., "
+                            f"got one starting {value[:30]!r}")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError(422, "image's base64 data is not valid base64") from None
+    try:
+        return image_to_input(raw, side, max_pixels=MAX_IMAGE_PIXELS)
+    except ValueError as exc:
+        raise ApiError(422, f"image: {exc}") from None
+
+
+def predict(model, kind, value):
+    """The answer to a predict request (runs in a worker thread: NumPy and Pillow work)."""
+    side = input_side(model)
+    if kind == "pixels":
+        x = pixels_to_input(value, model.n_features, pixel_max(model))
+    else:
+        x = data_url_to_input(value, side)
+    X = x[None, :]  # (1, n_features)
+    proba = model.predict_proba(X)[0]  # (k,)
+    hidden = [h[0] for h in model.hidden(X)]  # each (s_l,)
+    if not (np.all(np.isfinite(proba)) and all(np.all(np.isfinite(h)) for h in hidden)):
+        raise ApiError(422, "the model's output is not finite for this input")
+    digit = model.classes[int(np.argmax(proba))]
+    return dict(digit=digit.item() if hasattr(digit, "item") else digit,
+                classes=[c.item() if hasattr(c, "item") else c for c in model.classes],
+                probabilities=proba.tolist(), hidden=[h.tolist() for h in hidden],
+                pixels=x.tolist(), side=side, pixel_max=pixel_max(model))
+
+
+class _SecurityHeaders:
+    """ASGI middleware: a strict Content-Security-Policy and friends on every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": list(message.get("headers", [])) +
+                           SECURITY_HEADERS}
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def _error(status, message, headers=None):
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def create_app(model=None, model_path=None, *, runs_dir="runs", preset=None, seed=0,
+               train_overrides=None) -> FastAPI:
+    """The draw-a-digit app.
+
+    Parameters
+    ----------
+    model : TrainedModel, optional
+        Serve this model.
+    model_path : str, optional
+        Else load this model file (``FileNotFoundError`` or ``ModelFileError`` if it cannot).
+    runs_dir : str
+        Else load ``runs_dir/latest/model.npz`` if it exists; else, when the app starts
+        (its lifespan), train ``preset`` once in a background thread, then save it to
+        ``runs_dir/<timestamp>/model.npz`` and point ``runs_dir/latest`` at it.
+    preset : str, optional
+        The preset trained then: ``best`` by default (``tutorial`` if there is no ``best``).
+    seed : int
+        Split and initial weights of that training.
+    train_overrides : dict, optional
+        Settings passed on to ``pipeline.train_preset`` (e.g. ``epochs``).
+    """
+    from ..presets import PRESETS
+    state = ModelState()
+    if model is not None:
+        if not isinstance(model, TrainedModel):
+            raise TypeError(f"model must be a TrainedModel, got {type(model).__name__}")
+        state.set_model(model, "given to create_app")
+    elif model_path is not None:
+        state.set_model(load(model_path), os.fspath(model_path))
+    elif os.path.exists(os.path.join(runs_dir, "latest", "model.npz")):
+        path = os.path.join(runs_dir, "latest", "model.npz")
+        state.set_model(load(path), path)
+    else:
+        state.preset = preset or ("best" if "best" in PRESETS else "tutorial")
+        if state.preset not in PRESETS:
+            raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {state.preset!r}")
+
+    @asynccontextmanager
+    async def lifespan(app):
+        if state.model is None:
+            state.status = "training"
+            state.thread = threading.Thread(
+                target=_train_in_background, name="neuralpath-train", daemon=True,
+                args=(state, state.preset, seed, runs_dir, dict(train_overrides or {})))
+            state.thread.start()
+        yield
+        if state.thread is not None:
+            state.stop.set()
+            await run_in_threadpool(state.thread.join, 30)
+
+    app = FastAPI(title="neuralpath: draw a digit", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    app.state.model_state = state
+    app.add_middleware(_SecurityHeaders)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request, exc: ApiError):
+        return _error(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, exc: StarletteHTTPException):
+        return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request, exc: RequestValidationError):
+        return _error(422, "the request is not valid: " + "; ".join(
+            str(e.get("msg")) for e in exc.errors())[:500])
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request, exc: Exception):  # never a traceback to the client
+        return _error(500, f"internal error ({type(exc).__name__}); the server log has details")
+
+    @app.get("/", include_in_schema=False)
+    async def index():
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/api/model")
+    async def get_model():
+        return JSONResponse(state.describe(), headers={"Cache-Control": "no-store"})
+
+    @app.post("/api/predict")
+    async def post_predict(request: Request):
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise ApiError(415, "send the request as JSON (Content-Type: application/json), "
+                                f"got {content_type or 'no Content-Type'!r}")
+        body = await _read_body(request)
+        model = state.ready()
+        kind, value = parse_request(body)
+        return await run_in_threadpool(predict, model, kind, value)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,75 @@
+"""Real-browser fixtures: Debian's chromium driven by Playwright, and the page served by
+uvicorn on a free loopback port with a model trained here, in a second or two.
+
+Where /usr/bin/chromium (or Playwright) is missing the browser tests skip and say why,
+except under CI=true, where a missing browser is a failure: CI installs chromium.
+"""
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _missing(reason):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI must run the browser tests (.ci/run installs chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sync_playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright for Python is not installed (pip install playwright)")
+    return sync_playwright
+
+
+@pytest.fixture(scope="session")
+def browser(sync_playwright):
+    if not os.path.exists(CHROMIUM):
+        _missing(f"chromium is not installed at {CHROMIUM} "
+                 "(apt-get install chromium fonts-dejavu-core)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def drawing_model():
+    """The best preset for a few epochs, with BLAS on one thread (the matrices are tiny, and
+    threads competing for two cores make training many times slower): well under a second,
+    and it reads a drawn vertical stroke as 1 and an ellipse as 0."""
+    from threadpoolctl import threadpool_limits
+
+    from neuralpath.pipeline import train_preset
+    with threadpool_limits(limits=1, user_api="blas"):
+        model, _, metrics = train_preset("best", seed=0, epochs=5)
+    assert metrics["test_accuracy"] > 0.85
+    return model
+
+
+@pytest.fixture(scope="session")
+def server(drawing_model):
+    """The page's base URL, served by uvicorn in a thread on a free 127.0.0.1 port."""
+    from neuralpath.web.app import create_app
+    from neuralpath.web.command import background_server
+    with background_server(create_app(model=drawing_model), "127.0.0.1", 0) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(server + "/")
+    yield page
+    context.close()
+    assert errors == [], f"the page logged errors: {errors}"

@@ -1,0 +1,115 @@
+"""Draw digits on the real page with the mouse and check what it shows."""
+import math
+import time
+
+import numpy as np
+import pytest
+
+SETTLED = "#result[data-settled=true]"  # the answer shown is for the drawing as it is now
+
+
+def draw(page, strokes):
+    """Drag the mouse along each stroke; points are fractions of the canvas's width and height."""
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+        page.mouse.move(*xy[0])
+        page.mouse.down()
+        for x, y in xy[1:]:
+            page.mouse.move(x, y, steps=4)
+        page.mouse.up()
+
+
+ONE = [[(0.52, 0.14), (0.5, 0.5), (0.48, 0.86)]]  # a vertical stroke
+ZERO = [[(0.5 + 0.22 * math.sin(a), 0.5 - 0.34 * math.cos(a))
+         for a in np.linspace(0.0, 2.0 * math.pi, 48)]]  # an ellipse
+
+
+def answer(page):
+    page.wait_for_selector(SETTLED, timeout=10_000)
+    probabilities = [float(v.rstrip("%")) / 100
+                     for v in page.locator("#bars .value").all_text_contents()]
+    return page.text_content("#digit"), probabilities
+
+
+def seen(page):
+    """The 8x8 drawn on the 'what the network sees' canvas, read back as 0..16."""
+    rgba = page.evaluate("""() => {
+        const c = document.getElementById('seen'), g = c.getContext('2d'), cell = c.width / 8;
+        const out = [];
+        for (let r = 0; r < 8; r++) for (let k = 0; k < 8; k++)
+            out.push(g.getImageData(Math.floor((k + 0.5) * cell), Math.floor((r + 0.5) * cell), 1, 1).data[0]);
+        return out; }""")
+    return 16 * (1 - np.array(rgba, float) / 255)
+
+
+def test_draw_one_then_zero(page, drawing_model, tmp_path):
+    page.wait_for_selector("body[data-status=ready]", timeout=10_000)
+    assert "best" in page.text_content("#model")
+    assert "64 → 256 → 10" in page.text_content("#model")
+
+    draw(page, ONE)
+    digit, probabilities = answer(page)
+    assert digit == "1"
+    assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 0.01
+    assert max(probabilities) == probabilities[1]
+    grid = seen(page).reshape(8, 8)
+    assert grid[:, 3:5].max(axis=1).min() > 8  # a bar down the middle, in every row
+    assert grid[:, [0, 1, 6, 7]].max() < 1
+    # the page's 8x8 is the input the network saw: it gives the digit shown
+    assert drawing_model.predict(np.round(grid).ravel()[None])[0] == 1
+    hidden = page.locator("#hidden canvas")
+    assert hidden.count() == 1
+    assert "256 nodes" in page.text_content("#hidden figcaption")
+    page.screenshot(path=str(tmp_path / "one.png"))
+
+    page.click("#clear")
+    assert page.text_content("#digit") == "–"
+    assert page.locator(SETTLED).count() == 0
+    draw(page, ZERO)
+    digit, probabilities = answer(page)
+    assert digit == "0"
+    assert max(probabilities) == probabilities[0]
+    ring = seen(page).reshape(8, 8)
+    assert ring[3:5, 3:5].max() < 4 < ring[3:5, [1, 6]].min()  # hollow middle, inked sides
+    page.screenshot(path=str(tmp_path / "zero.png"))
+    assert (tmp_path / "zero.png").stat().st_size > 10_000
+
+
+def test_throttled_while_drawing(page):
+    """While a stroke is drawn the page asks for predictions, at most one per THROTTLE_MS
+    (120 ms), not one per mouse move."""
+    page.wait_for_selector("body[data-status=ready]", timeout=10_000)
+    requests = []
+    page.on("request", lambda r: requests.append(r) if r.url.endswith("/api/predict") else None)
+    box = page.locator("#pad").bounding_box()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    start = time.monotonic()
+    moves = 40
+    for a in np.linspace(0, 2 * math.pi, moves):
+        page.mouse.move(box["x"] + (0.5 + 0.2 * math.sin(a)) * box["width"],
+                        box["y"] + (0.5 - 0.3 * math.cos(a)) * box["height"])
+        page.wait_for_timeout(15)
+    elapsed = time.monotonic() - start
+    page.wait_for_timeout(50)  # the request events of the last moves arrive
+    during = len(requests)
+    page.mouse.up()
+    assert answer(page)[0] == "0"
+    assert 2 <= during <= elapsed / 0.120 + 2, (during, elapsed)
+    assert during < moves
+    assert all(r.method == "POST" and r.post_data_json["image"].startswith("data:image/png;base64,")
+               for r in requests)
+
+
+@pytest.mark.parametrize("key", ["Escape"])
+def test_clear_by_key_and_button(page, key):
+    page.wait_for_selector("body[data-status=ready]", timeout=10_000)
+    draw(page, ONE)
+    answer(page)
+    page.keyboard.press(key)
+    assert page.text_content("#digit") == "–"
+    blank = page.evaluate("""() => { const c = document.getElementById('pad');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return d.every((v) => v === 255); }""")
+    assert blank
