@@ -14,6 +14,17 @@ from .persist import ModelFileError, load, save  # noqa: E402
 from .presets import PRESETS  # noqa: E402
 from .training import History, TrainingDiverged, train  # noqa: E402
 
-__all__ = ["ACTIVATIONS", "COSTS", "History", "ModelFileError", "Network", "PRESETS",
-           "TrainedModel", "TrainingDiverged", "__version__", "get_activation", "get_cost",
-           "load", "save", "train"]
+__all__ = ["ACTIVATIONS", "COSTS", "History", "ModelFileError", "Network",
+           "NeuralNetworkClassifier", "NeuralNetworkRegressor", "PRESETS", "TrainedModel",
+           "TrainingDiverged", "__version__", "get_activation", "get_cost", "load", "save",
+           "train"]
+
+_LAZY = {"NeuralNetworkClassifier": "estimator", "NeuralNetworkRegressor": "estimator",
+         "NeuralNetworkDiverged": "estimator"}
+
+
+def __getattr__(name):  # the estimators import scikit-learn's estimator machinery: on demand
+    if name in _LAZY:
+        from importlib import import_module
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
