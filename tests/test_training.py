@@ -394,3 +394,13 @@ def test_cli_bad_train_options_exit_2_with_one_line(argv, message, tmp_path):
     lines = err.getvalue().strip().splitlines()
     assert len(lines) == 1 and message in lines[0], err.getvalue()
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_float32_training_with_dropout_stays_float32(small):
+    X, Y = small[0], small[1]
+    net = Network([64, 16, 10], "relu", "softmax", "cross_entropy", "he", random_state=0,
+                  dtype="float32")
+    history = train(net, X, Y, epochs=2, batch_size=64, optimizer="adam", learning_rate=0.01,
+                    dropout=0.3, l2=1e-4, random_state=0)
+    assert history.epochs == 2 and history.train_cost[1] < history.train_cost[0]
+    assert all(p.dtype == np.float32 for p in net.params)

@@ -318,7 +318,7 @@ class _DropoutMasks:
         masks = [None]
         for pair in self.buffers[m][1:-1]:
             u, mask = pair
-            self.rng.random(out=u)
+            self.rng.random(out=u, dtype=u.dtype)  # float32 networks draw float32
             np.greater_equal(u, self.p, out=mask)
             mask *= 1.0 / (1.0 - self.p)
             masks.append(mask)
