@@ -2,6 +2,7 @@
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -166,11 +167,18 @@ def test_ctrl_c_saves_the_weights_reached(tmp_path):
     path = tmp_path / "interrupted.npz"
     proc = subprocess.Popen(
         [sys.executable, "-m", "neuralpath.cli", "train", "--iterations", "1000000",
-         "--out", str(path), "--no-progress"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    time.sleep(4.0)  # imports and data loading, then training is under way
+         "--out", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    # wait until the progress bar shows iterations done: training is under way, however
+    # slow the machine is today
+    seen, deadline = b"", time.monotonic() + 300
+    while not re.search(rb"\|\s*[1-9]\d*/1000000", seen):
+        chunk = proc.stderr.read1(256) if hasattr(proc.stderr, "read1") else proc.stderr.read(1)
+        assert chunk and time.monotonic() < deadline, seen.decode(errors="replace")
+        seen += chunk
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=120)
+    err = (seen + err).decode(errors="replace")
     assert proc.returncode == 130, err
     assert "interrupted at iteration" in err and str(path) in err
     assert "Traceback" not in err

@@ -88,7 +88,8 @@ def _add_train(sub):
     from .optimizers import OPTIMIZERS, SCHEDULES
     from .presets import PRESETS
     p = sub.add_parser("train", help="train a network and save it")
-    p.add_argument("--preset", default="tutorial", choices=sorted(PRESETS))
+    p.add_argument("--preset", choices=sorted(PRESETS),
+                   help="default: tutorial (mnist with --dataset mnist)")
     p.add_argument("--layer-sizes", type=_layer_sizes, help="e.g. 64,30,10")
     p.add_argument("--activation", choices=HIDDEN_ACTIVATIONS)
     p.add_argument("--output-activation", choices=OUTPUT_ACTIVATIONS)
@@ -207,10 +208,8 @@ def cmd_train(args, out, err):
         raise UsageError(f"--dropout must be below 1, got {args.dropout}")
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.dataset == "mnist" and args.preset not in ("mnist",) and args.layer_sizes is None:
-        from .presets import PRESETS
-        if "mnist" in PRESETS:
-            args.preset = "mnist"
+    if args.preset is None:  # the dataset's own preset unless one was asked for
+        args.preset = "mnist" if args.dataset == "mnist" else "tutorial"
     run_dir = None if args.out else _run_dir()
     model_path = args.out or os.path.join(run_dir, "model.npz")
     plot_path = args.plot or (os.path.join(run_dir, "cost.png") if run_dir else None)

@@ -11,6 +11,8 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from .mnist import load_mnist  # noqa: E402,F401  (the real MNIST's four IDX files)
+
 DIGITS_SIDE = 8  # each digits image is 8x8
 DIGITS_MAX = 16.0  # pixel values run 0..16
 

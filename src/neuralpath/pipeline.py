@@ -31,7 +31,8 @@ def prepare(cfg, seed, data_dir=None, dataset=None):
     (scaled), the raw test inputs, the scaler's mean and scale and the class labels."""
     X, y = dataset if dataset is not None else load_dataset(cfg["dataset"], data_dir)
     if cfg["dataset"] == "mnist" and dataset is None:
-        X_tr, X_te, y_tr, y_te = X[:-10000], X[-10000:], y[:-10000], y[-10000:]
+        from .mnist import N_TEST  # the standard split: the last 10,000 are the test files
+        X_tr, X_te, y_tr, y_te = X[:-N_TEST], X[-N_TEST:], y[:-N_TEST], y[-N_TEST:]
     else:
         X_tr, X_te, y_tr, y_te = data.split(X, y, seed, cfg["test_size"])
     if cfg["scaler"] == "all":  # tutorial 5.1-5.2: scale all of the data, then split
@@ -120,6 +121,7 @@ def test_part(model: TrainedModel, data_dir=None):
     cfg["dataset"] = meta.get("dataset", "digits")
     X, y = load_dataset(cfg["dataset"], data_dir)
     if cfg["dataset"] == "mnist":
-        return X[-10000:], y[-10000:]
+        from .mnist import N_TEST
+        return X[-N_TEST:], y[-N_TEST:]
     _, X_te, _, y_te = data.split(X, y, int(meta.get("seed", 0)), meta.get("test_size", 0.4))
     return X_te, y_te
