@@ -102,14 +102,65 @@ def test_throttled_while_drawing(page):
                for r in requests)
 
 
-@pytest.mark.parametrize("key", ["Escape"])
-def test_clear_by_key_and_button(page, key):
+def blank(page):
+    return page.evaluate("""() => { const c = document.getElementById('pad');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return d.every((v) => v === 255); }""")
+
+
+@pytest.mark.parametrize("how", ["button", "Escape key"])
+def test_clear(page, how):
     page.wait_for_selector("body[data-status=ready]", timeout=10_000)
     draw(page, ONE)
     answer(page)
-    page.keyboard.press(key)
+    assert not blank(page)
+    if how == "button":
+        page.click("#clear")
+    else:
+        page.keyboard.press("Escape")
+    assert blank(page)
     assert page.text_content("#digit") == "–"
-    blank = page.evaluate("""() => { const c = document.getElementById('pad');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        return d.every((v) => v === 255); }""")
-    assert blank
+    assert page.locator("#hidden canvas").count() == 0
+    assert page.text_content("#bars") == "0123456789"  # the bars are empty again
+
+
+def test_the_page_shows_training_progress_then_the_model(browser, tmp_path, monkeypatch):
+    """No model yet: the page says it is training and how far, then shows the model."""
+    import threading
+
+    import neuralpath.pipeline as pipeline
+    from neuralpath.web.app import create_app
+    from neuralpath.web.command import background_server
+    real, gate, reached = pipeline.train_preset, threading.Event(), threading.Event()
+
+    def gated(preset, seed, callbacks, **overrides):
+        for cb in callbacks:
+            cb.on_train_begin(200)
+            cb.on_iteration(50, 0.9)
+        reached.set()
+        assert gate.wait(20)
+        return real(preset, seed=seed, callbacks=callbacks, **overrides)
+
+    monkeypatch.setattr(pipeline, "train_preset", gated)
+    app = create_app(runs_dir=tmp_path, train_overrides={"epochs": 1, "layer_sizes": [64, 16, 10]})
+    with background_server(app) as url:
+        page = browser.new_page()
+        try:
+            assert reached.wait(10)
+            page.goto(url + "/")
+            page.wait_for_selector("body[data-status=training]")
+            assert page.is_visible("#training")
+            assert "training the best preset: 25% (step 50 of 200)" in \
+                page.text_content("#training-text")
+            assert page.get_attribute("#training-bar", "value") == "0.25"
+            draw(page, ONE)  # drawing while it trains is kept and answered once ready
+            gate.set()
+            page.wait_for_selector("body[data-status=ready]", timeout=20_000)
+            assert not page.is_visible("#training")
+            assert "64 → 16 → 10" in page.text_content("#model")
+            page.wait_for_selector(SETTLED, timeout=10_000)
+            assert page.text_content("#digit") in "0123456789"
+        finally:
+            gate.set()
+            page.close()
+    assert (tmp_path / "latest" / "model.npz").exists()

@@ -387,7 +387,7 @@ def create_app(model=None, model_path=None, *, runs_dir="runs", preset=None, see
     if model is not None:
         if not isinstance(model, TrainedModel):
             raise TypeError(f"model must be a TrainedModel, got {type(model).__name__}")
-        state.set_model(model, "given to create_app")
+        state.set_model(model, None)  # made in Python: no file to name
     elif model_path is not None:
         state.set_model(load(model_path), os.fspath(model_path))
     elif os.path.exists(os.path.join(runs_dir, "latest", "model.npz")):

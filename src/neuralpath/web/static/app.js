@@ -290,8 +290,8 @@ function showModel(info) {
     if (m.source) add("from", m.source);
     $("seen-caption").textContent = m.side
       ? `The drawing becomes the network's input: ${m.side}×${m.side} pixels, ` +
-        `each 0 (white) to ${m.pixel_max} (black), by the same conversion as ` +
-        "`neuralpath predict`."
+        `each 0 (white) to ${m.pixel_max} (black), made by the same conversion as ` +
+        "the command neuralpath predict applies to image files."
       : `This model takes ${m.n_features} inputs, not a square picture.`;
   } else if (info.status === "training") {
     text.textContent = "No saved model yet: the network is training.";
