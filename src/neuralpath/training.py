@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import Network
+from .network import Network, blas_threads
 from .optimizers import Optimizer, get_schedule, make_optimizer
 
 
@@ -204,29 +204,31 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
     backup = [p.copy() for p in params]  # the last weights whose cost was finite
     best = [p.copy() for p in params] if early_stopping else None
     best_cost, since_best = math.inf, 0
-    shuffled = (np.empty_like(X), np.empty_like(Y)) if batch < m else None
+    # mini-batches are gathered into these, made once: (batch, s_1) and (batch, s_nl)
+    batch_rows = ((np.empty((batch, X.shape[1]), X.dtype), np.empty((batch, Y.shape[1]), Y.dtype))
+                  if batch < m else None)
     masks = _DropoutMasks(network, dropout, rng)
     history = History()
     start = time.perf_counter()
     _call(callbacks, "on_train_begin", total)
     # overflow is not an error here: a cost that turns inf or NaN is caught below and named
-    with _Interrupt(handle_interrupt) as interrupt, \
+    with _Interrupt(handle_interrupt) as interrupt, blas_threads(network.layer_sizes, batch), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(n_epochs):
             if interrupt.requested:
                 break
             opt.learning_rate = rate(alpha0, epoch, n_epochs)
             history.learning_rate.append(opt.learning_rate)
-            Xe, Ye = X, Y
-            if shuffled is not None:  # a new order every epoch, into the same buffers
-                order = rng.permutation(m)
-                Xe = np.take(X, order, axis=0, out=shuffled[0])
-                Ye = np.take(Y, order, axis=0, out=shuffled[1])
+            order = rng.permutation(m) if batch_rows is not None else None  # new every epoch
             epoch_cost = 0.0
             for start_row in range(0, m, batch):
                 if history.iterations == total or interrupt.requested:
                     break
-                Xb, Yb = Xe[start_row:start_row + batch], Ye[start_row:start_row + batch]
+                Xb, Yb = X, Y
+                if order is not None:  # gather the batch's rows (mode="clip": no hidden copy)
+                    rows = order[start_row:start_row + batch]
+                    Xb = np.take(X, rows, axis=0, out=batch_rows[0][:len(rows)], mode="clip")
+                    Yb = np.take(Y, rows, axis=0, out=batch_rows[1][:len(rows)], mode="clip")
                 penalty = _l2_penalty(network, l2)  # lambda/2 sum ||W||^2, before the step
                 cost, grad_W, grad_b = network.backprop(Xb, Yb, l2, masks.draw(Xb.shape[0]))
                 if not math.isfinite(cost):
@@ -319,7 +321,10 @@ class _DropoutMasks:
         for pair in self.buffers[m][1:-1]:
             u, mask = pair
             self.rng.random(out=u, dtype=u.dtype)  # float32 networks draw float32
-            np.greater_equal(u, self.p, out=mask)
+            # 1 where u >= p, else 0, as floor(u + 1 - p) for u in [0, 1): np.greater_equal
+            # into a float array would make numpy allocate a cast buffer at every step
+            np.add(u, 1.0 - self.p, out=mask)
+            np.floor(mask, out=mask)
             mask *= 1.0 / (1.0 - self.p)
             masks.append(mask)
         return masks + [None]
