@@ -1,0 +1,398 @@
+"""``neuralpath bench``: the same training, timed side by side in one run.
+
+Two parts (issue 7):
+
+(a) the ``tutorial`` preset: full-batch gradient descent on the 1078 training digits,
+    [64, 30, 10], sigmoid, quadratic cost, alpha 0.25, 3000 iterations; neuralpath in float64
+    and float32, PyTorch on the CPU (the same network, cost and start), scikit-learn's
+    MLPClassifier (its loss is log-loss, not the quadratic cost) and the tutorial's own
+    per-sample listing (timed over a few iterations and scaled up, and the table says so);
+(b) one epoch of mini-batch gradient descent on random MNIST-sized data (60,000 x 784,
+    [784, 100, 10]) at several batch sizes: samples per second, neuralpath against PyTorch.
+
+Every measurement runs in a fresh Python process (``python -m neuralpath.bench SPEC``), so no
+library's threads, caches or allocator state leak into another's figures, and each process
+reports its own peak resident memory. Every contender gets the same number of BLAS/intra-op
+threads (``--threads``). Data and initial weights are made before the clock starts and are
+the same for every contender; one short untimed warm-up run comes first. The clock then
+covers the whole training call (neuralpath's ``train`` including its buffers, PyTorch's loop
+including its per-batch indexing, scikit-learn's ``fit``).
+
+Memory is the process's peak resident set (VmHWM on Linux, reset just before the timed run),
+which includes the interpreter, the libraries and the data; "+MB" is how far training raised
+it above the resident set at the start of the timed run. The functions here never print:
+``run`` does, as a CLI plug-in. PyTorch is optional (``pip install 'neuralpath[torch]'``).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+
+HELP = "time training side by side: neuralpath, PyTorch, scikit-learn, the tutorial's listing"
+
+TUTORIAL_SIZES = [64, 30, 10]
+MNIST_SIZES = [784, 100, 10]
+LEARNING_RATE = 0.25
+SEED = 0
+# (target ratio of neuralpath's time to the other's, as in issue 7)
+TARGETS = {("torch", "float64"): 0.5, ("torch", "float32"): 0.5, ("listing", "float64"): 0.01}
+
+
+def _positive_ints(text):
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise ValueError(f"expected comma-separated positive integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise ValueError(f"expected comma-separated positive integers, got {text!r}")
+    return values
+
+
+def add_arguments(parser):
+    parser.add_argument("--part", choices=["a", "b", "all"], default="all",
+                        help="(a) the tutorial preset, (b) MNIST-sized mini-batches, or both")
+    parser.add_argument("--iterations", type=int, default=3000,
+                        help="full-batch iterations in part (a) (default 3000)")
+    parser.add_argument("--listing-iterations", type=int, default=30,
+                        help="iterations the tutorial's listing is timed over (default 30)")
+    parser.add_argument("--batch-sizes", default="32,128,1024",
+                        help="part (b) batch sizes (default 32,128,1024)")
+    parser.add_argument("--samples", type=int, default=60000,
+                        help="part (b) rows of random 784-pixel data (default 60000)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="timed runs per contender, the fastest reported (default 1)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS / intra-op threads for every contender (default 1)")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated contenders to leave out: torch, sklearn, listing")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure in this process instead of one fresh process each")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+# --- data and contenders (each runs inside a worker) -----------------------------------------
+
+def tutorial_data(seed=SEED):
+    """The tutorial preset's scaled training part: X (1078, 64), one-hot Y (1078, 10), labels."""
+    from . import data
+    from .pipeline import prepare
+    from .presets import resolve
+    parts = prepare(resolve("tutorial"), seed)
+    return parts["X_train"], data.one_hot(parts["y_train"], parts["classes"]), parts["y_train"]
+
+
+def mnist_like(samples, seed=SEED):
+    """Random MNIST-shaped data: pixels uniform in [0, 1), X (samples, 784), one-hot Y."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    X = rng.random((samples, MNIST_SIZES[0]))  # (m, 784)
+    Y = np.eye(MNIST_SIZES[-1])[rng.integers(0, MNIST_SIZES[-1], samples)]  # (m, 10)
+    return X, Y
+
+
+def _start_network(spec, dtype="float64"):
+    """The same initial weights for every contender: drawn in float64, then cast."""
+    from .network import Network
+    init = "tutorial" if spec["part"] == "a" else "xavier"
+    return Network(spec["sizes"], initializer=init, random_state=SEED, dtype=dtype)
+
+
+def _neuralpath(spec, X, Y, y):
+    from .training import train
+    net = _start_network(spec, spec["dtype"])
+    steps = (dict(iterations=spec["iterations"]) if spec["part"] == "a" else
+             dict(epochs=1, batch_size=spec["batch"], random_state=SEED))
+    history = train(net, X, Y, learning_rate=LEARNING_RATE, handle_interrupt=False, **steps)
+    return history.cost[-1]
+
+
+def _torch(spec, X, Y, y):
+    import numpy as np
+    import torch
+    torch.set_num_threads(spec["threads"])
+    start = _start_network(spec)
+    dtype = getattr(torch, spec["dtype"])
+    layers = []
+    for W, b in zip(start.W, start.b):  # (s_{l+1}, s_l), as torch.nn.Linear stores it
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=dtype)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear, torch.nn.Sigmoid()]
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def step(xb, yb):
+        opt.zero_grad(set_to_none=True)
+        loss = 0.5 * ((model(xb) - yb) ** 2).sum(dim=1).mean()  # the tutorial's J
+        loss.backward()
+        opt.step()
+        return loss
+
+    if spec["part"] == "a":
+        for _ in range(spec["iterations"]):
+            loss = step(Xt, Yt)
+    else:  # the order neuralpath's train draws for its first epoch
+        order = torch.from_numpy(np.random.default_rng(SEED).permutation(len(X)))
+        for i in range(0, len(X), spec["batch"]):
+            rows = order[i:i + spec["batch"]]
+            loss = step(Xt.index_select(0, rows), Yt.index_select(0, rows))
+    return float(loss.item())
+
+
+def _sklearn(spec, X, Y, y):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    clf = MLPClassifier(hidden_layer_sizes=(spec["sizes"][1],), activation="logistic",
+                        solver="sgd", batch_size=len(X), learning_rate_init=LEARNING_RATE,
+                        momentum=0.0, nesterovs_momentum=False, alpha=0.0,
+                        max_iter=spec["iterations"], tol=0.0,
+                        n_iter_no_change=spec["iterations"] + 1, shuffle=False,
+                        random_state=SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    return float(clf.loss_)  # log-loss of a softmax output, not the quadratic J
+
+
+def _listing(spec, X, Y, y):
+    from .tutorial import section5
+    start = _start_network(spec)
+    W0 = {l + 1: w for l, w in enumerate(start.W)}  # the listing's dicts keyed 1..n
+    b0 = {l + 1: v for l, v in enumerate(start.b)}
+    section5.train_nn(spec["sizes"], X, Y, iter_num=spec["listing_iterations"],
+                      alpha=LEARNING_RATE, W0=W0, b0=b0, verbose=False)
+    return None  # its avg_cost is a mean of norms, not J
+
+
+CONTENDERS = {"neuralpath": _neuralpath, "torch": _torch, "sklearn": _sklearn,
+              "listing": _listing}
+
+
+def _memory_kb():
+    """(resident set, peak resident set) of this process in kB, or None off Linux."""
+    try:
+        with open("/proc/self/status") as status:
+            fields = dict(line.split(":", 1) for line in status)
+        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _reset_peak_memory():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # resets VmHWM to the current resident set
+        return True
+    except OSError:
+        return False
+
+
+def measure_here(spec):
+    """Run one contender in this process: data, warm-up, then the timed training."""
+    from threadpoolctl import threadpool_limits
+    if spec["part"] == "a":
+        X, Y, y = tutorial_data()
+    else:
+        X, Y = mnist_like(spec["samples"])
+        y = Y.argmax(axis=1)
+    X, Y = X.astype(spec["dtype"]), Y.astype(spec["dtype"])
+    fn = CONTENDERS[spec["kind"]]
+    with threadpool_limits(spec["threads"]):
+        warm = dict(spec, iterations=2, listing_iterations=1)
+        n_warm = min(len(X), 4 * spec.get("batch", 1))
+        fn(warm, X[:n_warm], Y[:n_warm], y[:n_warm])
+        runs = []
+        for _ in range(spec.get("repeat", 1)):  # each run starts from the same weights
+            before = _memory_kb() if _reset_peak_memory() else None
+            wall, cpu = time.perf_counter(), time.process_time()
+            final = fn(spec, X, Y, y)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            runs.append((wall, cpu, final, before, _memory_kb() if before else None))
+    wall, cpu, final, before, after = min(runs, key=lambda run: run[0])
+    scale = 1.0
+    if spec["kind"] == "listing":  # timed over a few iterations, scaled to the full count
+        scale = spec["iterations"] / spec["listing_iterations"]
+    result = dict(spec, seconds=wall * scale, cpu_seconds=cpu * scale, final_cost=final,
+                  scaled_by=scale, peak_mb=None, added_mb=None)
+    if after:
+        result.update(peak_mb=after[1] / 1024, added_mb=(after[1] - before[0]) / 1024)
+    if spec["part"] == "b":
+        result["samples_per_second"] = len(X) / wall
+    return result
+
+
+def measure(spec, in_process=False):
+    """One measurement, in a fresh process unless ``in_process``: a result dict, or one
+    with an ``error`` entry when the contender could not run (torch not installed)."""
+    if spec["kind"] == "torch" and importlib.util.find_spec("torch") is None:
+        return dict(spec, error="PyTorch is not installed (pip install 'neuralpath[torch]')")
+    if in_process:
+        return measure_here(spec)
+    threads = str(spec["threads"])
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
+               MKL_NUM_THREADS=threads)
+    proc = subprocess.run([sys.executable, "-m", "neuralpath.bench", json.dumps(spec)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
+        return dict(spec, error=lines[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def plan(part="all", iterations=3000, listing_iterations=30, batch_sizes=(32, 128, 1024),
+         samples=60000, threads=1, skip=(), repeat=1):
+    """The list of measurements (specs) for the parts asked for."""
+    for name, value in (("iterations", iterations), ("listing_iterations", listing_iterations),
+                        ("samples", samples), ("threads", threads), ("repeat", repeat)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    unknown = set(skip) - {"torch", "sklearn", "listing"}
+    if unknown:
+        raise ValueError(f"skip takes torch, sklearn and listing, got {sorted(unknown)}")
+    if listing_iterations > iterations:
+        raise ValueError(f"listing_iterations ({listing_iterations}) must be at most "
+                         f"iterations ({iterations})")
+    specs = []
+    if part in ("a", "all"):
+        a = dict(part="a", sizes=TUTORIAL_SIZES, iterations=iterations,
+                 listing_iterations=listing_iterations, threads=threads, repeat=repeat)
+        specs += [dict(a, kind=k, dtype=d) for k, d in (
+            ("neuralpath", "float64"), ("neuralpath", "float32"), ("torch", "float64"),
+            ("torch", "float32"), ("sklearn", "float64"), ("listing", "float64"))
+            if k not in skip]
+    if part in ("b", "all"):
+        for batch in batch_sizes:
+            b = dict(part="b", sizes=MNIST_SIZES, batch=int(batch), samples=samples,
+                     threads=threads, repeat=repeat)
+            specs += [dict(b, kind=k, dtype=d) for d in ("float64", "float32")
+                      for k in ("neuralpath", "torch") if k not in skip]
+    return specs
+
+
+# --- report ----------------------------------------------------------------------------------
+
+_LABELS = {"neuralpath": "neuralpath", "torch": "PyTorch (CPU)",
+           "sklearn": "scikit-learn MLPClassifier", "listing": "tutorial listing (per sample)"}
+
+
+def _baseline(results, r):
+    for other in results:
+        if (other["kind"] == "neuralpath" and other["part"] == r["part"]
+                and other["dtype"] == r["dtype"] and other.get("batch") == r.get("batch")
+                and "error" not in other):
+            return other
+    return None
+
+
+def _mb(value):
+    return "-" if value is None else f"{value:.0f}"
+
+
+def report(results):
+    """The tables and target lines, as text."""
+    lines = []
+    part_a = [r for r in results if r["part"] == "a"]
+    if part_a:
+        r0 = part_a[0]
+        lines += [f"(a) tutorial preset: {r0['iterations']} full-batch iterations of "
+                  f"{r0['sizes']}, sigmoid, quadratic cost, alpha {LEARNING_RATE}, "
+                  f"{r0['threads']} thread(s)",
+                  f"{'contender':40} {'wall s':>9} {'cpu s':>9} {'x neuralpath':>12} "
+                  f"{'peak MB':>8} {'+MB':>6}  final cost / note"]
+        for r in part_a:
+            name = f"{_LABELS[r['kind']]} {r['dtype']}"
+            if "error" in r:
+                lines.append(f"{name:40} not run: {r['error']}")
+                continue
+            base = _baseline(results, r)
+            ratio = f"{r['seconds'] / base['seconds']:.2f}" if base else "-"
+            note = "" if r["final_cost"] is None else f"J = {r['final_cost']:.6g}"
+            if r["kind"] == "listing":
+                note = (f"timed over {r['listing_iterations']} iterations, "
+                        f"x{r['scaled_by']:g}")
+            elif r["kind"] == "sklearn":
+                note = f"log-loss = {r['final_cost']:.6g} (softmax output; not J)"
+            lines.append(f"{name:40} {r['seconds']:9.3f} {r['cpu_seconds']:9.3f} {ratio:>12} "
+                         f"{_mb(r['peak_mb']):>8} {_mb(r['added_mb']):>6}  {note}")
+    part_b = [r for r in results if r["part"] == "b"]
+    if part_b:
+        r0 = part_b[0]
+        lines += ["" if part_a else None,
+                  f"(b) one epoch of mini-batch gradient descent on random data "
+                  f"{r0['samples']} x {r0['sizes'][0]}, {r0['sizes']}, sigmoid, quadratic "
+                  f"cost, {r0['threads']} thread(s)",
+                  f"{'contender':40} {'batch':>6} {'samples/s':>10} {'wall s':>8} "
+                  f"{'x neuralpath':>12} {'peak MB':>8} {'+MB':>6}  last batch J"]
+        for r in part_b:
+            name = f"{_LABELS[r['kind']]} {r['dtype']}"
+            if "error" in r:
+                lines.append(f"{name:40} {r['batch']:6} not run: {r['error']}")
+                continue
+            base = _baseline(results, r)
+            ratio = (f"{r['samples_per_second'] / base['samples_per_second']:.2f}"
+                     if base else "-")
+            lines.append(f"{name:40} {r['batch']:6} {r['samples_per_second']:10.0f} "
+                         f"{r['seconds']:8.3f} {ratio:>12} {_mb(r['peak_mb']):>8} "
+                         f"{_mb(r['added_mb']):>6}  {r['final_cost']:.6g}")
+    checks = targets(results)
+    if checks:
+        lines += ["", "targets (ratios of wall time within this run; CPU time beside them, "
+                  "which other work on the machine disturbs less):"]
+        for c in checks:
+            lines.append(f"  {c['what']}: {c['ratio']:.3g} (target {c['target']}: "
+                         f"{'met' if c['met'] else 'NOT MET'}; in CPU time {c['cpu_ratio']:.3g})")
+    return "\n".join(line for line in lines if line is not None)
+
+
+def targets(results):
+    """Issue 7's targets that this run can check: one dict per target."""
+    checks = []
+    ok = [r for r in results if "error" not in r]
+    for r in ok:
+        base = _baseline(ok, r)
+        if base is None or r["kind"] == "neuralpath":
+            continue
+        if r["part"] == "a" and (r["kind"], r["dtype"]) in TARGETS:
+            limit = TARGETS[(r["kind"], r["dtype"])]
+            ratio = base["seconds"] / r["seconds"]
+            checks.append(dict(what=f"(a) neuralpath {r['dtype']} time / "
+                                    f"{_LABELS[r['kind']]} {r['dtype']} time",
+                               ratio=ratio, cpu_ratio=base["cpu_seconds"] / r["cpu_seconds"],
+                               target=f"<= {limit:g}", met=ratio <= limit))
+        elif r["part"] == "b" and r["kind"] == "torch":
+            ratio = base["samples_per_second"] / r["samples_per_second"]
+            checks.append(dict(what=f"(b) batch {r['batch']} {r['dtype']}: neuralpath "
+                                    "samples/s / PyTorch samples/s",
+                               ratio=ratio, cpu_ratio=r["cpu_seconds"] / base["cpu_seconds"],
+                               target=">= 1", met=ratio >= 1))
+    return checks
+
+
+def run(args):
+    specs = plan(args.part, args.iterations, args.listing_iterations,
+                 _positive_ints(args.batch_sizes), args.samples, args.threads,
+                 [s for s in args.skip.split(",") if s], args.repeat)
+    results = []
+    for i, spec in enumerate(specs, 1):
+        label = f"{_LABELS[spec['kind']]} {spec['dtype']}"
+        if spec["part"] == "b":
+            label += f" batch {spec['batch']}"
+        print(f"[{i}/{len(specs)}] ({spec['part']}) {label}", file=sys.stderr, flush=True)
+        results.append(measure(spec, in_process=args.in_process))
+    if args.json:
+        print(json.dumps({"results": results, "targets": targets(results)}))
+    else:
+        print(report(results))
+    return 0
+
+
+if __name__ == "__main__":  # a worker: one spec in argv, one JSON result on stdout
+    print(json.dumps(measure_here(json.loads(sys.argv[1]))))
