@@ -1,6 +1,6 @@
 """Make docs/screenshot.png: the draw-a-digit page with a digit drawn on it, in chromium.
 
-    .venv/bin/python scripts/screenshot.py [--model runs/latest/model.npz] [--out docs/screenshot.png]
+    .venv/bin/python scripts/screenshot.py [--model PATH] [--out docs/screenshot.png]
 
 Without --model it trains the best preset (seed 0, a few seconds). The page is served on a
 free loopback port, a "2" is drawn with the mouse, and the page is saved as a palette PNG.
@@ -40,7 +40,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
-    from threadpoolctl import threadpool_limits
 
     from neuralpath import load
     from neuralpath.pipeline import train_preset
@@ -50,8 +49,7 @@ def main(argv=None):
     if args.model:
         model = load(args.model)
     else:
-        with threadpool_limits(limits=1, user_api="blas"):
-            model, _, metrics = train_preset("best", seed=0)
+        model, _, metrics = train_preset("best", seed=0)
         print(f"trained the best preset: test accuracy {metrics['test_accuracy']:.2%}",
               file=sys.stderr)
     with background_server(create_app(model=model)) as url, sync_playwright() as p:

@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from threadpoolctl import threadpool_limits
 
 from neuralpath import Network, TrainedModel, data, load, save
 from neuralpath.cli import main
@@ -29,8 +28,7 @@ with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns whe
 @pytest.fixture(scope="module")
 def model():
     from neuralpath.pipeline import train_preset
-    with threadpool_limits(limits=1, user_api="blas"):  # tiny matrices: one thread is fastest
-        model, _, _ = train_preset("best", seed=0, epochs=2, layer_sizes=[64, 32, 10])
+    model, _, _ = train_preset("best", seed=0, epochs=2, layer_sizes=[64, 32, 10])
     return model
 
 

@@ -38,7 +38,8 @@ def seen(page):
         const c = document.getElementById('seen'), g = c.getContext('2d'), cell = c.width / 8;
         const out = [];
         for (let r = 0; r < 8; r++) for (let k = 0; k < 8; k++)
-            out.push(g.getImageData(Math.floor((k + 0.5) * cell), Math.floor((r + 0.5) * cell), 1, 1).data[0]);
+            out.push(g.getImageData(Math.floor((k + 0.5) * cell),
+                                    Math.floor((r + 0.5) * cell), 1, 1).data[0]);
         return out; }""")
     return 16 * (1 - np.array(rgba, float) / 255)
 

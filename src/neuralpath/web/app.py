@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime as _dt
 import json
 import math
@@ -199,22 +198,11 @@ def save_run(model, runs_dir="runs"):
     return path
 
 
-def _one_blas_thread():
-    """Limit BLAS to one thread while training: the digits' matrices are small, and threads
-    fighting for the cores (the server's among them) make training many times slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # scikit-learn brings threadpoolctl; without it, change nothing
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _train_in_background(state, preset, seed, runs_dir, overrides):
     """Thread body: train ``preset``, save it under ``runs_dir``, hand it to the page."""
     from ..pipeline import train_preset
     try:
-        with _one_blas_thread():
-            model, _, _ = train_preset(preset, seed=seed, callbacks=[state], **overrides)
+        model, _, _ = train_preset(preset, seed=seed, callbacks=[state], **overrides)
     except _Cancelled:
         state.fail("stopped", "the server stopped before training finished")
         return
@@ -289,7 +277,8 @@ def pixels_to_input(value, n_features, maximum=16.0):
     try:
         x = np.array(value, dtype=np.float64)  # (n_features,)
     except OverflowError:  # an integer beyond float range
-        raise ApiError(422, f"pixels must be numbers in 0..{maximum:g}, got a huge integer") from None
+        raise ApiError(422, f"pixels must be numbers in 0..{maximum:g}, "
+                            "got a huge integer") from None
     if not np.all(np.isfinite(x)):
         raise ApiError(422, f"pixels must be finite numbers in 0..{maximum:g}")
     if x.min() < 0 or x.max() > maximum:
@@ -400,8 +389,10 @@ def create_app(model=None, model_path=None, *, runs_dir="runs", preset=None, see
 
     @asynccontextmanager
     async def lifespan(app):
-        if state.model is None:
-            state.status = "training"
+        if state.model is None and (state.thread is None or not state.thread.is_alive()):
+            with state.lock:
+                state.status, state.error = "training", None
+            state.stop.clear()
             state.thread = threading.Thread(
                 target=_train_in_background, name="neuralpath-train", daemon=True,
                 args=(state, state.preset, seed, runs_dir, dict(train_overrides or {})))

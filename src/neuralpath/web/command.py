@@ -41,7 +41,8 @@ def listen(host, port):
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
     except (socket.gaierror, UnicodeError) as exc:
-        raise ValueError(f"--host {host!r} is not an address this machine can use ({exc})") from None
+        raise ValueError(f"--host {host!r} is not an address this machine can use "
+                         f"({exc})") from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
