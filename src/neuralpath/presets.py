@@ -37,11 +37,18 @@ TUTORIAL = dict(
 PRESETS = {
     "tutorial": TUTORIAL,
     "tutorial-l2": {**TUTORIAL, "l2": 0.001},
-    "best": {**TUTORIAL, "layer_sizes": [64, 256, 10], "activation": "relu",
+    # best: measured over the splits of seeds 0..4 and, held out, 5..9 (benchmarks/presets.py).
+    # Pixels / 16 rather than StandardScaler: the shifted copies put ink on edge pixels that
+    # are almost always blank, and their tiny spread in the training part turns it into
+    # inputs of up to 490 sigma (seed 0; 41% of the copies have a pixel beyond 10 sigma):
+    # 98.05% -> 98.53% with everything else as first guessed. Two hidden layers of 256 and
+    # 100 cosine-scheduled epochs of 128 beat one layer of 256 or 512 (98.7%); float32 halves
+    # the time at the same accuracy.
+    "best": {**TUTORIAL, "layer_sizes": [64, 256, 256, 10], "activation": "relu",
              "output_activation": "softmax", "cost": "cross_entropy", "initializer": "he",
-             "optimizer": "adam", "learning_rate": 0.002, "iterations": None, "epochs": 60,
-             "batch_size": 64, "l2": 1e-4, "dropout": 0.2, "schedule": "cosine",
-             "augment": True, "scaler": "train"},
+             "optimizer": "adam", "learning_rate": 0.003, "iterations": None, "epochs": 100,
+             "batch_size": 128, "l2": 1e-4, "dropout": 0.3, "schedule": "cosine",
+             "augment": True, "scaler": "unit", "dtype": "float32"},
     # The real MNIST (neuralpath.mnist): 60,000 training and 10,000 test images of 28x28,
     # pixels divided by 255; mini-batches of 128 so an epoch takes seconds on two cores.
     "mnist": {**TUTORIAL, "dataset": "mnist", "layer_sizes": [784, 256, 10],
