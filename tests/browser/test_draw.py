@@ -46,8 +46,9 @@ def seen(page):
 
 def test_draw_one_then_zero(page, drawing_model, tmp_path):
     page.wait_for_selector("body[data-status=ready]", timeout=10_000)
-    assert "best" in page.text_content("#model")
-    assert "64 → 256 → 10" in page.text_content("#model")
+    sizes = drawing_model.network.layer_sizes
+    assert "preset best" in page.text_content("#model")
+    assert "layer sizes " + " → ".join(map(str, sizes)) in page.text_content("#model")
 
     draw(page, ONE)
     digit, probabilities = answer(page)
@@ -59,9 +60,9 @@ def test_draw_one_then_zero(page, drawing_model, tmp_path):
     assert grid[:, [0, 1, 6, 7]].max() < 1
     # the page's 8x8 is the input the network saw: it gives the digit shown
     assert drawing_model.predict(np.round(grid).ravel()[None])[0] == 1
-    hidden = page.locator("#hidden canvas")
-    assert hidden.count() == 1
-    assert "256 nodes" in page.text_content("#hidden figcaption")
+    assert page.locator("#hidden canvas").count() == len(sizes) - 2  # a map per hidden layer
+    captions = page.locator("#hidden figcaption").all_text_contents()
+    assert [c.split(":")[1].split()[0] for c in captions] == [str(s) for s in sizes[1:-1]]
     page.screenshot(path=str(tmp_path / "one.png"))
 
     page.click("#clear")
