@@ -12,11 +12,9 @@ the parser is built, and must import heavy libraries (FastAPI, torch) inside ``r
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import importlib
 import json
 import os
-import shutil
 import sys
 
 import numpy as np
@@ -164,27 +162,6 @@ class TqdmProgress:
         self.bar.close()
 
 
-def _run_dir():
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return os.path.join("runs", stamp)
-
-
-def _link_latest(run_dir):
-    latest = os.path.join("runs", "latest")
-    tmp = latest + ".tmp"
-    try:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(os.path.basename(run_dir), tmp)
-        if os.path.isdir(latest) and not os.path.islink(latest):
-            shutil.rmtree(latest)
-        os.replace(tmp, latest)
-    except OSError:  # no symlinks here: copy instead
-        shutil.rmtree(latest, ignore_errors=True)
-        shutil.copytree(run_dir, latest)
-    return latest
-
-
 def _format_confusion(matrix, labels):
     width = max(4, max(len(str(v)) for v in matrix.ravel()) + 1)
     head = "true\\pred".ljust(10) + "".join(str(c).rjust(width) for c in labels)
@@ -194,6 +171,7 @@ def _format_confusion(matrix, labels):
 
 
 def cmd_train(args, out, err):
+    from .persist import link_latest, new_run_dir
     from .pipeline import train_preset
     from .training import TrainingDiverged
     overrides = dict(layer_sizes=args.layer_sizes, activation=args.activation,
@@ -210,7 +188,7 @@ def cmd_train(args, out, err):
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.preset is None:  # the dataset's own preset unless one was asked for
         args.preset = "mnist" if args.dataset == "mnist" else "tutorial"
-    run_dir = None if args.out else _run_dir()
+    run_dir = None if args.out else new_run_dir()
     model_path = args.out or os.path.join(run_dir, "model.npz")
     plot_path = args.plot or (os.path.join(run_dir, "cost.png") if run_dir else None)
     tables = err if args.json else out
@@ -228,7 +206,7 @@ def cmd_train(args, out, err):
     if plot_path:
         from .plots import cost_curve
         cost_curve(history, plot_path, title=f"{args.preset} preset, seed {args.seed}")
-    latest = _link_latest(run_dir) if run_dir else None
+    latest = link_latest(run_dir) if run_dir else None
     labels = [str(c) for c in model.classes]
     print(f"preset {args.preset}: layer sizes {model.network.layer_sizes}, seed {args.seed}, "
           f"{history.iterations} iterations ({history.epochs} epochs) in "

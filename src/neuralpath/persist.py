@@ -11,8 +11,10 @@ moved over the target with ``os.replace``, so a crash never leaves half a model.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 
@@ -50,6 +52,29 @@ def atomic_write(path, write):
             os.unlink(tmp)
         raise
     return path
+
+
+def new_run_dir(runs_dir="runs"):
+    """A fresh ``runs_dir/<timestamp>`` path (not created yet) for one training run."""
+    return os.path.join(runs_dir, datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f"))
+
+
+def link_latest(run_dir):
+    """Point ``<runs_dir>/latest`` at ``run_dir``: a symlink swapped in with os.replace, so
+    latest is never missing; where symlinks are not allowed, a copy. Returns its path."""
+    latest = os.path.join(os.path.dirname(run_dir), "latest")
+    tmp = latest + ".tmp"
+    try:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(os.path.basename(run_dir), tmp)
+        if os.path.isdir(latest) and not os.path.islink(latest):
+            shutil.rmtree(latest)
+        os.replace(tmp, latest)
+    except OSError:  # no symlinks on this file system: copy instead
+        shutil.rmtree(latest, ignore_errors=True)
+        shutil.copytree(run_dir, latest)
+    return latest
 
 
 def save(model: TrainedModel, path):

@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as _dt
 import json
 import math
 import os
-import shutil
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -44,7 +42,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..imaging import image_to_input, input_max
 from ..model import TrainedModel
-from ..persist import load, save
+from ..persist import link_latest, load, new_run_dir, save
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
@@ -180,21 +178,9 @@ def describe_model(model, source=None):
 
 def save_run(model, runs_dir="runs"):
     """Save ``model`` as runs_dir/<timestamp>/model.npz and point runs_dir/latest at it."""
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    run_dir = os.path.join(runs_dir, stamp)
+    run_dir = new_run_dir(runs_dir)
     path = save(model, os.path.join(run_dir, "model.npz"))
-    latest = os.path.join(runs_dir, "latest")
-    tmp = latest + ".tmp"
-    try:  # a symlink swapped in with os.replace, so latest is never missing
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(stamp, tmp)
-        if os.path.isdir(latest) and not os.path.islink(latest):
-            shutil.rmtree(latest)
-        os.replace(tmp, latest)
-    except OSError:  # no symlinks on this file system: copy instead
-        shutil.rmtree(latest, ignore_errors=True)
-        shutil.copytree(run_dir, latest)
+    link_latest(run_dir)
     return path
 
 
