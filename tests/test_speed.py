@@ -244,3 +244,12 @@ def test_benchmark_script_calls_the_same_code(capsys):
     out = capsys.readouterr().out
     assert "neuralpath float64" in out and "tutorial listing" in out
     assert script["main"](["--threads", "-1"]) == 2
+
+
+def test_breakdown_names_every_step_of_an_iteration():
+    steps, train_us, expit_us = bench.breakdown("float32", iterations=3, rounds=1)
+    assert list(steps) == ["matrix products", "bias add", "sigmoid", "f' and deltas", "cost J",
+                           "bias gradients", "optimizer step"]
+    assert all(us > 0 for us in steps.values()) and train_us > 0 and expit_us > 0
+    text = bench.breakdown_report("float32", steps, train_us, expit_us)
+    assert "train() per iteration" in text and "the rest (Python)" in text

@@ -72,6 +72,8 @@ def add_arguments(parser):
     parser.add_argument("--in-process", action="store_true",
                         help="measure in this process instead of one fresh process each")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="instead: where one tutorial-preset iteration spends its time")
 
 
 # --- data and contenders (each runs inside a worker) -----------------------------------------
@@ -277,6 +279,90 @@ def plan(part="all", iterations=3000, listing_iterations=30, batch_sizes=(32, 12
     return specs
 
 
+# --- where the time goes --------------------------------------------------------------------
+
+def breakdown(dtype="float64", iterations=300, rounds=9):
+    """CPU microseconds per full-batch iteration of the tutorial preset, step by step.
+
+    Each step of ``Network.backprop`` and the optimizer is run alone on the workspace of a
+    real step (``iterations`` times, the fastest of ``rounds``), beside a whole ``train``
+    iteration and, for reference, scipy's ``expit`` on the hidden layer. Returns
+    ``(steps, train_us, expit_us)`` with ``steps`` a dict name -> microseconds.
+    """
+    import numpy as np
+    from scipy.special import expit
+    from threadpoolctl import threadpool_limits
+
+    from .activations import sigmoid, sigmoid_deriv
+    from .optimizers import make_optimizer
+    from .training import train
+    X, Y, _ = tutorial_data()
+    X, Y = X.astype(dtype), Y.astype(dtype)
+    net = _start_network(dict(part="a", sizes=TUTORIAL_SIZES), dtype)
+    net.backprop(X, Y)
+    ws, m, opt = net._workspaces[len(X)], len(X), make_optimizer("gd", LEARNING_RATE)
+    h, z, d, delta, W, b = ws.h, ws.z, ws.d, ws.delta, net.W, net.b
+    scratch = [np.empty_like(a) for a in z[1:]]  # results that must not disturb the workspace
+    params_copy = [p.copy() for p in net.params]  # what the optimizer step updates
+    steps = {
+        "matrix products": [
+            lambda: np.matmul(X, W[0].T, out=scratch[0]),
+            lambda: np.matmul(h[1], W[1].T, out=scratch[1]),
+            lambda: np.matmul(delta[2].T, h[1], out=ws.grad_W[1]),
+            lambda: np.matmul(delta[2], W[1], out=scratch[0]),
+            lambda: np.matmul(delta[1].T, X, out=ws.grad_W[0])],
+        "bias add": [lambda: np.copyto(ws.b_rows[1], b[0]),
+                     lambda: np.add(z[1], ws.b_rows[1], out=scratch[0]),
+                     lambda: np.copyto(ws.b_rows[2], b[1]),
+                     lambda: np.add(z[2], ws.b_rows[2], out=scratch[1])],
+        "sigmoid": [lambda: sigmoid(z[1], out=scratch[0]), lambda: sigmoid(z[2], out=scratch[1])],
+        "f' and deltas": [
+            lambda: sigmoid_deriv(z[1], h[1], out=scratch[0]),
+            lambda: net.cost.delta(net.output_activation, z[2], h[2], Y, out=scratch[1],
+                                   buf=ws.cost_buf),
+            lambda: np.multiply(delta[2], 1.0 / m, out=scratch[1]),
+            lambda: np.multiply(delta[1], d[1], out=scratch[0])],
+        "cost J": [lambda: net.cost.value(net.output_activation, h[2], Y, ws.cost_buf)],
+        "bias gradients": [lambda: np.matmul(ws.ones, delta[2], out=ws.grad_b[1]),
+                           lambda: np.matmul(ws.ones, delta[1], out=ws.grad_b[0])],
+        "optimizer step": [lambda: opt.update(params_copy, ws.grad_W + ws.grad_b)],
+    }
+
+    def fastest(calls, count):
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.process_time_ns()
+            for _ in range(count):
+                for call in calls:
+                    call()
+            best = min(best, (time.process_time_ns() - start) / count / 1000)
+        return best
+
+    with threadpool_limits(1):
+        result = {name: fastest(calls, iterations) for name, calls in steps.items()}
+        expit_us = fastest([lambda: expit(z[1], out=scratch[0])], iterations)
+        train_us = float("inf")
+        for _ in range(max(1, rounds // 3)):
+            fresh = _start_network(dict(part="a", sizes=TUTORIAL_SIZES), dtype)
+            start = time.process_time_ns()
+            train(fresh, X, Y, iterations=iterations, learning_rate=LEARNING_RATE,
+                  handle_interrupt=False)
+            train_us = min(train_us, (time.process_time_ns() - start) / iterations / 1000)
+    return result, train_us, expit_us
+
+
+def breakdown_report(dtype, steps, train_us, expit_us):
+    lines = [f"where the time goes: one full-batch iteration of the tutorial preset, {dtype}, "
+             "1 thread, CPU time",
+             f"  {'train() per iteration':24} {train_us:7.1f} us  100%"]
+    for name, us in steps.items():
+        lines.append(f"  {name:24} {us:7.1f} us  {100 * us / train_us:3.0f}%")
+    rest = train_us - sum(steps.values())
+    lines.append(f"  {'the rest (Python)':24} {rest:7.1f} us  {100 * rest / train_us:3.0f}%")
+    lines.append(f"  (scipy's expit on the hidden layer alone: {expit_us:.1f} us)")
+    return "\n".join(lines)
+
+
 # --- report ----------------------------------------------------------------------------------
 
 _LABELS = {"neuralpath": "neuralpath", "torch": "PyTorch (CPU)",
@@ -377,6 +463,11 @@ def targets(results):
 
 
 def run(args):
+    if args.breakdown:
+        for dtype in ("float64", "float32"):
+            steps, train_us, expit_us = breakdown(dtype)
+            print(breakdown_report(dtype, steps, train_us, expit_us))
+        return 0
     specs = plan(args.part, args.iterations, args.listing_iterations,
                  _positive_ints(args.batch_sizes), args.samples, args.threads,
                  [s for s in args.skip.split(",") if s], args.repeat)
