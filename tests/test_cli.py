@@ -68,6 +68,20 @@ def test_seed_sets_split_and_weights(tmp_path):
         np.testing.assert_array_equal(wa, wb)
 
 
+def test_early_stopping_with_augmentation_and_plot(tmp_path):
+    path, plot = tmp_path / "es.npz", tmp_path / "es.png"
+    code, out, err = run(["train", "--preset", "best", "--epochs", "4", "--early-stopping",
+                          "--patience", "2", "--validation-fraction", "0.2", "--json",
+                          "--no-progress", "--out", str(path), "--plot", str(plot)])
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["epochs"] <= 4 and result["test_accuracy"] > 0.5
+    with Image.open(plot) as img:
+        assert img.size[0] > 600  # cost curve and the validation panel beside it
+    _assert_usage_error(["train", "--validation-fraction", "1.5"], "validation-fraction")
+    _assert_usage_error(["train", "--patience", "0"], "positive integer")
+
+
 def test_evaluate(model_path):
     code, out, err = run(["evaluate", str(model_path)])
     assert code == 0, err

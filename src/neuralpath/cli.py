@@ -102,7 +102,12 @@ def _add_train(sub):
     p.add_argument("--batch-size", type=_positive_int)
     p.add_argument("--l2", type=_nonneg_float)
     p.add_argument("--dropout", type=_nonneg_float)
-    p.add_argument("--early-stopping", action="store_true", default=None)
+    p.add_argument("--early-stopping", action="store_true", default=None,
+                   help="stop when the validation cost stops improving; keep the best epoch")
+    p.add_argument("--patience", type=_positive_int,
+                   help="epochs without improvement before early stopping (default 10)")
+    p.add_argument("--validation-fraction", type=_positive_float,
+                   help="share of the training part held out for validation (default 0.1)")
     p.add_argument("--augment", action="store_true", default=None,
                    help="add each training image shifted by one pixel in each direction")
     p.add_argument("--dtype", choices=["float64", "float32"])
@@ -180,10 +185,13 @@ def cmd_train(args, out, err):
                      learning_rate=args.learning_rate, schedule=args.schedule,
                      iterations=args.iterations, epochs=args.epochs,
                      batch_size=args.batch_size, l2=args.l2, dropout=args.dropout,
-                     early_stopping=args.early_stopping, augment=args.augment,
+                     early_stopping=args.early_stopping, patience=args.patience,
+                     validation_fraction=args.validation_fraction, augment=args.augment,
                      dtype=args.dtype, dataset=args.dataset)
     if args.dropout is not None and args.dropout >= 1:
         raise UsageError(f"--dropout must be below 1, got {args.dropout}")
+    if args.validation_fraction is not None and not args.validation_fraction < 1:
+        raise UsageError(f"--validation-fraction must be below 1, got {args.validation_fraction}")
     if args.seed < 0:
         raise UsageError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.preset is None:  # the dataset's own preset unless one was asked for

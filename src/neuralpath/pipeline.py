@@ -28,7 +28,8 @@ def load_dataset(name, data_dir=None):
 
 def prepare(cfg, seed, data_dir=None, dataset=None):
     """Scaled train and test parts for ``cfg``: a dict with X_train, y_train, X_test, y_test
-    (scaled), the raw test inputs, the scaler's mean and scale and the class labels."""
+    (scaled), X_val, y_val (with early stopping, split off the training part before any
+    augmentation, else None), the raw test inputs, the scaler's mean and scale and the labels."""
     X, y = dataset if dataset is not None else load_dataset(cfg["dataset"], data_dir)
     if cfg["dataset"] == "mnist" and dataset is None:
         from .mnist import N_TEST  # the standard split: the last 10,000 are the test files
@@ -43,11 +44,17 @@ def prepare(cfg, seed, data_dir=None, dataset=None):
         mean, scale = np.zeros(X.shape[1]), np.full(X.shape[1], float(X_tr.max()) or 1.0)
     else:
         raise ValueError(f"scaler must be 'all', 'train' or 'unit', got {cfg['scaler']!r}")
+    X_val = y_val = None
+    if cfg["early_stopping"]:  # hold validation rows out before any shifted copies exist
+        X_tr, X_val, y_tr, y_val = train_test_split(
+            X_tr, y_tr, test_size=cfg["validation_fraction"], random_state=seed, stratify=y_tr)
+        X_val = (X_val - mean) / scale
     if cfg["augment"]:
         side = int(round(np.sqrt(X.shape[1])))
         X_tr, y_tr = data.shift_augment(X_tr, y_tr, side)
-    return dict(X_train=(X_tr - mean) / scale, y_train=y_tr, X_test=(X_te - mean) / scale,
-                y_test=y_te, X_test_raw=X_te, mean=mean, scale=scale, classes=np.unique(y))
+    return dict(X_train=(X_tr - mean) / scale, y_train=y_tr, X_val=X_val, y_val=y_val,
+                X_test=(X_te - mean) / scale, y_test=y_te, X_test_raw=X_te, mean=mean,
+                scale=scale, classes=np.unique(y))
 
 
 def check_layer_sizes(sizes, n_features, n_classes):
@@ -73,10 +80,7 @@ def train_preset(preset="tutorial", seed=0, callbacks=(), data_dir=None, arrays=
     X_tr, Y_tr = parts["X_train"], data.one_hot(parts["y_train"], classes)
     validation = None
     if cfg["early_stopping"]:
-        X_tr, X_val, Y_tr, Y_val = train_test_split(
-            X_tr, Y_tr, test_size=cfg["validation_fraction"], random_state=seed,
-            stratify=Y_tr.argmax(axis=1))
-        validation = (X_val, Y_val)
+        validation = (parts["X_val"], data.one_hot(parts["y_val"], classes))
     meta = {k: cfg[k] for k in ("preset", "dataset", "optimizer", "learning_rate", "iterations",
                                 "epochs", "batch_size", "l2", "dropout", "scaler", "test_size")}
     meta["seed"] = int(seed)

@@ -42,14 +42,18 @@ def cost_curve(history, path, title=None):
         ax2.plot(ep, history.val_cost, label="validation cost")
         ax2.set_xlabel("epoch")
         ax2.set_ylabel("cost")
+        handles, labels = ax2.get_legend_handles_labels()
+        if history.best_epoch is not None:
+            handles.append(ax2.axvline(history.best_epoch + 1, color="grey", ls="--"))
+            labels.append("best epoch (weights kept)")
         if history.val_accuracy and history.val_accuracy[0] is not None:
             ax3 = ax2.twinx()
-            ax3.plot(ep, history.val_accuracy, color="tab:green", label="validation accuracy")
+            (line,) = ax3.plot(ep, history.val_accuracy, color="tab:green")
             ax3.set_ylabel("validation accuracy")
-            ax3.legend(loc="center right")
-        if history.best_epoch is not None:
-            ax2.axvline(history.best_epoch + 1, color="grey", ls="--", label="best epoch")
-        ax2.legend(loc="upper right")
+            handles.append(line)
+            labels.append("validation accuracy")
+        # one legend under the plot, where it hides no curve
+        ax2.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
         ax2.grid(alpha=0.3)
     return save_figure(fig, path)
 

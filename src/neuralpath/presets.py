@@ -4,7 +4,8 @@
 post "Improve your neural networks - Part 1" (lambda = 0.001, which it reports takes the
 network from 86% to 95%); ``best`` is the configuration with the highest test accuracy on the
 digits that we have found. ``scaler`` says where StandardScaler is fitted: ``all`` the data
-before the split (as the tutorial does) or the ``train`` part only (the sound practice).
+before the split (as the tutorial does), the ``train`` part only (the sound practice), or
+``unit``: no centring, pixels divided by the training part's largest value (0..1).
 """
 from __future__ import annotations
 
