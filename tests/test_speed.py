@@ -173,6 +173,15 @@ def _tiny_plan(**kwargs):
     return bench.plan(**args)
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(batch_sizes=[32, 0]), "batch_sizes"), (dict(batch_sizes=[]), "batch_sizes"),
+    (dict(samples=0), "samples"), (dict(repeat=0), "repeat"), (dict(skip=("jax",)), "skip"),
+])
+def test_bench_plan_rejects_bad_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        bench.plan(**kwargs)
+
+
 def test_bench_measures_every_contender_in_process():
     results = [bench.measure(spec, in_process=True) for spec in _tiny_plan()]
     kinds = {(r["part"], r["kind"], r["dtype"]) for r in results}

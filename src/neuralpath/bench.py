@@ -171,7 +171,7 @@ def _listing(spec, X, Y, y):
     b0 = {l + 1: v for l, v in enumerate(start.b)}
     section5.train_nn(spec["sizes"], X, Y, iter_num=spec["listing_iterations"],
                       alpha=LEARNING_RATE, W0=W0, b0=b0, verbose=False)
-    return None  # its avg_cost is a mean of norms, not J
+    # no final cost: the listing's avg_cost is a mean of norms, not J
 
 
 CONTENDERS = {"neuralpath": _neuralpath, "torch": _torch, "sklearn": _sklearn,
@@ -242,7 +242,7 @@ def measure(spec, in_process=False):
     env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
                MKL_NUM_THREADS=threads)
     proc = subprocess.run([sys.executable, "-m", "neuralpath.bench", json.dumps(spec)],
-                          capture_output=True, text=True, env=env)
+                          capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"]
         return dict(spec, error=lines[-1])
@@ -256,6 +256,8 @@ def plan(part="all", iterations=3000, listing_iterations=30, batch_sizes=(32, 12
                         ("samples", samples), ("threads", threads), ("repeat", repeat)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not all(isinstance(b, int) and b >= 1 for b in batch_sizes) or not batch_sizes:
+        raise ValueError(f"batch_sizes must be positive integers, got {list(batch_sizes)!r}")
     unknown = set(skip) - {"torch", "sklearn", "listing"}
     if unknown:
         raise ValueError(f"skip takes torch, sklearn and listing, got {sorted(unknown)}")

@@ -19,11 +19,10 @@ from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
 from .costs import get_cost
 from .initializers import get_initializer
 
-
 # Below this many multiply-adds in a batch's largest matrix product, BLAS runs on one thread:
 # waking a second one costs more than it saves, and where other work shares the cores it can
-# cost 10x or more (measured: the tutorial preset, 3000 iterations, took 27 s with OpenBLAS's
-# two threads and 3 s with one on a busy 2-core machine; benchmarks/README.md).
+# cost 10x or more (measured on a busy 2-core machine: the tutorial preset took 27 s with
+# OpenBLAS's two threads, about 3 s with one; benchmarks/README.md).
 SINGLE_THREAD_BELOW = 1 << 23
 
 
