@@ -76,15 +76,17 @@ def test_full_batch_training_allocates_no_arrays_per_iteration(dtype):
     assert len(rises) == 59 and max(rises) < ALLOWANCE, max(rises)
 
 
-@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
-def test_mini_batch_training_allocates_no_arrays_per_iteration(optimizer):
-    """Shuffled mini-batches (with a short last batch), ReLU, cross-entropy on sigmoid
-    outputs, L2 and dropout: after the first epoch made every buffer, no step allocates;
-    only an epoch's first step (a new permutation) is left out."""
+@pytest.mark.parametrize("optimizer, activation, output", [
+    ("momentum", "relu", "sigmoid"), ("adam", "leaky_relu", "softmax"),
+    ("nesterov", "tanh", "softmax")])
+def test_mini_batch_training_allocates_no_arrays_per_iteration(optimizer, activation, output):
+    """Shuffled mini-batches (with a short last batch), cross-entropy, L2 and dropout: after
+    the first epoch made every buffer, no step allocates; only an epoch's first step (a new
+    permutation) is left out."""
     sizes = [64, 50, 20]
     X, Y = _data(1000, sizes)
-    net = Network(sizes, activation="relu", output_activation="sigmoid", cost="cross_entropy",
-                  initializer="he", random_state=0)
+    net = Network(sizes, activation=activation, output_activation=output,
+                  cost="cross_entropy", initializer="he", random_state=0)
     steps = 8  # ceil(1000 / 128): seven batches of 128 and one of 104
     rises = _traced_rises(net, X, Y, epochs=3, batch_size=128, optimizer=optimizer,
                           learning_rate=0.01, l2=1e-3, dropout=0.2, random_state=0,
@@ -139,6 +141,24 @@ def test_sigmoid_writes_in_place_and_keeps_nan():
     same = z.copy()
     sigmoid(same, out=same)  # in place over its own input
     np.testing.assert_array_equal(same, out)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_matches_the_textbook_form_in_place_and_at_extremes(dtype):
+    from neuralpath.activations import softmax
+    rng = np.random.default_rng(0)
+    z = (rng.normal(size=(7, 5)) * 20).astype(dtype)
+    e = np.exp(z.astype(np.float64) - z.max(axis=1, keepdims=True))
+    ref = e / e.sum(axis=1, keepdims=True)
+    out, buf = np.empty_like(z), np.empty_like(z)
+    h = softmax(z, out=out, buf=buf)
+    assert h is out and h.dtype == dtype
+    np.testing.assert_allclose(h, ref, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-30)
+    same = z.copy()
+    softmax(same, out=same)  # in place over its own input
+    np.testing.assert_array_equal(same, h)
+    huge = np.array([[1000.0, -1000.0, 0.0]], dtype)
+    np.testing.assert_array_equal(softmax(huge), [[1.0, 0.0, 0.0]])
 
 
 def test_float32_reaches_the_float64_accuracy_on_the_tutorial_preset():

@@ -1,9 +1,10 @@
 """Activation functions f and their derivatives f', in one table keyed by name.
 
-Each entry holds ``f(z, out)`` and ``deriv(z, h, out)``. The derivative receives both the
+Each entry holds ``f(z, out, buf)`` and ``deriv(z, h, out)``. The derivative receives both the
 summed input ``z`` and the output ``h = f(z)``, so it can use whichever is cheaper: the
 sigmoid's derivative is ``h (1 - h)`` (tutorial 4.5), with no second exponential.
-Every function writes into ``out`` when it is given, so the training loop allocates nothing.
+Every function writes into ``out`` when it is given, so the training loop allocates nothing;
+``buf``, a scratch array shaped like z, is for softmax, which needs one, and ignored by the rest.
 Each works in the dtype of its input (float64 or float32).
 
 ``softmax`` is an output activation only: its Jacobian is not diagonal, so it has no
@@ -20,7 +21,7 @@ LEAKY_SLOPE = 0.01
 
 class Activation(NamedTuple):
     name: str
-    f: Callable  # f(z, out=None) -> h
+    f: Callable  # f(z, out=None, buf=None) -> h
     deriv: Callable | None  # deriv(z, h, out=None) -> f'(z), element-wise
 
 
@@ -28,7 +29,7 @@ def _out(z, out):
     return np.empty_like(z) if out is None else out
 
 
-def sigmoid(z, out=None):
+def sigmoid(z, out=None, buf=None):
     """f(z) = 1 / (1 + exp(-z)) (tutorial 2.1), the tutorial's own formula, in four passes.
 
     For z < -709 (float64; -88 in float32) exp(-z) overflows to inf and 1 / (1 + inf) is
@@ -53,7 +54,7 @@ def sigmoid_deriv(z, h, out=None):
     return out
 
 
-def tanh(z, out=None):
+def tanh(z, out=None, buf=None):
     return np.tanh(z, out=_out(z, out))
 
 
@@ -64,7 +65,7 @@ def tanh_deriv(z, h, out=None):
     return out
 
 
-def relu(z, out=None):
+def relu(z, out=None, buf=None):
     return np.maximum(z, 0.0, out=_out(z, out))
 
 
@@ -75,7 +76,7 @@ def relu_deriv(z, h, out=None):
     return np.ceil(out, out=out)
 
 
-def leaky_relu(z, out=None):
+def leaky_relu(z, out=None, buf=None):
     out = np.multiply(z, LEAKY_SLOPE, out=_out(z, out))
     return np.maximum(z, out, out=out)
 
@@ -87,7 +88,7 @@ def leaky_relu_deriv(z, h, out=None):
     return out
 
 
-def identity(z, out=None):
+def identity(z, out=None, buf=None):
     if out is None:
         return z.copy()
     np.copyto(out, z)
@@ -100,12 +101,38 @@ def identity_deriv(z, h, out=None):
     return out
 
 
-def softmax(z, out=None):
-    """Row-wise softmax; the row maximum is subtracted first so exp never overflows."""
-    out = np.subtract(z, z.max(axis=1, keepdims=True), out=_out(z, out))
+def _ones(n, dtype):
+    """A read-only (n, n) matrix of ones, made once per size: ``e @ ones`` puts each row's
+    sum in every column of that row."""
+    key = (n, np.dtype(dtype))
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = np.ones((n, n), dtype)
+        ones.flags.writeable = False
+        _ONES[key] = ones
+    return ones
+
+
+_ONES: dict = {}
+
+
+def softmax(z, out=None, buf=None):
+    """Row-wise softmax; the row maximum is subtracted first so exp never overflows.
+
+    The row maxima and sums are spread over ``buf`` (np.copyto, and a product with a matrix
+    of ones) rather than broadcast from (m, 1) columns: a broadcasting subtract or divide
+    makes numpy allocate an iteration buffer on every call.
+    """
+    out = _out(z, out)
+    if np.may_share_memory(out, z):  # in place: z's first column is about to be overwritten
+        z = z.copy()
+    buf = np.empty_like(z) if buf is None else buf
+    np.max(z, axis=1, out=out[:, 0])  # (m,) row maxima, parked in out's first column
+    np.copyto(buf, out[:, :1])  # (m, k): each row's maximum in every column
+    np.subtract(z, buf, out=out)
     np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
-    return out
+    np.matmul(out, _ones(z.shape[1], z.dtype), out=buf)  # each row's sum in every column
+    return np.divide(out, buf, out=out)
 
 
 ACTIVATIONS: dict[str, Activation] = {

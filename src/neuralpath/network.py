@@ -160,7 +160,7 @@ class Network:
             np.copyto(ws.b_rows[l + 1], self.b[l])  # (m, s_{l+1})
             np.matmul(h[l], self.W[l].T, out=z[l + 1])  # (m, s_{l+1})
             z[l + 1] += ws.b_rows[l + 1]
-            self._act(l).f(z[l + 1], out=h[l + 1])
+            self._act(l).f(z[l + 1], out=h[l + 1], buf=ws.b_rows[l + 1])  # b_rows: free now
             if l < n - 1:
                 # f'(z) is taken now, from h before dropout touches it
                 self.activation.deriv(z[l + 1], h[l + 1], out=d[l + 1])
