@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .activations import Activation
+from .activations import Activation, _ones
 
 # probabilities are clipped this far from 0 and 1 before a log, so J stays finite
 _EPS = 1e-12
@@ -35,11 +35,14 @@ def quadratic_value(act: Activation, h, y, buf=None):
 def quadratic_delta(act: Activation, z, h, y, out=None, buf=None):
     out = np.subtract(h, y, out=out)  # -(y - h) = dJ/dh
     if act.name == "softmax":
-        # the softmax Jacobian: delta = h * (g - sum(g * h)) with g = dJ/dh
-        s = np.einsum("ij,ij->i", out, h)[:, None]
-        out -= s
+        # the softmax Jacobian: delta = h * (g - sum(g * h)) with g = dJ/dh, written as
+        # h g - h sum(h g) so that the row sums spread by a product with ones need no
+        # broadcast (which allocates); buf is needed here
+        buf = np.empty_like(h) if buf is None else buf
+        np.multiply(out, h, out=buf)  # h g
+        np.matmul(buf, _ones(h.shape[1], h.dtype), out=out)  # each row's sum(h g), spread
         out *= h
-        return out
+        return np.subtract(buf, out, out=out)
     if act.name != "identity":
         out *= act.deriv(z, h, out=buf)  # tutorial 4.5: delta = -(y - h) * f'(z)
     return out
