@@ -28,7 +28,7 @@ tutorial: $(VENV)/.base
 	$(BIN)/neuralpath tutorial
 
 bench: $(VENV)/.test
-	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/train_speed.py --repeat 3
 
 serve: $(VENV)/.test
 	$(BIN)/neuralpath serve
