@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 
@@ -38,34 +39,23 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def number_type(convert, accept, expected):
+    """An argparse ``type``: ``convert`` the text, then refuse what ``accept`` rejects."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not np.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _nonneg_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not np.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
+positive_int = number_type(int, lambda v: v >= 1, "a positive integer")
+nonneg_int = number_type(int, lambda v: v >= 0, "a non-negative integer")
+positive_float = number_type(float, lambda v: math.isfinite(v) and v > 0, "a positive number")
+nonneg_float = number_type(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
 
 
 def _layer_sizes(text):
@@ -94,19 +84,19 @@ def _add_train(sub):
     p.add_argument("--cost", choices=sorted(COSTS))
     p.add_argument("--initializer", choices=["tutorial", "xavier", "he"])
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS))
-    p.add_argument("--learning-rate", type=_positive_float)
+    p.add_argument("--learning-rate", type=positive_float)
     p.add_argument("--schedule", choices=sorted(SCHEDULES))
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--iterations", type=_positive_int)
-    group.add_argument("--epochs", type=_positive_int)
-    p.add_argument("--batch-size", type=_positive_int)
-    p.add_argument("--l2", type=_nonneg_float)
-    p.add_argument("--dropout", type=_nonneg_float)
+    group.add_argument("--iterations", type=positive_int)
+    group.add_argument("--epochs", type=positive_int)
+    p.add_argument("--batch-size", type=positive_int)
+    p.add_argument("--l2", type=nonneg_float)
+    p.add_argument("--dropout", type=nonneg_float)
     p.add_argument("--early-stopping", action="store_true", default=None,
                    help="stop when the validation cost stops improving; keep the best epoch")
-    p.add_argument("--patience", type=_positive_int,
+    p.add_argument("--patience", type=positive_int,
                    help="epochs without improvement before early stopping (default 10)")
-    p.add_argument("--validation-fraction", type=_positive_float,
+    p.add_argument("--validation-fraction", type=positive_float,
                    help="share of the training part held out for validation (default 0.1)")
     p.add_argument("--augment", action="store_true", default=None,
                    help="add each training image shifted by one pixel in each direction")

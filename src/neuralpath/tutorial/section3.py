@@ -47,7 +47,7 @@ def simple_looped_nn_calc(n_layers, x, w, b):
         if l == 0:
             node_in = x
         else:
-            node_in = h
+            node_in = h  # noqa: F821 (h is the previous pass of the loop's output)
         # Setup the output array for the nodes in layer l + 1
         h = np.zeros((w[l].shape[0],))
         # loop through the rows of the weight array
@@ -70,7 +70,7 @@ def matrix_feed_forward_calc(n_layers, x, w, b):
         if l == 0:
             node_in = x
         else:
-            node_in = h
+            node_in = h  # noqa: F821 (h is the previous pass of the loop's output)
         z = w[l].dot(node_in) + b[l]
         h = f(z)
     return h

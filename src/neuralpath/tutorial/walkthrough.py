@@ -10,10 +10,11 @@ of what it computed (numbers and figure paths), so the tests and the notebook ca
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import sys
+
+from ..cli import nonneg_int, positive_int
 
 HELP = "walk through the tutorial: its numbers beside neuralpath's, and its figures"
 SECTIONS = (2, 3, 4, 5)
@@ -26,38 +27,18 @@ TITLES = {
 }
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
-
-
 def add_arguments(parser):
     parser.add_argument("--section", type=int, choices=SECTIONS,
                         help="only this section (default: 2, 3, 4 and 5 in turn)")
     parser.add_argument("--out", default=DEFAULT_OUT,
                         help=f"folder for the figures (default {DEFAULT_OUT})")
-    parser.add_argument("--iterations", type=_positive_int, default=3000,
+    parser.add_argument("--iterations", type=positive_int, default=3000,
                         help="gradient-descent iterations of section 5 (default 3000, as "
                              "the tutorial)")
-    parser.add_argument("--repeat", type=_positive_int, default=5,
+    parser.add_argument("--repeat", type=positive_int, default=5,
                         help="timing runs per function in section 3; the best is kept "
                              "(default 5)")
-    parser.add_argument("--seed", type=_seed, default=0,
+    parser.add_argument("--seed", type=nonneg_int, default=0,
                         help="section 5's split and initial weights (default 0)")
 
 
