@@ -61,7 +61,7 @@ def main(argv=None):
         page.wait_for_selector("#result[data-settled=true]", timeout=10_000)
         digit = page.text_content("#digit")
         page.wait_for_timeout(500)  # the bars' width transition ends
-        shot = page.screenshot(full_page=False)
+        shot = page.screenshot(full_page=True)  # every hidden layer, however many
         browser.close()
     # a 256-colour palette keeps the flat page sharp and the file small
     img = Image.open(io.BytesIO(shot)).convert("RGB").quantize(256, dither=Image.Dither.NONE)
