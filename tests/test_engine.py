@@ -1,4 +1,8 @@
-"""The engine: gradients against central differences, and against the tutorial's listing."""
+"""The engine against the tutorial's own listing, its cost, seeds and extremes.
+
+Gradient checks by central differences, for every activation and cost, are in
+test_gradients.py.
+"""
 import numpy as np
 import pytest
 
@@ -6,40 +10,6 @@ from neuralpath import Network, TrainingDiverged, train
 from neuralpath.activations import sigmoid
 from neuralpath.pipeline import train_preset
 from neuralpath.tutorial import section5
-
-
-def _numeric_gradient(net, X, Y, eps=1e-5):
-    """Central differences of J over every weight and bias, one at a time.
-
-    eps = 1e-5 balances the O(eps^2) truncation error against the rounding error of J
-    (about 1e-16 / eps), which dominates for the deep layers' tiny gradients.
-    """
-    grads = []
-    for p in net.params:
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            up = net.backprop(X, Y)[0]
-            p[idx] = old - eps
-            down = net.backprop(X, Y)[0]
-            p[idx] = old
-            g[idx] = (up - down) / (2 * eps)
-        grads.append(g)
-    return grads
-
-
-@pytest.mark.parametrize("sizes", [[4, 3, 2], [6, 8, 3], [5, 4, 6, 3, 4, 2]])
-def test_gradients_match_central_differences(sizes):
-    rng = np.random.default_rng(1)
-    net = Network(sizes, random_state=2)  # sigmoid, quadratic cost, uniform [0, 1) weights
-    X = rng.normal(size=(9, sizes[0]))
-    Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], 9)]
-    _, gW, gb = net.backprop(X, Y)
-    analytic = [g.copy() for g in gW + gb]
-    for a, n in zip(analytic, _numeric_gradient(net, X, Y)):
-        rel = np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-300)
-        assert rel < 1e-6
 
 
 def test_cost_is_the_tutorials_J():
