@@ -14,23 +14,11 @@ import sys
 import numpy as np
 from PIL import Image
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+from neuralpath.web.drive import CHROMIUM, CHROMIUM_ARGS, draw
+
 # a "2": an arc over the top, a diagonal down to the left, a base line (fractions of the canvas)
 TWO = [[(0.5 + 0.19 * math.sin(a), 0.33 - 0.16 * math.cos(a)) for a in np.linspace(-1.3, 2.2, 24)]
        + [(0.3, 0.82), (0.74, 0.82)]]
-
-
-def draw(page, strokes):
-    box = page.locator("#pad").bounding_box()
-    for stroke in strokes:
-        xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-        page.mouse.move(*xy[0])
-        page.mouse.down()
-        for x, y in xy[1:]:
-            page.mouse.move(x, y, steps=4)
-        page.mouse.up()
 
 
 def main(argv=None):
@@ -53,7 +41,7 @@ def main(argv=None):
         print(f"trained the best preset: test accuracy {metrics['test_accuracy']:.2%}",
               file=sys.stderr)
     with background_server(create_app(model=model)) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 470})
         page.goto(url + "/")
         page.wait_for_selector("body[data-status=ready]", timeout=60_000)

@@ -14,3 +14,30 @@ def digits_split():
     classes = np.arange(10)
     return dict(X_train=X_tr, X_test=X_te, y_train=y_tr, y_test=y_te,
                 Y_train=data.one_hot(y_tr, classes), Y_test=data.one_hot(y_te, classes))
+
+
+@pytest.fixture
+def held_training(monkeypatch):
+    """Hold the web page's start-up training part way: ``hold(total, done)`` makes
+    ``pipeline.train_preset`` report ``done`` of ``total`` steps, set ``reached`` and wait for
+    ``release`` before training for real. Returns ``(reached, release)`` events."""
+    import threading
+
+    import neuralpath.pipeline as pipeline
+    real = pipeline.train_preset
+
+    def hold(total, done):
+        reached, release = threading.Event(), threading.Event()
+
+        def held(preset, seed, callbacks, **overrides):
+            for cb in callbacks:
+                cb.on_train_begin(total)
+                cb.on_iteration(done, 0.5)
+            reached.set()
+            assert release.wait(20)
+            return real(preset, seed=seed, callbacks=callbacks, **overrides)
+
+        monkeypatch.setattr(pipeline, "train_preset", held)
+        return reached, release
+
+    return hold

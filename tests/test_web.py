@@ -347,22 +347,9 @@ def wait_for(client, status, timeout=30.0):
     raise AssertionError(f"status never became {status!r}: {info}")
 
 
-def test_trains_the_best_preset_at_start_and_saves_it(tmp_path, monkeypatch):
+def test_trains_the_best_preset_at_start_and_saves_it(tmp_path, held_training):
     """A gate holds training at 10% so the test sees the page's 'training' state."""
-    import neuralpath.pipeline as pipeline
-    real, gate = pipeline.train_preset, threading.Event()
-
-    reached = threading.Event()
-
-    def gated(preset, seed, callbacks, **overrides):
-        for cb in callbacks:
-            cb.on_train_begin(100)
-            cb.on_iteration(10, 0.5)
-        reached.set()
-        assert gate.wait(20)
-        return real(preset, seed=seed, callbacks=callbacks, **overrides)
-
-    monkeypatch.setattr(pipeline, "train_preset", gated)
+    reached, gate = held_training(100, 10)
     app = create_app(runs_dir=tmp_path, train_overrides={"epochs": 1, "layer_sizes": [64, 16, 10]})
     with TestClient(app) as client:
         assert reached.wait(10)

@@ -8,9 +8,7 @@ import os
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from neuralpath.web.drive import CHROMIUM, CHROMIUM_ARGS
 
 
 def _missing(reason):

@@ -5,19 +5,9 @@ import time
 import numpy as np
 import pytest
 
+from neuralpath.web.drive import draw
+
 SETTLED = "#result[data-settled=true]"  # the answer shown is for the drawing as it is now
-
-
-def draw(page, strokes):
-    """Drag the mouse along each stroke; points are fractions of the canvas's width and height."""
-    box = page.locator("#pad").bounding_box()
-    for stroke in strokes:
-        xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
-        page.mouse.move(*xy[0])
-        page.mouse.down()
-        for x, y in xy[1:]:
-            page.mouse.move(x, y, steps=4)
-        page.mouse.up()
 
 
 ONE = [[(0.52, 0.14), (0.5, 0.5), (0.48, 0.86)]]  # a vertical stroke
@@ -126,24 +116,11 @@ def test_clear(page, how):
     assert page.text_content("#bars") == "0123456789"  # the bars are empty again
 
 
-def test_the_page_shows_training_progress_then_the_model(browser, tmp_path, monkeypatch):
+def test_the_page_shows_training_progress_then_the_model(browser, tmp_path, held_training):
     """No model yet: the page says it is training and how far, then shows the model."""
-    import threading
-
-    import neuralpath.pipeline as pipeline
     from neuralpath.web.app import create_app
     from neuralpath.web.command import background_server
-    real, gate, reached = pipeline.train_preset, threading.Event(), threading.Event()
-
-    def gated(preset, seed, callbacks, **overrides):
-        for cb in callbacks:
-            cb.on_train_begin(200)
-            cb.on_iteration(50, 0.9)
-        reached.set()
-        assert gate.wait(20)
-        return real(preset, seed=seed, callbacks=callbacks, **overrides)
-
-    monkeypatch.setattr(pipeline, "train_preset", gated)
+    reached, gate = held_training(200, 50)
     app = create_app(runs_dir=tmp_path, train_overrides={"epochs": 1, "layer_sizes": [64, 16, 10]})
     with background_server(app) as url:
         page = browser.new_page()

@@ -1,0 +1,23 @@
+"""Driving the page in Debian's chromium with Playwright: the browser tests and
+scripts/screenshot.py share this, so both launch and draw the same way.
+
+Playwright is imported by the caller, not here; this module needs nothing beyond the standard
+library.
+"""
+CHROMIUM = "/usr/bin/chromium"
+# headless as root on a machine without outside network: no sandbox, no GPU, no background
+# connections (they are refused here, many at a time)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def draw(page, strokes, pad="#pad"):
+    """Drag the mouse along each stroke; points are fractions of the canvas's width and height."""
+    box = page.locator(pad).bounding_box()
+    for stroke in strokes:
+        xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in stroke]
+        page.mouse.move(*xy[0])
+        page.mouse.down()
+        for x, y in xy[1:]:
+            page.mouse.move(x, y, steps=4)
+        page.mouse.up()
