@@ -1,7 +1,8 @@
 """Speed work, checked for correctness (never for time): the training loop allocates no
 arrays once warmed up, the fast sigmoid is accurate, mini-batches are gathered right,
 float32 learns as well as float64, BLAS threads are capped for small products, and the
-benchmark code (``neuralpath bench``, benchmarks/train_speed.py) runs on tiny sizes."""
+benchmark code (``neuralpath bench``, benchmarks/train_speed.py and products.py) runs on tiny
+sizes."""
 import importlib.util
 import json
 import runpy
@@ -21,6 +22,7 @@ from neuralpath.pipeline import train_preset
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "train_speed.py"
+PRODUCTS = SCRIPT.with_name("products.py")
 
 # No per-iteration allocation may exceed this; every array the loop works on is >= 8 kB in
 # the cases below, while Python's own small objects (a float cost, views, a list that grows
@@ -274,6 +276,25 @@ def test_benchmark_script_calls_the_same_code(capsys):
     out = capsys.readouterr().out
     assert "neuralpath float64" in out and "tutorial listing" in out
     assert script["main"](["--threads", "-1"]) == 2
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_every_layout_of_the_products_script_computes_the_same_product(dtype):
+    ways = runpy.run_path(str(PRODUCTS))["_ways"]
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((7, 5)).astype(dtype), rng.standard_normal((5, 3)).astype(dtype)
+    results = {name: fn() for name, fn in ways(a, b, (7, 3), np.dtype(dtype)).items()}
+    assert len(results) == 8
+    for name, result in results.items():
+        product = result.T if name.startswith("(") else result
+        np.testing.assert_allclose(product, a @ b, rtol=1e-5, err_msg=name)
+
+
+def test_products_script_prints_the_floor(capsys):
+    runpy.run_path(str(PRODUCTS))["main"](["--rounds", "1", "--calls", "2"])
+    out = capsys.readouterr().out
+    assert "z2 = X W1^T" in out and "delta2^T X (grad W1)" in out
+    assert "sum of the fastest ways" in out and "sum of neuralpath's ways" in out
 
 
 def test_breakdown_names_every_step_of_an_iteration():
