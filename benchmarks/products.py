@@ -19,6 +19,8 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from neuralpath.cli import positive_int
+
 M, S1, S2, S3 = 1078, 64, 30, 10
 
 
@@ -40,21 +42,19 @@ def _ways(a, b, out_shape, dtype):
     out, out_t = np.empty(out_shape, dtype), np.empty(out_shape[::-1], dtype)
     a_, b_ = {"C": np.ascontiguousarray(a), "F": np.asfortranarray(a)}, \
         {"C": np.ascontiguousarray(b), "F": np.asfortranarray(b)}
-    ways = {}
-    for la in "CF":
-        for lb in "CF":
-            ways[f"a{la} b{lb}"] = lambda x=a_[la], y=b_[lb]: np.matmul(x, y, out=out)
-    for la in "CF":
-        for lb in "CF":
-            ways[f"(b{lb}^T a{la}^T)^T"] = lambda x=a_[la], y=b_[lb]: np.matmul(y.T, x.T, out=out_t)
+    layouts = [(la, lb) for la in "CF" for lb in "CF"]
+    ways = {f"a{la} b{lb}": lambda x=a_[la], y=b_[lb]: np.matmul(x, y, out=out)
+            for la, lb in layouts}
+    ways.update({f"(b{lb}^T a{la}^T)^T": lambda x=a_[la], y=b_[lb]: np.matmul(y.T, x.T, out=out_t)
+                 for la, lb in layouts})
     return ways
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    parser.add_argument("--rounds", type=int, default=7, help="keep the fastest of N rounds")
-    parser.add_argument("--calls", type=int, default=300, help="calls per round")
+    parser.add_argument("--rounds", type=positive_int, default=7, help="keep the fastest of N rounds")
+    parser.add_argument("--calls", type=positive_int, default=300, help="calls per round")
     args = parser.parse_args(argv)
     dtype = np.dtype(args.dtype)
     rng = np.random.default_rng(0)

@@ -295,6 +295,9 @@ def test_products_script_prints_the_floor(capsys):
     out = capsys.readouterr().out
     assert "z2 = X W1^T" in out and "delta2^T X (grad W1)" in out
     assert "sum of the fastest ways" in out and "sum of neuralpath's ways" in out
+    with pytest.raises(SystemExit) as refused:
+        runpy.run_path(str(PRODUCTS))["main"](["--rounds", "0"])
+    assert refused.value.code == 2 and "positive integer" in capsys.readouterr().err
 
 
 def test_breakdown_names_every_step_of_an_iteration():
