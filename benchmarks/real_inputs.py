@@ -1,0 +1,114 @@
+"""How the `best` model reads what people draw and print (issue 13): accuracy per digit and a
+confusion table on the drawn and printed corpora (tests/corpus.py), held-out parts first, and
+the expected calibration error (15 bins) on the digits' test split and the drawn corpus.
+
+    .venv/bin/python benchmarks/real_inputs.py                  # best, seed 0, all parts
+    .venv/bin/python benchmarks/real_inputs.py --seeds 0-4 --parts held
+    .venv/bin/python benchmarks/real_inputs.py --set augment=False   # a setting overridden
+
+The corpora are rendered at run time (nothing is downloaded or committed). The held-out parts
+(drawn styles marked held out, Liberation and URW fonts) are never used to train or tune.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import corpus  # noqa: E402  (tests/corpus.py)
+
+from neuralpath.imaging import image_to_input  # noqa: E402
+from neuralpath.pipeline import train_preset  # noqa: E402
+
+
+def _seeds(text):
+    if "-" in text:
+        lo, hi = (int(v) for v in text.split("-"))
+        return list(range(lo, hi + 1))
+    return [int(v) for v in text.split(",")]
+
+
+def ece(proba, y, bins=15):
+    """Expected calibration error: sum over confidence bins of |accuracy - confidence|
+    weighted by the bin's share of the rows."""
+    conf = proba.max(axis=1)
+    right = proba.argmax(axis=1) == y
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (conf > lo) & (conf <= hi)
+        if inside.any():
+            total += inside.mean() * abs(right[inside].mean() - conf[inside].mean())
+    return float(total)
+
+
+def inputs(samples):
+    """The 8x8 inputs and labels of a corpus part, converted as `neuralpath predict` does."""
+    X = np.array([image_to_input(corpus.png(s.image)) for s in samples])  # (m, 64)
+    return X, np.array([s.digit for s in samples])
+
+
+def table(y, pred, out):
+    """Per-digit accuracy and the confusion table (rows: true digit, columns: answer)."""
+    out.write("digit   n   right  " + " ".join(f"{d:>4}" for d in range(10)) + "\n")
+    for d in range(10):
+        rows = y == d
+        counts = [int(np.sum(pred[rows] == k)) for k in range(10)]
+        acc = np.mean(pred[rows] == d) if rows.any() else float("nan")
+        out.write(f"{d:>5} {rows.sum():>3} {100 * acc:6.1f}%  "
+                  + " ".join(f"{c:>4}" if c else "   ." for c in counts) + "\n")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="best")
+    p.add_argument("--seeds", default="0", help="e.g. 0 or 0-4 or 0,3")
+    p.add_argument("--parts", default="held,tune", help="held, tune or both")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a preset setting (a Python literal)")
+    p.add_argument("--quiet", action="store_true", help="totals only, no tables")
+    args = p.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name] = ast.literal_eval(value)
+    parts = {}
+    for part in args.parts.split(","):
+        held = part == "held"
+        parts[f"drawn-{part}"] = inputs(corpus.drawn(held))
+        parts[f"printed-{part}"] = inputs(corpus.printed(held))
+    out = sys.stdout
+    summary = []
+    for seed in _seeds(args.seeds):
+        model, history, metrics = train_preset(args.preset, seed=seed, **overrides)
+        from neuralpath.pipeline import test_part
+        X_te, y_te = test_part(model)
+        line = {"seed": seed, "split": metrics["test_accuracy"],
+                "ece-split": ece(model.predict_proba(X_te), y_te),
+                "seconds": history.seconds}
+        for name, (X, y) in parts.items():
+            pred = model.predict(X)
+            line[name] = float(np.mean(pred == y))
+            if name.startswith("drawn"):
+                line[f"ece-{name}"] = ece(model.predict_proba(X), y)
+            if not args.quiet:
+                out.write(f"\n== {name}, {args.preset} seed {seed}: "
+                          f"{100 * line[name]:.1f}% of {len(y)}\n")
+                table(y, pred, out)
+        summary.append(line)
+        out.write("\n" + "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                   for k, v in line.items()) + "\n")
+        out.flush()
+    if len(summary) > 1:
+        keys = [k for k in summary[0] if k != "seed"]
+        out.write("\nmean over seeds: " + "  ".join(
+            f"{k} {np.mean([s[k] for s in summary]):.4f}" for k in keys) + "\n")
+
+
+if __name__ == "__main__":
+    main()
