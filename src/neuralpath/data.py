@@ -164,3 +164,36 @@ def affine_augment(X, y, copies=4, random_state=0, **variation):
     rng = np.random.default_rng(random_state)
     made = [X] + [np.array([affine_copy(x, rng, **variation) for x in X]) for _ in range(copies)]
     return np.concatenate(made), np.tile(np.asarray(y), copies + 1)
+
+
+DRAWING_VARIATION = dict(rotation=15.0, shear=0.4, stretch=0.25, thickness=0.25)
+"""The variation of ``drawing_augment``'s copies, chosen on the tuning parts of the drawn and
+printed corpora (benchmarks/real_inputs.py), never on their held-out parts."""
+
+
+def drawing_augment(X, y, copies=4, per_style=40, random_state=0):
+    """The training rows for reading drawings: ``affine_augment`` copies plus made-up drawings.
+
+    Parameters
+    ----------
+    X : array (m, 64)
+        Digits images, counts 0..16 (the training part only).
+    y : array (m,)
+        Their labels.
+    copies : int
+        Varied copies of each row (``affine_augment`` with ``DRAWING_VARIATION``).
+    per_style : int
+        Drawings of each skeleton style of ``synthetic.synthetic_digits``.
+    random_state : int
+        Seeds both.
+
+    Returns
+    -------
+    X_aug : array (m * (copies + 1) + n_synthetic, 64)
+    y_aug : array (m * (copies + 1) + n_synthetic,)
+    """
+    from .synthetic import synthetic_digits
+
+    X_aug, y_aug = affine_augment(X, y, copies, random_state, **DRAWING_VARIATION)
+    X_syn, y_syn = synthetic_digits(per_style, random_state)
+    return np.concatenate([X_aug, X_syn]), np.concatenate([y_aug, y_syn.astype(y_aug.dtype)])
