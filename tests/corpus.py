@@ -80,12 +80,14 @@ def draw(strokes, height=180.0, aspect=1.0, shear=0.0, angle=0.0, centre=(140.0,
     height (Gaussian), like an unsteady hand.
     """
     pts = [np.asarray(s, dtype=np.float64) for s in strokes]
+    img = Image.new("L", (size * SUPER, size * SUPER), 255)
+    if not pts:  # an empty pad
+        return img.reduce(SUPER)
     every = np.concatenate(pts)
     lo, hi = every.min(axis=0), every.max(axis=0)
     mid = (lo + hi) / 2
     span_y = max(hi[1] - lo[1], 1e-6)
     cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    img = Image.new("L", (size * SUPER, size * SUPER), 255)
     ink = ImageDraw.Draw(img)
     r = pen * SUPER / 2
     for p in pts:
