@@ -45,7 +45,7 @@ def test_train_json_prints_one_object_with_the_design_keys(tmp_path):
     assert result["layer_sizes"] == [64, 30, 10] and result["iterations"] == 40
     assert 0 <= result["test_accuracy"] <= 1 and result["model_path"] == str(path)
     assert "confusion matrix" in err  # tables go to stderr with --json
-    assert load(path).metadata["seed"] == 3
+    assert load(path).config.seed == 3
     assert (tmp_path / "cost.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
