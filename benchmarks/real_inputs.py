@@ -5,11 +5,11 @@ the expected calibration error (15 bins) on the digits' test split and the drawn
     .venv/bin/python benchmarks/real_inputs.py                  # best, seed 0, all parts
     .venv/bin/python benchmarks/real_inputs.py --seeds 0-4 --parts held
     .venv/bin/python benchmarks/real_inputs.py --set augment=False   # a setting overridden
-    .venv/bin/python benchmarks/real_inputs.py --augment drawings    # data.drawing_augment
+    .venv/bin/python benchmarks/real_inputs.py --before      # best as it was before issue 13
 
-``--augment drawings`` trains with ``data.drawing_augment`` (varied copies and made-up
-drawings, issue 13) in place of the one-pixel shifts; ``--augment preset`` (the default) with
-whatever the preset says. Run both for the before/after figures.
+``--before`` trains ``best`` as it was before issue 13 (one-pixel shifts, no
+``augment_drawings``); the conversion of pictures is today's either way. Run with and without
+it for the before/after figures.
 
 The corpora are rendered at run time (nothing is downloaded or committed). The held-out parts
 (drawn styles marked held out, Liberation and URW fonts) are never used to train or tune.
@@ -69,15 +69,15 @@ def main(argv=None):
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a preset setting (a Python literal)")
     p.add_argument("--quiet", action="store_true", help="totals only, no tables")
-    p.add_argument("--augment", choices=("preset", "drawings"), default="preset")
+    p.add_argument("--before", action="store_true",
+                   help="best before issue 13: augment=True, augment_drawings=False")
     args = p.parse_args(argv)
-    if args.augment == "drawings":
-        from neuralpath import data
-        data.shift_augment = lambda X, y, side=8: data.drawing_augment(X, y)
     overrides = {}
     for item in args.set:
         name, _, value = item.partition("=")
         overrides[name] = ast.literal_eval(value)
+    if args.before:
+        overrides.update(augment=True, augment_drawings=False)
     parts = {}
     for part in args.parts.split(","):
         held = part == "held"
