@@ -6,6 +6,7 @@ the expected calibration error (15 bins) on the digits' test split and the drawn
     .venv/bin/python benchmarks/real_inputs.py --seeds 0-4 --parts held
     .venv/bin/python benchmarks/real_inputs.py --set augment=False   # a setting overridden
     .venv/bin/python benchmarks/real_inputs.py --before      # best as it was before issue 13
+    .venv/bin/python benchmarks/real_inputs.py --timing 3    # training time, after / before
 
 ``--before`` trains ``best`` as it was before issue 13 (one-pixel shifts, no
 ``augment_drawings``); the conversion of pictures is today's either way. Run with and without
@@ -61,6 +62,26 @@ def table(y, pred, out):
                   + " ".join(f"{c:>4}" if c else "   ." for c in counts) + "\n")
 
 
+def timing(preset, rounds, out):
+    """Wall time of train_preset (data, augmentation and training) for ``preset`` as it is and
+    as it was before issue 13, alternating so both see the same machine load."""
+    import os
+    import time
+    before, after = [], []
+    for _ in range(rounds):
+        for kind, times in (("before", before), ("after", after)):
+            extra = dict(augment=True, augment_drawings=False) if kind == "before" else {}
+            start = time.perf_counter()
+            train_preset(preset, seed=0, **extra)
+            times.append(time.perf_counter() - start)
+            out.write(f"{kind}: {times[-1]:.2f} s\n")
+            out.flush()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
+    out.write(f"median before {np.median(before):.2f} s, after {np.median(after):.2f} s, "
+              f"after / before {np.median(after) / np.median(before):.2f} "
+              f"(OPENBLAS_NUM_THREADS={threads})\n")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="best")
@@ -71,7 +92,12 @@ def main(argv=None):
     p.add_argument("--quiet", action="store_true", help="totals only, no tables")
     p.add_argument("--before", action="store_true",
                    help="best before issue 13: augment=True, augment_drawings=False")
+    p.add_argument("--timing", type=int, default=0, metavar="N",
+                   help="only time training (seed 0, augmentation included), before and after "
+                        "in turn, N times each, and print the ratio")
     args = p.parse_args(argv)
+    if args.timing:
+        return timing(args.preset, args.timing, sys.stdout)
     overrides = {}
     for item in args.set:
         name, _, value = item.partition("=")

@@ -8,8 +8,13 @@ import pytest
 from PIL import Image, ImageDraw
 
 from neuralpath import data, imaging
-from neuralpath.imaging import (grey_to_input, image_file_to_input, image_to_input,
-                                input_max, read_image)
+from neuralpath.imaging import (
+    grey_to_input,
+    image_file_to_input,
+    image_to_input,
+    input_max,
+    read_image,
+)
 
 CANVAS = 280
 

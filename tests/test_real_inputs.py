@@ -5,10 +5,10 @@ wrong. Floors: drawn >= 97%, printed >= 90%, on the held-out parts only.
 Seed 0 measured on this machine (benchmarks/real_inputs.py): drawn
 held-out 98.5%, printed held-out 91.9%; before issue 13, 81.5% and 80.9%.
 """
+import corpus
 import numpy as np
 import pytest
 
-import corpus
 from neuralpath import pipeline
 from neuralpath.calibration import expected_calibration_error
 from neuralpath.imaging import read_image

@@ -1,7 +1,6 @@
 """Issue 13 on the real page, with the full `best` model (seed 0): digits drawn as people draw
 them are read, and an empty pad or a dot shows "no digit" instead of bars."""
 import pytest
-
 from drive import draw
 
 SETTLED = "#result[data-settled=true]"

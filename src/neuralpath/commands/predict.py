@@ -33,7 +33,8 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     model = load(args.model)
     if not args.index and not args.images:
         raise UsageError("predict needs --index N or one or more image files")
-    rows, names, reasons = [], [], []
+    rows, names = [], []
+    reasons: list[str | None] = []
     if args.index:
         from ..pipeline import load_data
         from ..presets import PRESETS
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     X = np.vstack(rows)
     proba = model.predict_proba(X)
     pred = model.predict(X)
-    results = []
+    results: list[dict[str, object]] = []
     for name, digit, p, reason in zip(names, pred, proba, reasons):
         if reason is not None:
             results.append({"input": name, "digit": None, "reason": reason})
