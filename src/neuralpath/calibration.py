@@ -13,13 +13,15 @@ softmax ignores, so T can be applied to probabilities as ``softmax(log(p) / T)``
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.optimize import minimize_scalar
 
 TINY = 1e-12  # probabilities are clipped here before the log
 
 
-def _check(proba, y):
+def _check(proba: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     proba = np.asarray(proba, dtype=np.float64)
     y = np.asarray(y)
     if proba.ndim != 2 or proba.shape[0] != y.shape[0] or y.ndim != 1:
@@ -31,7 +33,7 @@ def _check(proba, y):
     return proba, y.astype(np.int64)
 
 
-def expected_calibration_error(proba, y, bins: int = 15) -> float:
+def expected_calibration_error(proba: Any, y: Any, bins: int = 15) -> float:
     """Expected calibration error of probabilities ``proba`` for true column indices ``y``.
 
     Parameters
@@ -64,7 +66,7 @@ def expected_calibration_error(proba, y, bins: int = 15) -> float:
     return float(total)
 
 
-def apply_temperature(proba, temperature: float) -> np.ndarray:
+def apply_temperature(proba: Any, temperature: float) -> np.ndarray:
     """Probabilities softened (T > 1) or sharpened (T < 1): ``softmax(log(p) / T)``.
 
     Parameters
@@ -86,7 +88,7 @@ def apply_temperature(proba, temperature: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit_temperature(proba, y, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
+def fit_temperature(proba: Any, y: Any, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
     """The temperature that minimises the negative log-likelihood of ``y``.
 
     Parameters

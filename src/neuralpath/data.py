@@ -140,7 +140,7 @@ def shift_augment(X: np.ndarray, y: np.ndarray, side: int = 8) -> tuple[np.ndarr
 AFFINE_BITMAP = 32  # the side of the bitmaps the digits were counted from
 
 
-def _fit_bitmap(grey, side=AFFINE_BITMAP):
+def _fit_bitmap(grey: np.ndarray, side: int = AFFINE_BITMAP) -> np.ndarray:
     """The part of ``grey`` above 0.5 cropped and scaled so its longer side is ``side``."""
     from PIL import Image
 
@@ -152,14 +152,16 @@ def _fit_bitmap(grey, side=AFFINE_BITMAP):
     scale = side / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     img = Image.fromarray(np.round(np.clip(crop, 0, 1) * 255).astype(np.uint8))
-    fitted = np.asarray(img.resize((nw, nh), Image.BILINEAR), dtype=np.float64) / 255.0
+    fitted = np.asarray(img.resize((nw, nh), Image.Resampling.BILINEAR), dtype=np.float64) / 255.0
     out = np.zeros((side, side), dtype=bool)
     top, left = (side - nh) // 2, (side - nw) // 2
     out[top:top + nh, left:left + nw] = fitted > 0.5
     return out
 
 
-def affine_copy(x, rng, rotation=10.0, shear=0.3, stretch=0.15, thickness=0.15):
+def affine_copy(x: np.ndarray, rng: np.random.Generator, rotation: float = 10.0,
+                shear: float = 0.3, stretch: float = 0.15, thickness: float = 0.15
+                ) -> np.ndarray:
     """One varied copy of an 8x8 digits image (64 counts 0..16), counted again from 32x32.
 
     Parameters
@@ -204,7 +206,9 @@ def affine_copy(x, rng, rotation=10.0, shear=0.3, stretch=0.15, thickness=0.15):
     return bitmap.reshape(8, block, 8, block).sum(axis=(1, 3)).ravel().astype(np.float64)
 
 
-def affine_augment(X, y, copies=4, random_state=0, **variation):
+def affine_augment(X: np.ndarray, y: np.ndarray, copies: int = 4,
+                   random_state: int | np.random.Generator = 0, **variation: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The images plus ``copies`` varied copies of each (``affine_copy``), originals first.
 
     Parameters
@@ -240,7 +244,8 @@ DRAWING_VARIATION = dict(rotation=15.0, shear=0.4, stretch=0.25, thickness=0.25)
 printed corpora (benchmarks/real_inputs.py), never on their held-out parts."""
 
 
-def drawing_augment(X, y, copies=4, per_style=40, random_state=0):
+def drawing_augment(X: np.ndarray, y: np.ndarray, copies: int = 4, per_style: int = 40,
+                    random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The training rows for reading drawings: ``affine_augment`` copies plus made-up drawings.
 
     Parameters
