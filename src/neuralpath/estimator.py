@@ -21,8 +21,9 @@ prints.
 from __future__ import annotations
 
 import warnings
+from itertools import pairwise
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.optimize
@@ -169,7 +170,7 @@ class _SGD:
             return True
         self.learning_rate /= 5.0
         if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
+            print(f"{msg} Setting learning rate to {self.learning_rate:f}")
         return False
 
 
@@ -207,7 +208,7 @@ class _Adam:
 class _BaseNeuralNetwork(BaseEstimator):
     """What the classifier and the regressor share: parameters, training, the way out."""
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "sigmoid",
                                    "leaky_relu"})],
@@ -297,7 +298,7 @@ class _BaseNeuralNetwork(BaseEstimator):
                 int(self._random_state.randint(np.iinfo(np.int32).max))
             rng = np.random.default_rng(seed)
         self.coefs_, self.intercepts_ = [], []
-        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+        for fan_in, fan_out in pairwise(layer_units):
             coef, intercept = self._init_coef(fan_in, fan_out, dtype, rng)
             self.coefs_.append(coef)
             self.intercepts_.append(intercept)
@@ -422,7 +423,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         self._random_state = self._check_random_state()
         if first_pass:
             self._initialize(Y, layer_units, X.dtype)
-        coef_grads = [np.empty((a, b), X.dtype) for a, b in zip(layer_units, layer_units[1:])]
+        coef_grads = [np.empty((a, b), X.dtype) for a, b in pairwise(layer_units)]
         intercept_grads = [np.empty(b, X.dtype) for b in layer_units[1:]]
         batch = X.shape[0] if self.solver == "lbfgs" or self.batch_size in (None, "auto") \
             else min(int(self.batch_size), X.shape[0])
@@ -454,7 +455,7 @@ class _BaseNeuralNetwork(BaseEstimator):
 
         def report(intermediate_result):
             iteration[0] += 1
-            print("Iteration %d, loss = %.8f" % (iteration[0], intermediate_result.fun))
+            print(f"Iteration {iteration[0]}, loss = {intermediate_result.fun:.8f}")
 
         theta0 = np.hstack([p.ravel() for p in self.coefs_ + self.intercepts_])
         result = scipy.optimize.minimize(
@@ -532,7 +533,7 @@ class _BaseNeuralNetwork(BaseEstimator):
                 self.t_ += m
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 self._update_no_improvement_count(early_stopping, X_val, y_val, sw_val)
                 self._optimizer.iteration_ends(self.t_)
                 if self._no_improvement_count > self.n_iter_no_change:
@@ -561,7 +562,7 @@ class _BaseNeuralNetwork(BaseEstimator):
             score = self._score(X_val, y_val, sw_val)
             self.validation_scores_.append(score)
             if self.verbose:
-                print("Validation score: %f" % score)
+                print(f"Validation score: {score:f}")
             if score < self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
@@ -575,8 +576,7 @@ class _BaseNeuralNetwork(BaseEstimator):
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
 
     def _score(self, X, y, sample_weight=None):
         """The validation score without input validation (it would drop feature names)."""
@@ -936,7 +936,7 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
             initializer="tutorial", random_state=seed)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **_BaseNeuralNetwork._parameter_constraints,
         "cost": [StrOptions({"log_loss", "quadratic"})],
         "output_activation": [StrOptions({"auto", "logistic", "softmax"})],
@@ -1168,7 +1168,7 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
     ``to_sklearn()`` gives the equivalent fitted MLPRegressor.
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **_BaseNeuralNetwork._parameter_constraints,
         "loss": [StrOptions({"squared_error", "poisson"})],
     }

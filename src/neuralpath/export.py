@@ -12,6 +12,7 @@ file; it is not needed to write it).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,7 +119,7 @@ def to_torch(obj: Any) -> Any:
     except ImportError:  # pragma: no cover - the message is the point
         raise ImportError("to_torch needs PyTorch: pip install 'neuralpath[torch]'") from None
     layers = layers_of(obj)
-    modules = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh,
+    modules: dict[str, Callable[[], Any]] = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh,
                "leaky_relu": lambda: nn.LeakyReLU(_LEAKY_SLOPE),
                "softmax": lambda: nn.Softmax(dim=1)}
     if "exp" in (layers.activation, layers.output_activation):
