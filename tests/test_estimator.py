@@ -18,14 +18,15 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from neuralpath import ModelFileError, TrainedModel, TrainingDiverged, data
 from neuralpath import load as load_model
 from neuralpath.estimator import (NeuralNetworkClassifier, NeuralNetworkDiverged,
-                                  NeuralNetworkRegressor)
+                                  NeuralNetworkRegressor, to_model)
 from neuralpath.pipeline import prepare, train_preset
 from neuralpath.presets import resolve
 
@@ -377,3 +378,54 @@ def test_softmax_output_needs_three_classes(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match=r"output_activation='softmax' needs a multiclass y"):
         NeuralNetworkClassifier(output_activation="softmax").fit(X, y == 0)
+
+
+# --- a fitted Pipeline as one model file ----------------------------------------------------
+
+@pytest.mark.parametrize("scalers", [
+    [StandardScaler()],
+    [MinMaxScaler()],
+    [MaxAbsScaler(), StandardScaler(with_mean=False)],
+    ["passthrough", MinMaxScaler(feature_range=(-1, 1)), StandardScaler()],
+])
+def test_a_pipeline_folds_its_scalers_into_the_model(scalers, tmp_path):
+    X, y = load_digits(return_X_y=True)
+    steps = [(f"s{i}", s) for i, s in enumerate(scalers)]
+    pipe = Pipeline([*steps, ("net", NeuralNetworkClassifier((20,), random_state=0))])
+    quiet(pipe.fit, X[:400], y[:400])
+    model = to_model(pipe)
+    np.testing.assert_allclose(model.predict_proba(X), pipe.predict_proba(X), rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), pipe.predict(X))
+    back = load_model(model.save(tmp_path / "pipe.npz"))
+    np.testing.assert_array_equal(back.predict(X), pipe.predict(X))
+
+
+def test_to_model_refuses_what_it_cannot_fold():
+    X, y = load_digits(return_X_y=True)
+    pipe = Pipeline([("pca", PCA(5)), ("net", NeuralNetworkClassifier((4,), max_iter=2))])
+    quiet(pipe.fit, X[:100], y[:100])
+    with pytest.raises(ValueError, match="only with StandardScaler.*got PCA"):
+        to_model(pipe)
+    with pytest.raises(TypeError, match="Pipeline ending in one, got str"):
+        to_model("model")
+
+
+def test_a_saved_pipeline_predicts_the_same_through_the_command_line(tmp_path):
+    import io
+    import json
+
+    from neuralpath.cli import main
+    X, y = data.digits()  # raw pixels 0..16, what `predict --index` reads
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("net", NeuralNetworkClassifier((30,), random_state=0))])
+    quiet(pipe.fit, X[:1000], y[:1000])
+    path = to_model(pipe).save(tmp_path / "pipe.npz")
+    held_out = [1000, 1200, 1500, 1796]  # rows the pipeline never saw
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["predict", str(path), "--json", *(f"--index={i}" for i in held_out)]
+    assert main(argv, out=out, err=err) == 0, err.getvalue()
+    results = json.loads(out.getvalue())
+    assert [r["digit"] for r in results] == pipe.predict(X[held_out]).tolist()
+    for r, p in zip(results, pipe.predict_proba(X[held_out])):
+        np.testing.assert_allclose([r["probabilities"][str(c)] for c in pipe.classes_], p,
+                                   atol=1e-6)

@@ -50,7 +50,8 @@ from .persist import load as _load_model
 from .persist import save as _save_model
 from .training import TrainingDiverged
 
-__all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor"]
+__all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor",
+           "to_model"]
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _STOCHASTIC = ("sgd", "adam")
@@ -85,6 +86,60 @@ def _jsonable(value):
     if isinstance(value, float) and np.isinf(value):
         return "inf" if value > 0 else "-inf"
     return value
+
+
+def _scaler_affine(step: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, scale) with step.transform(X) == (X - mean) / scale, for the supported scalers."""
+    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
+    check_is_fitted(step)
+    n = step.n_features_in_
+    if type(step) is StandardScaler:
+        mean = step.mean_ if step.with_mean else np.zeros(n)
+        scale = step.scale_ if step.with_std else np.ones(n)
+        return np.asarray(mean, float), np.asarray(scale, float)
+    if type(step) is MinMaxScaler and not step.clip:
+        # X * scale_ + min_ = (X - (-min_ / scale_)) / (1 / scale_)
+        return -step.min_ / step.scale_, 1.0 / step.scale_
+    if type(step) is MaxAbsScaler:
+        return np.zeros(n), np.asarray(step.scale_, float)
+    raise ValueError("a saved Pipeline may scale its inputs only with StandardScaler, "
+                     "MinMaxScaler (clip=False) or MaxAbsScaler before a neuralpath estimator, "
+                     f"got {step!r}")
+
+
+def to_model(obj: Any) -> TrainedModel:
+    """A fitted estimator, or a fitted Pipeline of scalers ending in one, as a ``TrainedModel``.
+
+    The scalers (StandardScaler, MinMaxScaler, MaxAbsScaler, 'passthrough') are affine, so
+    they fold into the model's one input scaling (X - mean) / scale: the model predicts on
+    the pipeline's raw inputs, wherever it is loaded (``neuralpath.load``, the CLI, the page).
+
+    Parameters
+    ----------
+    obj : NeuralNetworkClassifier, NeuralNetworkRegressor or sklearn.pipeline.Pipeline
+
+    Returns
+    -------
+    TrainedModel
+    """
+    from sklearn.pipeline import Pipeline
+    if isinstance(obj, _BaseNeuralNetwork):
+        return obj._model()
+    if not isinstance(obj, Pipeline) or not obj.steps \
+            or not isinstance(obj.steps[-1][1], _BaseNeuralNetwork):
+        raise TypeError("expected a fitted NeuralNetworkClassifier or NeuralNetworkRegressor, "
+                        "or a Pipeline ending in one, got " + type(obj).__name__)
+    model = obj.steps[-1][1]._model()
+    mean, scale = np.zeros(model.n_features), np.ones(model.n_features)  # (s_1,)
+    for _, step in obj.steps[:-1]:
+        if step is None or step == "passthrough":
+            continue
+        m, s = _scaler_affine(step)
+        # ((X - mean) / scale - m) / s = (X - (mean + m scale)) / (scale s)
+        mean, scale = mean + m * scale, scale * s
+    model.scaler_mean, model.scaler_scale = mean, scale
+    model.metadata["pipeline"] = [name for name, _ in obj.steps]
+    return model
 
 
 def _activation(name: str) -> Activation:
