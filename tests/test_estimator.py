@@ -189,7 +189,7 @@ TUTORIAL_SETTINGS = dict(hidden_layer_sizes=(30,), activation="logistic",
 
 def test_tutorial_settings_reproduce_the_tutorial_preset():
     seed = 3
-    parts = prepare(resolve("tutorial"), seed)  # the preset's split and scaling
+    parts = prepare(resolve("tutorial", seed=seed))  # the preset's split and scaling
     model, history, metrics = train_preset("tutorial", seed=seed)
     clf = NeuralNetworkClassifier(**TUTORIAL_SETTINGS, random_state=seed)
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3000\)"):

@@ -548,11 +548,11 @@ def test_training_on_missing_files_says_how_to_get_them_and_downloads_nothing(
 
 def test_the_mnist_preset():
     cfg = PRESETS["mnist"]
-    assert cfg["dataset"] == "mnist" and cfg["scaler"] == "unit"
-    assert cfg["layer_sizes"][0] == 784 and cfg["layer_sizes"][-1] == 10
-    assert min(cfg["layer_sizes"][1:-1]) >= 100
-    assert cfg["batch_size"] and cfg["output_activation"] == "softmax"
-    assert not cfg["augment"]  # five copies of 60,000 images would not fit in memory
+    assert cfg.dataset == "mnist" and cfg.scaler == "unit"
+    assert cfg.layer_sizes[0] == 784 and cfg.layer_sizes[-1] == 10
+    assert min(cfg.layer_sizes[1:-1]) >= 100
+    assert cfg.batch_size and cfg.output_activation == "softmax"
+    assert not cfg.augment  # five copies of 60,000 images would not fit in memory
 
 
 def _draw(kind):
@@ -577,7 +577,7 @@ def test_train_evaluate_predict_on_a_synthetic_28x28_set(shapes_dir, tmp_path, c
     assert code == 0, err
     result = json.loads(out)
     assert result["preset"] == "mnist"  # --dataset mnist switches to the mnist preset
-    assert result["layer_sizes"] == PRESETS["mnist"]["layer_sizes"]
+    assert result["layer_sizes"] == PRESETS["mnist"].layer_sizes
     assert result["epochs"] == 8 and result["iterations"] == 8 * 13  # 400 images, 32 a batch
     assert result["test_accuracy"] >= 0.95 and "on 10000 test images" in err
 
@@ -597,7 +597,7 @@ def test_train_evaluate_predict_on_a_synthetic_28x28_set(shapes_dir, tmp_path, c
     # --index reads the data from the default folder: $NEURALPATH_DATA
     monkeypatch.setenv("NEURALPATH_DATA", shapes_dir)
     X, y = mnist.load_mnist_arrays()
-    from neuralpath.persist import load
+    from neuralpath import load
     expected = load(model).predict(X[[3, -1]])
     code, out, err = run_cli(["predict", model, "--index", "3", "--index", "-1", "--json"],
                              capsys)

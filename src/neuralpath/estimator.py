@@ -41,14 +41,13 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .activations import ACTIVATIONS, Activation
-from .costs import COSTS
+from .costs import get_cost
+from .errors import ModelFileError, TrainingDiverged
 from .initializers import INITIALIZERS
 from .model import TrainedModel
+from .model import load as _load_model
+from .model import save as _save_model
 from .network import Network, blas_threads
-from .persist import ModelFileError
-from .persist import load as _load_model
-from .persist import save as _save_model
-from .training import TrainingDiverged
 
 __all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor",
            "to_model"]
@@ -438,7 +437,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         delta = [None] * (n + 1)
         if loss_name == "quadratic":
             # tutorial 4.5: delta^(n_l) = -(y - h) * f'(z) (the softmax Jacobian in costs.py)
-            delta[n] = COSTS["quadratic"].delta(f_out, d[n], h[n], Y)
+            delta[n] = get_cost("quadratic", f_out.name).delta(f_out, d[n], h[n], Y)
         else:
             # the canonical pairs (logistic or softmax with cross-entropy, identity with
             # squared error, exp with Poisson): f' cancels, delta = h - y
@@ -679,10 +678,10 @@ class _BaseNeuralNetwork(BaseEstimator):
             raise ValueError("network_ needs an output activation the engine has, got 'exp' "
                              "(loss='poisson')")
         cost = "cross_entropy" if self._loss_name() == "log_loss" else "quadratic"
-        sizes = [self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_)]
-        net = Network(sizes, act, out, cost, "xavier", random_state=0, dtype=self.coefs_[0].dtype)
-        net.W = [c.T for c in self.coefs_]  # (s_{l+1}, s_l)
-        net.b = list(self.intercepts_)
+        initializer = "xavier" if self.initializer == "auto" else self.initializer
+        W = [c.T for c in self.coefs_]  # (s_{l+1}, s_l)
+        net = Network.from_weights(W, self.intercepts_, act, out, cost, initializer)
+        net.W, net.b = W, list(self.intercepts_)  # views of coefs_, not copies
         return net
 
     def to_torch(self) -> Any:
@@ -766,13 +765,10 @@ class _BaseNeuralNetwork(BaseEstimator):
             labels = self.classes_
             binary = self.n_outputs_ == 1
         if binary:
-            sizes = [*net.layer_sizes[:-1], 2]
-            two = Network(sizes, net.activation.name, "softmax", "cross_entropy", "xavier",
-                          random_state=0, dtype=net.dtype)
-            two.W[:-1], two.b[:-1] = net.W[:-1], net.b[:-1]
-            two.W[-1] = np.vstack([np.zeros_like(net.W[-1]), net.W[-1]])  # (2, s_l)
-            two.b[-1] = np.concatenate([np.zeros_like(net.b[-1]), net.b[-1]])
-            net = two
+            W = [*net.W[:-1], np.vstack([np.zeros_like(net.W[-1]), net.W[-1]])]  # (2, s_l)
+            b = [*net.b[:-1], np.concatenate([np.zeros_like(net.b[-1]), net.b[-1]])]  # (2,)
+            net = Network.from_weights(W, b, net.activation.name, "softmax", "cross_entropy",
+                                       net.initializer)
         fitted = {name: _jsonable(getattr(self, name)) for name in _FITTED
                   if hasattr(self, name)}
         meta = {"estimator": type(self).__name__, "binary": binary, "fitted": fitted,

@@ -23,17 +23,16 @@ import hashlib
 import http.client
 import os
 import struct
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
+from typing import Any
 
 import numpy as np
 
-from . import __version__
-
-HELP = "the real MNIST digits (28x28): where the files go, and --download to fetch them"
+from ._version import __version__
+from .errors import DownloadError  # re-exported: mnist.DownloadError is what callers catch
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -64,11 +63,8 @@ _KINDS = {"images": 3, "labels": 1}  # IDX dimensions: (n, rows, cols) and (n,)
 _CHUNK = 1 << 20  # bytes per read while loading and downloading
 
 
-class DownloadError(OSError):
-    """A file could not be fetched whole, or what came does not match its checksum."""
 
-
-def default_data_dir():
+def default_data_dir() -> str:
     """``$NEURALPATH_DATA`` if set, else ``~/.cache/neuralpath``: where the files are looked for."""
     folder = os.environ.get("NEURALPATH_DATA")
     return folder if folder else os.path.join(os.path.expanduser("~"), ".cache", "neuralpath")
@@ -77,7 +73,7 @@ def default_data_dir():
 # ----------------------------------------------------------------------------- reading
 
 
-def find_file(folder, name):
+def find_file(folder: str, name: str) -> str | None:
     """The path of IDX file ``name`` in ``folder``: raw, ``.gz``, or with the dot some copies
     use (``train-images.idx3-ubyte``); None if there is none."""
     dotted = name.replace("-idx", ".idx")
@@ -109,7 +105,7 @@ def _read_up_to(f, n):
     return buf
 
 
-def read_idx(path, kind):
+def read_idx(path: str, kind: str) -> np.ndarray:
     """One IDX file of unsigned bytes: ``kind`` "images" -> (n, rows, cols), "labels" -> (n,).
 
     Raises ValueError naming the file and what is wrong: not an IDX file or the wrong kind
@@ -161,7 +157,8 @@ def _missing_message(folder, missing):
             "holds them")
 
 
-def load_mnist(path=None):
+def load_mnist(path: str | os.PathLike | None = None
+               ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The four MNIST files in folder ``path`` (default ``default_data_dir()``).
 
     Returns
@@ -179,10 +176,11 @@ def load_mnist(path=None):
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"MNIST folder not found: {folder} (fetch the files with "
                                 "`neuralpath data mnist --download`)")
-    paths = {name: find_file(folder, name) for name in NAMES}
-    missing = [name for name, p in paths.items() if p is None]
+    found = {name: find_file(folder, name) for name in NAMES}
+    missing = [name for name, p in found.items() if p is None]
     if missing:
         raise FileNotFoundError(_missing_message(folder, missing))
+    paths = {name: p for name, p in found.items() if p is not None}
     parts = []
     for images_name, labels_name in ((TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)):
         X = read_idx(paths[images_name], "images")  # (n, rows, cols)
@@ -202,7 +200,7 @@ def load_mnist(path=None):
     return parts[0], parts[1]
 
 
-def load_mnist_arrays(data_dir=None):
+def load_mnist_arrays(data_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     """All of MNIST as the pipeline wants it: training images first, then the test images.
 
     Returns X (n, rows*cols) float64 raw pixels 0..255 and y (n,) int64 labels; the last
@@ -226,7 +224,7 @@ def load_mnist_arrays(data_dir=None):
 # ----------------------------------------------------------------------------- downloading
 
 
-def sha256_of(path):
+def sha256_of(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(_CHUNK), b""):
@@ -344,7 +342,9 @@ def _fetch(url, part, expected, name, progress, timeout):
     return resumed
 
 
-def download(dest=None, mirror=None, *, checksums=None, progress=None, timeout=60.0):
+def download(dest: str | None = None, mirror: str | None = None, *,
+             checksums: dict[str, tuple[int, str]] | None = None, progress: Any = None,
+             timeout: float = 60.0) -> dict[str, str]:
     """Fetch the four gzipped MNIST files into folder ``dest``; returns {file name: status}.
 
     Parameters
@@ -374,8 +374,7 @@ def download(dest=None, mirror=None, *, checksums=None, progress=None, timeout=6
         A file could not be fetched from any mirror, or its checksum did not match.
     """
     checksums = CHECKSUMS if checksums is None else checksums
-    mirrors = MIRRORS if mirror is None else (mirror,)
-    mirrors = [_check_mirror(m) for m in mirrors]
+    mirrors = [_check_mirror(m) for m in (MIRRORS if mirror is None else (mirror,))]
     folder = os.fspath(dest) if dest is not None else default_data_dir()
     os.makedirs(folder, exist_ok=True)
     status = {}
@@ -400,36 +399,9 @@ def download(dest=None, mirror=None, *, checksums=None, progress=None, timeout=6
     return status
 
 
-# ----------------------------------------------------------------------------- command line
-
-
-def add_arguments(parser):
-    parser.add_argument("dataset", choices=["mnist"], help="the data set (only mnist for now)")
-    parser.add_argument("--download", action="store_true",
-                        help="fetch the four files (about 11 MB) and check their checksums")
-    parser.add_argument("--mirror", help="URL of a folder with the four .gz files "
-                        f"(default: {MIRRORS[0]}, then the others)")
-    parser.add_argument("--data-dir", help="folder for the files (default: $NEURALPATH_DATA "
-                        "or ~/.cache/neuralpath)")
-
-
-class _TqdmBytes:
-    """Download progress: one tqdm bar per file, in bytes, on stderr."""
-
-    def start(self, name, total, done):
-        from tqdm import tqdm
-        self.bar = tqdm(total=total, initial=done, desc=name, unit="B", unit_scale=True,
-                        unit_divisor=1024, file=sys.stderr, dynamic_ncols=True, leave=True)
-
-    def update(self, n):
-        self.bar.update(n)
-
-    def finish(self):
-        self.bar.close()
-
-
-def _describe(folder):
-    """One line per file: where it is and whether it is the standard file."""
+def folder_status(folder: str) -> tuple[list[str], list[str]]:
+    """One line per file (where it is and whether it is the standard file) and the names of
+    the missing files."""
     lines, missing = [], []
     for name in NAMES:
         path = find_file(folder, name)
@@ -447,30 +419,3 @@ def _describe(folder):
                     else "checksum differs from the standard file")
         lines.append(f"  present  {base} ({os.path.getsize(path):,} bytes, {note})")
     return lines, missing
-
-
-def run(args):
-    from .cli import UsageError
-    folder = args.data_dir or default_data_dir()
-    if args.mirror is not None and not args.download:
-        raise UsageError("neuralpath data: --mirror is used only with --download")
-    if not args.download:
-        lines, missing = _describe(folder)
-        print(f"MNIST files are expected in {folder}")
-        print("\n".join(lines))
-        if missing:
-            print(f"{len(missing)} of 4 files missing; fetch them with: neuralpath data mnist "
-                  "--download" + (f" --data-dir {folder}" if args.data_dir else ""))
-        else:
-            print("all four files present; train with: neuralpath train --dataset mnist"
-                  + (f" --data-dir {folder}" if args.data_dir else ""))
-        return 0
-    try:
-        status = download(folder, mirror=args.mirror, progress=_TqdmBytes())
-    except DownloadError as exc:
-        print(f"neuralpath: download failed: {exc}", file=sys.stderr)
-        return 1
-    for name, state in status.items():
-        print(f"  {state:<10} {os.path.join(folder, name)}")
-    print("all four MNIST files are in place and match their checksums")
-    return 0
