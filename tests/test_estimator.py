@@ -414,12 +414,13 @@ def test_a_saved_pipeline_predicts_the_same_through_the_command_line(tmp_path):
     import io
     import json
 
+    import neuralpath
     from neuralpath.cli import main
     X, y = data.digits()  # raw pixels 0..16, what `predict --index` reads
     pipe = Pipeline([("scale", StandardScaler()),
                      ("net", NeuralNetworkClassifier((30,), random_state=0))])
     quiet(pipe.fit, X[:1000], y[:1000])
-    path = to_model(pipe).save(tmp_path / "pipe.npz")
+    path = neuralpath.save(pipe, tmp_path / "pipe.npz")
     held_out = [1000, 1200, 1500, 1796]  # rows the pipeline never saw
     out, err = io.StringIO(), io.StringIO()
     argv = ["predict", str(path), "--json", *(f"--index={i}" for i in held_out)]

@@ -132,3 +132,31 @@ def test_poisson_has_no_torch_module_and_unfitted_is_refused():
         to_onnx(NeuralNetworkClassifier())
     with pytest.raises(TypeError, match="got str"):
         to_onnx("model.npz")
+
+
+def test_neuralpath_export_writes_an_onnx_file_of_a_saved_pipeline(tmp_path):
+    import io
+
+    import neuralpath
+    from neuralpath.cli import main
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_digits(return_X_y=True)
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("net", NeuralNetworkClassifier((20,), max_iter=30, random_state=0))])
+    fitted(pipe, X[:1000], y[:1000])
+    path = neuralpath.save(pipe, tmp_path / "pipe.npz")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["export", str(path), "--format", "onnx"], out=out, err=err) == 0, err.getvalue()
+    target = tmp_path / "pipe.onnx"
+    assert out.getvalue().startswith(f"wrote {target}")
+    import onnx
+    result = run_onnx(onnx.load(target), X[1000:])  # raw pixels, held out
+    np.testing.assert_allclose(result["probabilities"], pipe.predict_proba(X[1000:]), atol=1e-5)
+    # an existing file is never overwritten silently; an unknown format is a usage error
+    for argv, message in [(["export", str(path)], "exists; add --force"),
+                          (["export", str(path), "--format", "torch"], "invalid choice")]:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(argv, out=out, err=err) == 2
+        assert message in err.getvalue() and len(err.getvalue().splitlines()) == 1
+    assert main(["export", str(path), "--force"], out=io.StringIO(), err=io.StringIO()) == 0

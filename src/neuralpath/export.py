@@ -119,9 +119,9 @@ def to_torch(obj: Any) -> Any:
     except ImportError:  # pragma: no cover - the message is the point
         raise ImportError("to_torch needs PyTorch: pip install 'neuralpath[torch]'") from None
     layers = layers_of(obj)
-    modules: dict[str, Callable[[], Any]] = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh,
-               "leaky_relu": lambda: nn.LeakyReLU(_LEAKY_SLOPE),
-               "softmax": lambda: nn.Softmax(dim=1)}
+    modules: dict[str, Callable[[], Any]] = {
+        "sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh,
+        "leaky_relu": lambda: nn.LeakyReLU(_LEAKY_SLOPE), "softmax": lambda: nn.Softmax(dim=1)}
     if "exp" in (layers.activation, layers.output_activation):
         raise ValueError("to_torch has no exponential output layer (loss='poisson'); use "
                          "to_onnx, or apply torch.exp to the output of to_torch(...)")
