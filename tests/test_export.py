@@ -160,3 +160,25 @@ def test_neuralpath_export_writes_an_onnx_file_of_a_saved_pipeline(tmp_path):
         assert main(argv, out=out, err=err) == 2
         assert message in err.getvalue() and len(err.getvalue().splitlines()) == 1
     assert main(["export", str(path), "--force"], out=io.StringIO(), err=io.StringIO()) == 0
+
+
+def test_the_page_answers_with_a_saved_pipelines_predictions(tmp_path):
+    pytest.importorskip("fastapi")
+    import neuralpath
+    from neuralpath.web.app import create_app
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MinMaxScaler
+    with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns on httpx
+        warnings.filterwarnings("ignore", message=".*install `httpx2`")
+        from fastapi.testclient import TestClient
+    X, y = load_digits(return_X_y=True)  # raw pixels 0..16, what the page sends
+    pipe = Pipeline([("scale", MinMaxScaler()),
+                     ("net", NeuralNetworkClassifier((20,), max_iter=50, random_state=0))])
+    fitted(pipe, X[:1000], y[:1000])
+    path = neuralpath.save(pipe, tmp_path / "pipe.npz")
+    with TestClient(create_app(model_path=str(path))) as client:
+        rows = X[1000:1010]  # held out
+        for row, digit, proba in zip(rows, pipe.predict(rows), pipe.predict_proba(rows)):
+            answer = client.post("/api/predict", json={"pixels": row.tolist()}).json()
+            assert answer["digit"] == digit
+            np.testing.assert_allclose(answer["probabilities"], proba, atol=1e-6)
