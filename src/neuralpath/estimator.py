@@ -20,6 +20,7 @@ prints.
 """
 from __future__ import annotations
 
+import os
 import warnings
 from itertools import pairwise
 from numbers import Integral, Real
@@ -640,7 +641,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         return float(self._score_function()(y, pred, sample_weight=sample_weight))
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
         """Train on X (n_samples, n_features), dense or sparse, and targets y.
 
         Parameters
@@ -683,6 +684,24 @@ class _BaseNeuralNetwork(BaseEstimator):
         net = Network.from_weights(W, self.intercepts_, act, out, cost, initializer)
         net.W, net.b = W, list(self.intercepts_)  # views of coefs_, not copies
         return net
+
+    def _export_layers(self) -> Any:
+        """The network as ``export.Layers``: W[l] = coefs_[l].T, and how outputs become
+        probabilities (what to_torch and to_onnx are built from)."""
+        from .export import _CANONICAL, Layers
+        check_is_fitted(self)
+        W = [np.asarray(c).T for c in self.coefs_]  # (s_{l+1}, s_l)
+        b = [np.asarray(v) for v in self.intercepts_]
+        probabilities = None
+        if isinstance(self, ClassifierMixin):
+            if self.n_outputs_ == 1:
+                probabilities = "binary"
+            elif self.out_activation_ == "logistic" and not self._multilabel():
+                probabilities = "normalise"
+            else:
+                probabilities = "as_is"
+        return Layers(W, b, _CANONICAL[self.activation], _CANONICAL[self.out_activation_],
+                      probabilities)
 
     def to_torch(self) -> Any:
         """A ``torch.nn.Sequential`` with the same weights, giving the same outputs.
@@ -776,7 +795,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         n_in = self.n_features_in_
         return TrainedModel(net, np.zeros(n_in), np.ones(n_in), labels, meta)
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike) -> str:
         """Write the fitted estimator to ``path``, one neuralpath ``.npz`` model (no pickle).
 
         The file is an ordinary neuralpath model (``neuralpath.load``, the CLI and the web
@@ -797,7 +816,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         return _save_model(self._model(), path)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str | os.PathLike) -> Any:
         """Read an estimator written by ``save``.
 
         Parameters
@@ -993,14 +1012,17 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
         "output_activation": [StrOptions({"auto", "logistic", "softmax"})],
     }
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 cost="log_loss", output_activation="auto", dropout=0.0, initializer="auto",
-                 dtype=None):
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: int | str | None = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+                 verbose: Any = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: float = 10, max_fun: int = 15000,
+                 cost: str = "log_loss", output_activation: str = "auto", dropout: float = 0.0,
+                 initializer: str = "auto", dtype: Any = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -1089,7 +1111,7 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
             out = out.ravel()
         return self._label_binarizer.inverse_transform(out)
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """The predicted class of each row (a label indicator row for multilabel).
 
         Parameters
@@ -1105,7 +1127,8 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
+                    classes: Any = None) -> NeuralNetworkClassifier:
         """One epoch of sgd or adam over (X, y), continuing the network and the optimizer.
 
         Parameters
@@ -1134,7 +1157,7 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
                              f"partial_fit, was: {self.classes_!r}")
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """The probability of each class, columns in the order of ``classes_``.
 
         Parameters
@@ -1152,7 +1175,7 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
             return np.vstack([1 - p, p]).T
         return out
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> np.ndarray:
         """``log(predict_proba(X))``.
 
         Parameters
@@ -1224,13 +1247,17 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, initializer="auto", dtype=None):
+    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: Any = (100,),
+                 activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: int | str | None = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+                 verbose: Any = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: float = 10, max_fun: int = 15000,
+                 dropout: float = 0.0, initializer: str = "auto", dtype: Any = None) -> None:
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -1279,7 +1306,7 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         out = self._forward_pass_fast(X, check_input)
         return out.ravel() if out.shape[1] == 1 else out
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """The predicted targets.
 
         Parameters
@@ -1295,7 +1322,8 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: Any, y: Any,
+                    sample_weight: Any = None) -> NeuralNetworkRegressor:
         """One epoch of sgd or adam over (X, y), continuing the network and the optimizer.
 
         Parameters

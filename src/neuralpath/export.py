@@ -57,25 +57,11 @@ def layers_of(obj: Any) -> Layers:
     -------
     Layers
     """
-    from .estimator import NeuralNetworkClassifier, _BaseNeuralNetwork
     from .model import TrainedModel
     from .network import Network
 
-    if isinstance(obj, _BaseNeuralNetwork):
-        from sklearn.utils.validation import check_is_fitted
-        check_is_fitted(obj)
-        W = [np.asarray(c).T for c in obj.coefs_]  # (s_{l+1}, s_l)
-        b = [np.asarray(v) for v in obj.intercepts_]
-        act, out = obj.activation, obj.out_activation_
-        probabilities = None
-        if isinstance(obj, NeuralNetworkClassifier):
-            if obj.n_outputs_ == 1:
-                probabilities = "binary"
-            elif out == "logistic" and not obj._multilabel():
-                probabilities = "normalise"
-            else:
-                probabilities = "as_is"
-        return Layers(W, b, _CANONICAL[act], _CANONICAL[out], probabilities)
+    if hasattr(obj, "_export_layers"):  # the estimators say it themselves (no import cycle)
+        return obj._export_layers()
     if isinstance(obj, TrainedModel):
         net = obj.network
         W, b = list(net.W), list(net.b)
