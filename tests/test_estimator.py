@@ -430,3 +430,13 @@ def test_a_saved_pipeline_predicts_the_same_through_the_command_line(tmp_path):
     for r, p in zip(results, pipe.predict_proba(X[held_out])):
         np.testing.assert_allclose([r["probabilities"][str(c)] for c in pipe.classes_], p,
                                    atol=1e-6)
+
+
+def test_save_keeps_infinite_settings(tmp_path, blobs):
+    clf = quiet(NeuralNetworkClassifier((4,), solver="sgd", max_iter=3, n_iter_no_change=np.inf,
+                                        random_state=0).fit, *blobs)
+    clf.best_loss_ = np.inf  # as before the first epoch
+    back = NeuralNetworkClassifier.load(clf.save(tmp_path / "inf.npz"))
+    assert back.n_iter_no_change == np.inf and back.best_loss_ == np.inf
+    quiet(back.partial_fit, *blobs)
+    assert np.isfinite(back.best_loss_)

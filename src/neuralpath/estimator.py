@@ -840,9 +840,11 @@ class _BaseNeuralNetwork(BaseEstimator):
             if isinstance(params.get("hidden_layer_sizes"), list):
                 params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
             if params.get("n_iter_no_change") == "inf":
-                params["n_iter_no_change"] = np.inf
+                params["n_iter_no_change"] = np.inf  # _jsonable's spelling
             est = cls(**params)
             for name, value in meta["fitted"].items():
+                if value in ("inf", "-inf"):  # _jsonable's spelling of infinite floats
+                    value = float(value)
                 setattr(est, name, value)
             net = model.network
             W, b = list(net.W), list(net.b)
