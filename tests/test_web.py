@@ -168,8 +168,8 @@ BAD_JSON = [
     ({"image": "data:text/plain;base64,aGVsbG8="}, 422, "data URL"),
     ({"image": "data:image/png,rawtext"}, 422, "data URL"),
     ({"image": "data:image/png;base64,%%%notbase64"}, 422, "not valid base64"),
-    ({"image": "data:image/png;base64," + base64.b64encode(b"plain text").decode()}, 422,
-     "not a readable image"),
+    ({"image": "data:image/png;base64," + base64.b64encode(b"plain text").decode()}, 415,
+     "PNG, JPEG or WebP"),
     ({"image": data_url(ring_png())[:200]}, 422, "image"),  # cut short
     ({"image": data_url(big_png_header_only())}, 422, "pixels are accepted"),
 ]
@@ -366,12 +366,14 @@ def test_trains_the_best_preset_at_start_and_saves_it(tmp_path, held_training):
         assert info["model"]["layer_sizes"] == [64, 16, 10] and info["progress"] is None
         assert client.post("/api/predict", json={"pixels": [0] * 64}).status_code == 200
     saved = tmp_path / "latest" / "model.npz"
-    assert saved.exists() and info["model"]["source"] == str(next(tmp_path.glob("2*/model.npz")))
+    assert saved.exists() and next(tmp_path.glob("2*/model.npz")).exists()
+    assert info["model"]["source"] == "model.npz"  # the file's name: its folders stay private
     assert load(saved).network.layer_sizes == [64, 16, 10]
     # the next start loads it instead of training again
     with TestClient(create_app(runs_dir=tmp_path)) as client:
         info = client.get("/api/model").json()
-        assert info["status"] == "ready" and info["model"]["source"] == str(saved)
+        assert info["status"] == "ready" and info["model"]["source"] == "model.npz"
+        assert str(tmp_path) not in json.dumps(info)
 
 
 def test_stopping_the_server_stops_training(tmp_path, monkeypatch):
@@ -449,8 +451,10 @@ def test_serve_binds_loopback_and_says_where(model, tmp_path, capsys, monkeypatc
 
     def probe(server, sockets):
         seen["address"] = sockets[0].getsockname()
-        with TestClient(server.config.app) as client:
+        port = seen["address"][1]
+        with TestClient(server.config.app, base_url=f"http://127.0.0.1:{port}") as client:
             seen["model"] = client.get("/api/model").json()
+            seen["foreign"] = client.get("/api/model", headers={"Host": "evil.example"})
 
     monkeypatch.setattr(uvicorn.Server, "run", probe)
     assert main(["serve", "--model", str(tmp_path / "m.npz"), "--port", "0"]) == 0
@@ -459,7 +463,9 @@ def test_serve_binds_loopback_and_says_where(model, tmp_path, capsys, monkeypatc
     assert host == "127.0.0.1" and port > 0
     assert f"http://127.0.0.1:{port}/" in err and "layer sizes [64, 32, 10]" in err
     assert "warning" not in err
-    assert seen["model"]["model"]["source"] == str(tmp_path / "m.npz")
+    assert str(tmp_path / "m.npz") in err  # the terminal names the file, the page does not
+    assert seen["model"]["model"]["source"] == "m.npz"
+    assert "evil.example" not in assert_json_error(seen["foreign"], 400)
 
 
 def test_serve_warns_when_reachable_from_other_machines(model, tmp_path, capsys, monkeypatch):
