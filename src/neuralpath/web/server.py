@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import ipaddress
 import json
 import logging
@@ -231,9 +232,12 @@ def uvicorn_config(app: Any, host: str, *, extra_hosts: Iterable[str] = (),
     uvicorn.Config
     """
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # stdout is for results
     config = uvicorn.Config(
         HostGuard(app, allowed_hosts(host, extra_hosts)), log_level="warning", ws="none",
-        lifespan="on", server_header=False, access_log=access_log,
+        lifespan="on", server_header=False, access_log=access_log, log_config=log_config,
         http=guarded_protocol(header_timeout, max_connections), timeout_keep_alive=keep_alive,
         h11_max_incomplete_event_size=MAX_HEADER_BYTES)
     if access_log:  # uvicorn ties the access log to log_level: warning would hide it
