@@ -489,3 +489,48 @@ def test_serve_without_a_model_says_it_will_train(tmp_path, capsys, monkeypatch)
 def test_probabilities_are_finite_numbers_in_json(client):
     answer = client.post("/api/predict", json={"pixels": [16] * 64}).json()
     assert all(math.isfinite(p) and 0 <= p <= 1 for p in answer["probabilities"])
+
+
+# ---- the time left while training --------------------------------------------------------
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_time_left_is_measured_after_the_first_step():
+    """Loading the data and the first step took 100 s, then a step takes 0.5 s: the estimate
+    is about the steps left times 0.5 s, not 100 s a step (1145 s was shown at step 1)."""
+    clock = FakeClock()
+    state = web.ModelState(clock)
+    state.preset = "best"
+    state.on_train_begin(1000)
+    clock.now = 100.0
+    state.on_iteration(1, 2.3)
+    assert state.describe()["progress"]["seconds_left"] is None  # nothing measured yet
+    clock.now += 0.5
+    state.on_iteration(2, 2.2)
+    assert state.describe()["progress"]["seconds_left"] is None  # one step: too little
+    for i in range(3, 12):
+        clock.now += 0.5
+        state.on_iteration(i, 2.0)
+    progress = state.describe()["progress"]
+    assert progress["seconds_left"] == pytest.approx((1000 - 11) * 0.5)
+    assert progress["iteration"] == 11 and progress["seconds"] == pytest.approx(104.5)
+    state.fail("stopped", "the server stopped")
+    assert state.describe()["progress"]["seconds_left"] is None
+
+
+def test_one_line_removes_addresses_and_newlines():
+    assert web.one_line("cannot identify image file <_io.BytesIO object at 0x7efdd019dd50>\n"
+                        "more") == "cannot identify image file <object> more"
+    assert web.one_line("x" * 1000, 50) == "x" * 47 + "..."
+
+
+def test_head_answers_headers_only(client):
+    for path in ("/", "/api/model"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.content == b""
