@@ -175,7 +175,7 @@ class ModelState:
             progress = None
             if status == "training" or (status in ("failed", "stopped") and self.total):
                 now = self.clock()
-                elapsed = now - self.started if self.started else 0.0
+                elapsed = now - self.started if self.started is not None else 0.0
                 fraction = self.iteration / self.total if self.total else 0.0
                 remaining = self.seconds_left(now) if status == "training" else None
                 progress = dict(preset=self.preset, iteration=self.iteration, total=self.total,
