@@ -519,7 +519,7 @@ def test_time_left_is_measured_after_the_first_step():
         state.on_iteration(i, 2.0)
     progress = state.describe()["progress"]
     assert progress["seconds_left"] == pytest.approx((1000 - 11) * 0.5)
-    assert progress["iteration"] == 11 and progress["seconds"] == pytest.approx(104.5)
+    assert progress["iteration"] == 11 and progress["seconds"] == pytest.approx(105.0)
     state.fail("stopped", "the server stopped")
     assert state.describe()["progress"]["seconds_left"] is None
 
