@@ -163,6 +163,7 @@ def test_tall_thin_pictures_are_refused_from_the_header_and_memory_stays_bounded
             assert "at most 4000 on a side" in assert_error(status, body, 422)
     rss, peak = server.memory_mb()
     assert peak < 300, f"peak memory {peak:.0f} MB"
+    print(f"server memory: {rss:.0f} MB resident, {peak:.0f} MB peak")
     assert predict(server.port, {"image": data_url(encoded(ring(), "PNG"))})[0] == 200
 
 

@@ -67,7 +67,8 @@ MAX_IMAGE_PIXELS = 4_000_000  # a 2000 x 2000 picture; larger ones are refused, 
 MAX_IMAGE_SIDE = 4000  # pixels on either side: a phone photo fits, a 1 x 4,000,000 strip does not
 MAX_ASPECT = 8  # the longer side at most this many times the shorter (a digit is about square)
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")  # Pillow's names; no other decoder is ever reached
-DECODERS = 2  # pictures decoded at a time (this machine has 2 cores)
+DECODERS = 1  # large pictures decoded at a time (this machine has 2 cores)
+LARGE_PICTURE = 512 * 512  # pixels; the page's canvas is 280 x 280
 BODY_TIMEOUT = 10.0  # seconds a client has to send the whole body
 ESTIMATE_STEPS, ESTIMATE_SECONDS = 3, 0.5  # measured before a time left is shown
 LOG = logging.getLogger("uvicorn.error")  # uvicorn's log: one line per event, its format
@@ -370,6 +371,16 @@ def data_url_to_input(value: Any, side: int | None) -> np.ndarray:
         raise ApiError(422, one_line(f"image: {exc}")) from None
 
 
+def picture_pixels(value: Any) -> int:
+    """The pixels an ``image`` data URL's header declares, 0 if it will be refused anyway."""
+    try:
+        data = value.partition(",")[2] if isinstance(value, str) else ""
+        _, width, height = check_image(base64.b64decode(data, validate=True))
+    except (ApiError, binascii.Error, ValueError):
+        return 0
+    return width * height
+
+
 def check_image(raw: bytes) -> tuple[str, int, int]:
     """The format, width and height of an encoded picture, read from its header only.
 
@@ -560,7 +571,9 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
         body = await _read_body(request, body_timeout)
         model = state.ready()
         kind, value = parse_request(body)
-        if kind == "image":  # pictures take memory and CPU: DECODERS at a time
+        if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
+            # large pictures take memory and CPU: DECODERS at a time, so a burst of them
+            # leaves room for the page's small canvases (which never wait for them)
             if "decoders" not in limits:
                 limits["decoders"] = anyio.CapacityLimiter(DECODERS)
             return await anyio.to_thread.run_sync(predict, model, kind, value,
