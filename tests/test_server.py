@@ -396,3 +396,44 @@ def test_allow_host_adds_a_name(model_file, tmp_path):
         assert request(srv.port, "GET", "/api/model", headers={"Host": "other.lan"})[0] == 400
     finally:
         srv.stop()
+
+
+# ---- fuzzing over loopback: the real server, uvicorn's parser included ----------------------
+
+def test_fuzzed_bodies_over_loopback_never_get_a_5xx(server):
+    """A seeded sample of test_fuzz_web's bodies, sent to the real server: never a 5xx, every
+    error one JSON line."""
+    from hypothesis import HealthCheck, event, given, settings
+    from hypothesis import strategies as st
+    from test_fuzz_web import json_values, mutated_pictures
+
+    bodies = (st.binary(max_size=500)
+              | json_values.map(lambda v: json.dumps(v).encode())
+              | mutated_pictures().map(lambda image: json.dumps({"image": image}).encode()))
+
+    @settings(max_examples=150, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(raw=bodies, chunked=st.booleans())
+    def run(raw, chunked):
+        headers = {"Content-Type": "application/json"}
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            if chunked:  # no Content-Length: the body in chunks
+                conn.request("POST", "/api/predict", body=iter([raw[:7], raw[7:]]),
+                             headers=headers, encode_chunked=True)
+            else:
+                conn.request("POST", "/api/predict", body=raw, headers=headers)
+            response = conn.getresponse()
+            status, body = response.status, response.read()
+        finally:
+            conn.close()
+        event(f"loopback: {status}")
+        tally[status] = tally.get(status, 0) + 1
+        assert status < 500, body
+        if status >= 400:
+            message = json.loads(body)["error"]
+            assert "\n" not in message and not re.search(r"0x[0-9a-f]{6,}", message)
+
+    tally: dict[int, int] = {}
+    run()
+    print("loopback fuzz answers:", dict(sorted(tally.items())))
