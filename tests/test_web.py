@@ -503,7 +503,8 @@ class FakeClock:
 
 def test_time_left_is_measured_after_the_first_step():
     """Loading the data and the first step took 100 s, then a step takes 0.5 s: the estimate
-    is about the steps left times 0.5 s, not 100 s a step (1145 s was shown at step 1)."""
+    is about the steps left times 0.5 s, not 100 s a step (1145 s was shown at step 1); it
+    is shown once 2% of the steps (20) have been measured."""
     clock = FakeClock()
     state = web.ModelState(clock)
     state.preset = "best"
@@ -511,15 +512,17 @@ def test_time_left_is_measured_after_the_first_step():
     clock.now = 100.0
     state.on_iteration(1, 2.3)
     assert state.describe()["progress"]["seconds_left"] is None  # nothing measured yet
-    clock.now += 0.5
-    state.on_iteration(2, 2.2)
-    assert state.describe()["progress"]["seconds_left"] is None  # one step: too little
-    for i in range(3, 12):
+    for i in range(2, 21):
         clock.now += 0.5
         state.on_iteration(i, 2.0)
+    assert state.describe()["progress"]["seconds_left"] is None  # 19 steps: too few yet
+    clock.now += 0.5
+    state.on_iteration(21, 2.0)
     progress = state.describe()["progress"]
-    assert progress["seconds_left"] == pytest.approx((1000 - 11) * 0.5)
-    assert progress["iteration"] == 11 and progress["seconds"] == pytest.approx(105.0)
+    assert progress["seconds_left"] == pytest.approx((1000 - 21) * 0.5)
+    assert progress["iteration"] == 21 and progress["seconds"] == pytest.approx(110.0)
+    clock.now += 0.2  # time passes within a step
+    assert state.describe()["progress"]["seconds_left"] == pytest.approx((1000 - 21) * 0.5 - 0.2)
     state.fail("stopped", "the server stopped")
     assert state.describe()["progress"]["seconds_left"] is None
 

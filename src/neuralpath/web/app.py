@@ -25,8 +25,9 @@ answers 500 with a one-line message, never a traceback.
 
 Pictures are identified by their bytes, never by the data URL's label: only Pillow's PNG,
 JPEG and WebP decoders are ever reached, and a picture's size is checked from its header
-before it is decoded. At most ``DECODERS`` pictures are decoded at a time, so a burst of
-large pictures cannot take the memory (or the CPU) that other requests need.
+before it is decoded. At most ``DECODERS`` large pictures (over ``LARGE_PICTURE`` pixels) are
+decoded at a time, so a burst of them cannot take the memory (or the CPU) that other
+requests need; the page's small canvases never wait for them.
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")  # Pillow's names; no other decoder is e
 DECODERS = 1  # large pictures decoded at a time (this machine has 2 cores)
 LARGE_PICTURE = 512 * 512  # pixels; the page's canvas is 280 x 280
 BODY_TIMEOUT = 10.0  # seconds a client has to send the whole body
-ESTIMATE_STEPS, ESTIMATE_SECONDS = 3, 0.5  # measured before a time left is shown
+ESTIMATE_STEPS, ESTIMATE_SHARE, ESTIMATE_SECONDS = 3, 0.02, 1.0  # before a time left is shown
 LOG = logging.getLogger("uvicorn.error")  # uvicorn's log: one line per event, its format
 _ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>|\bat 0x[0-9a-fA-F]+\b|0x[0-9a-fA-F]{6,}")
 SECURITY_HEADERS = [
@@ -117,6 +118,7 @@ class ModelState:
         # (time, iteration) of the first step: the rate is measured from there, so loading
         # the data and the first step's warm-up do not inflate the estimate of time left
         self.mark: tuple[float, int] | None = None
+        self.latest: tuple[float, int] | None = None  # (time, iteration) of the last step
         self.thread: threading.Thread | None = None
 
     def set_model(self, model: TrainedModel, source: str | None) -> None:
@@ -131,30 +133,32 @@ class ModelState:
     def on_train_begin(self, total: int) -> None:
         with self.lock:
             self.status, self.total, self.iteration = "training", int(total), 0
-            self.started, self.mark = self.clock(), None
+            self.started, self.mark, self.latest = self.clock(), None, None
 
     def on_iteration(self, iteration: int, cost: float) -> None:
         if self.stop.is_set():
             raise _Cancelled
         with self.lock:
             self.iteration, self.cost = int(iteration), float(cost)
+            self.latest = (self.clock(), self.iteration)
             if self.mark is None:
-                self.mark = (self.clock(), self.iteration)
+                self.mark = self.latest
 
     def seconds_left(self, now: float) -> float | None:
         """Time left at the rate measured since the first step; None until it can be told.
 
-        An estimate needs at least ``ESTIMATE_STEPS`` steps and ``ESTIMATE_SECONDS`` seconds
-        after the first one (the first steps carry start-up costs: an estimate made from
-        them was 20 times too long). Call with ``lock`` held.
+        The rate is measured from the first step to the latest one, and an estimate needs
+        ``ESTIMATE_SHARE`` of the steps and ``ESTIMATE_SECONDS`` seconds of them (the first
+        steps carry start-up costs: an estimate made from the start of training said 1145 s
+        at step 1). Call with ``lock`` held.
         """
-        if self.mark is None or not self.total:
+        if self.mark is None or self.latest is None or not self.total:
             return None
-        since, first = self.mark
-        steps, seconds = self.iteration - first, now - since
-        if steps < ESTIMATE_STEPS or seconds < ESTIMATE_SECONDS:
+        (since, first), (last, latest) = self.mark, self.latest
+        steps, seconds = latest - first, last - since
+        if steps < max(ESTIMATE_STEPS, ESTIMATE_SHARE * self.total) or seconds < ESTIMATE_SECONDS:
             return None
-        return max(0.0, (self.total - self.iteration) * seconds / steps)
+        return max(0.0, (self.total - latest) * seconds / steps - (now - last))
 
     def ready(self) -> TrainedModel:
         """The model, or an ``ApiError`` (503) that says why there is none yet."""
