@@ -7,7 +7,9 @@ hidden layer's activations, so the page can show what the network sees and how i
 
 API
 ---
-``GET /api/model``
+``GET /`` (and ``HEAD /``)
+    The page.
+``GET /api/model`` (and ``HEAD``)
     ``{"status": "ready" | "training" | "failed" | "stopped" | "waiting", "model": {...} | null,
     "progress": {...} | null, "error": str | null}``.
 ``POST /api/predict``
