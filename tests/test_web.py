@@ -523,6 +523,10 @@ def test_time_left_is_measured_after_the_first_step():
     assert progress["iteration"] == 21 and progress["seconds"] == pytest.approx(110.0)
     clock.now += 0.2  # time passes within a step
     assert state.describe()["progress"]["seconds_left"] == pytest.approx((1000 - 21) * 0.5 - 0.2)
+    for i in range(22, 200):  # the machine gets 5 times busier: a step takes 2.5 s
+        clock.now += 2.5
+        state.on_iteration(i, 2.0)
+    assert state.describe()["progress"]["seconds_left"] == pytest.approx((1000 - 199) * 2.5)
     state.fail("stopped", "the server stopped")
     assert state.describe()["progress"]["seconds_left"] is None
 

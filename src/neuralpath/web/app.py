@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import io
 import json
 import logging
@@ -74,6 +75,7 @@ DECODERS = 1  # large pictures decoded at a time (this machine has 2 cores)
 LARGE_PICTURE = 512 * 512  # pixels; the page's canvas is 280 x 280
 BODY_TIMEOUT = 10.0  # seconds a client has to send the whole body
 ESTIMATE_STEPS, ESTIMATE_SHARE, ESTIMATE_SECONDS = 3, 0.02, 1.0  # before a time left is shown
+ESTIMATE_WINDOW, ESTIMATE_EVERY = 20.0, 0.5  # seconds: the recent steps the rate comes from
 LOG = logging.getLogger("uvicorn.error")  # uvicorn's log: one line per event, its format
 _ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>|\bat 0x[0-9a-fA-F]+\b|0x[0-9a-fA-F]{6,}")
 SECURITY_HEADERS = [
@@ -121,6 +123,10 @@ class ModelState:
         # the data and the first step's warm-up do not inflate the estimate of time left
         self.mark: tuple[float, int] | None = None
         self.latest: tuple[float, int] | None = None  # (time, iteration) of the last step
+        # a (time, iteration) every ESTIMATE_EVERY s over the last ESTIMATE_WINDOW s: the
+        # rate is measured over them, so it follows a machine that gets busier or quieter
+        self.window: collections.deque[tuple[float, int]] = collections.deque(
+            maxlen=int(ESTIMATE_WINDOW / ESTIMATE_EVERY))
         self.thread: threading.Thread | None = None
 
     def set_model(self, model: TrainedModel, source: str | None) -> None:
@@ -136,6 +142,7 @@ class ModelState:
         with self.lock:
             self.status, self.total, self.iteration = "training", int(total), 0
             self.started, self.mark, self.latest = self.clock(), None, None
+            self.window.clear()
 
     def on_iteration(self, iteration: int, cost: float) -> None:
         if self.stop.is_set():
@@ -145,22 +152,28 @@ class ModelState:
             self.latest = (self.clock(), self.iteration)
             if self.mark is None:
                 self.mark = self.latest
+            if not self.window or self.latest[0] - self.window[-1][0] >= ESTIMATE_EVERY:
+                self.window.append(self.latest)
 
     def seconds_left(self, now: float) -> float | None:
-        """Time left at the rate measured since the first step; None until it can be told.
+        """Time left at the rate of the recent steps; None until it can be told.
 
-        The rate is measured from the first step to the latest one, and an estimate needs
-        ``ESTIMATE_SHARE`` of the steps and ``ESTIMATE_SECONDS`` seconds of them (the first
-        steps carry start-up costs: an estimate made from the start of training said 1145 s
-        at step 1). Call with ``lock`` held.
+        Nothing is told before ``ESTIMATE_SHARE`` of the steps and ``ESTIMATE_SECONDS``
+        seconds have passed since the first step (the first step carries start-up costs: an
+        estimate made from the start of training said 1145 s at step 1). The rate is then
+        measured over the last ``ESTIMATE_WINDOW`` seconds of steps. Call with ``lock`` held.
         """
         if self.mark is None or self.latest is None or not self.total:
             return None
         (since, first), (last, latest) = self.mark, self.latest
-        steps, seconds = latest - first, last - since
-        if steps < max(ESTIMATE_STEPS, ESTIMATE_SHARE * self.total) or seconds < ESTIMATE_SECONDS:
+        if (latest - first < max(ESTIMATE_STEPS, ESTIMATE_SHARE * self.total)
+                or last - since < ESTIMATE_SECONDS):
             return None
-        return max(0.0, (self.total - latest) * seconds / steps - (now - last))
+        then, before = self.window[0]
+        if latest <= before or last <= then:
+            then, before = since, first
+        rate = (last - then) / (latest - before)  # seconds per step
+        return max(0.0, (self.total - latest) * rate - (now - last))
 
     def ready(self) -> TrainedModel:
         """The model, or an ``ApiError`` (503) that says why there is none yet."""
