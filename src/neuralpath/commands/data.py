@@ -11,10 +11,17 @@ from .. import mnist
 from ..errors import UsageError
 
 HELP = "the real MNIST digits (28x28): where the files go, and --download to fetch them"
+EPILOG = """examples:
+  neuralpath data mnist                     where the files are looked for, and what is there
+  neuralpath data mnist --download          fetch the four files and check their SHA-256
+  neuralpath data mnist --download --data-dir ~/mnist
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The data set, and --download, --mirror, --data-dir."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("dataset", choices=["mnist"], help="the data set (only mnist for now)")
     parser.add_argument("--download", action="store_true",
                         help="fetch the four files (about 11 MB) and check their checksums")

@@ -10,10 +10,16 @@ from ..presets import PRESETS
 from .train import option
 
 HELP = "list the presets and their settings"
+EPILOG = """examples:
+  neuralpath presets                    every preset, every setting, side by side
+  neuralpath presets --show best        the neuralpath train command that equals best
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--show NAME``."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--show", choices=sorted(PRESETS),
                         help="print this preset as the neuralpath train command it equals")
 
