@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--show NAME``."""
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--show", choices=sorted(PRESETS),
-                        help="print this preset as the neuralpath train command it equals")
+    parser.add_argument("--show", choices=sorted(PRESETS), metavar="NAME",
+                        help="print preset NAME (" + ", ".join(PRESETS) + ") as the "
+                             "neuralpath train command it equals")
 
 
 def as_command(name: str) -> str:

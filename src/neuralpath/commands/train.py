@@ -36,6 +36,11 @@ A run folder runs/<timestamp>/ gets model.npz, config.json, metrics.csv, cost.pn
 confusion.png and errors.png; runs/latest points at the newest.
 """
 
+# the tutorial's names for the values, where it has them (alpha, lambda, s_l, m)
+METAVARS = {"learning_rate": "ALPHA", "l2": "LAMBDA", "layer_sizes": "S1,...,SNL",
+            "iterations": "N", "epochs": "N", "batch_size": "M", "seed": "S",
+            "momentum": "MU", "dropout": "P"}
+
 # the values each numeric setting takes (TrainConfig checks them; this says them in --help)
 RANGES = {
     "test_size": "in (0, 1)", "learning_rate": "> 0", "momentum": "in [0, 1)",
@@ -77,16 +82,18 @@ def setting_help(f: dataclasses.Field) -> str:
         shown = "none" if value is None else str(value)
     kind = ("on or off" if f.type == "bool" else "one of " + ", ".join(f.metadata["choices"])
             if "choices" in f.metadata else RANGES[f.name])
-    return f"{f.metadata['help']}. Range: {kind}. Default: the preset's (tutorial: {shown})"
+    what = re.sub(r",? in [\[(][^\])]*[\])]$", "", f.metadata["help"])  # the range follows
+    return f"{what}. Range: {kind}. Default: the preset's (tutorial: {shown})"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """One option per ``TrainConfig`` setting, plus where the run goes and how it reports."""
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--preset", choices=sorted(PRESETS),
-                        help="the settings to start from; every preset's values: neuralpath "
-                             "presets (default: tutorial; mnist with --dataset mnist)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), metavar="NAME",
+                        help="the settings to start from: " + ", ".join(PRESETS) + ". Every "
+                             "preset's values: neuralpath presets. Default: tutorial (mnist "
+                             "with --dataset mnist)")
     length = parser.add_mutually_exclusive_group()
     for f in dataclasses.fields(TrainConfig):
         help_text = setting_help(f)
@@ -96,15 +103,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                 default=None, help=help_text)
         elif "choices" in f.metadata:
             target.add_argument(option(f.name), choices=f.metadata["choices"],
-                                help=help_text)
+                                metavar=f.name.upper(), help=help_text)
         else:
             target.add_argument(option(f.name), type=_TYPES.get(str(f.type), _finite_float),
-                                help=help_text)
-    parser.add_argument("--data-dir", help="folder with the data set's files (mnist; default: "
+                                metavar=METAVARS.get(f.name, f.name.upper()), help=help_text)
+    parser.add_argument("--data-dir", metavar="DIR", help="folder with the data set's files (mnist; default: "
                         "$NEURALPATH_DATA or ~/.cache/neuralpath)")
-    parser.add_argument("--out", help="model file (default: runs/<timestamp>/model.npz, with the "
+    parser.add_argument("--out", metavar="MODEL.npz", help="model file (default: runs/<timestamp>/model.npz, with the "
                         "run's whole record beside it)")
-    parser.add_argument("--plot", help="cost-curve PNG (default: cost.png in the run folder; "
+    parser.add_argument("--plot", metavar="PNG", help="cost-curve PNG (default: cost.png in the run folder; "
                         "with --out, none unless given)")
     add_run_options(parser)
 
