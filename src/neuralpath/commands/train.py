@@ -82,8 +82,7 @@ def setting_help(f: dataclasses.Field) -> str:
         shown = "none" if value is None else str(value)
     kind = ("on or off" if f.type == "bool" else "one of " + ", ".join(f.metadata["choices"])
             if "choices" in f.metadata else RANGES[f.name])
-    what = re.sub(r",? in [\[(][^\])]*[\])]$", "", f.metadata["help"])  # the range follows
-    return f"{what}. Range: {kind}. Default: the preset's (tutorial: {shown})"
+    return f"{f.metadata['help']}. Range: {kind}. Default: the preset's (tutorial: {shown})"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
