@@ -47,12 +47,12 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(as_command(args.show), file=out)
         return 0
     names = list(PRESETS)
-    rows = {key: ["-" if v is None else ",".join(map(str, v)) if isinstance(v, list) else str(v)
-                  for v in (PRESETS[n].to_dict()[key] for n in names)]
+    rows = {option(key): ["-" if v is None else ",".join(map(str, v)) if isinstance(v, list)
+                          else str(v) for v in (PRESETS[n].to_dict()[key] for n in names)]
             for key in TrainConfig().to_dict()}
     width = max(len(k) for k in rows) + 2
     col = 2 + max(len(v) for v in [*names, *(v for vs in rows.values() for v in vs)])
-    print("setting".ljust(width) + "".join(n.ljust(col) for n in names).rstrip(), file=out)
+    print("option".ljust(width) + "".join(n.ljust(col) for n in names).rstrip(), file=out)
     for key, values in rows.items():
         print(key.ljust(width) + "".join(v.ljust(col) for v in values).rstrip(), file=out)
     return 0
