@@ -194,9 +194,12 @@ def test_metrics_csv_has_a_row_per_ten_iterations_with_every_column(run_folder):
     seconds = [r["seconds"] for r in rows]
     assert seconds == sorted(seconds) and seconds[0] > 0
     assert rows[-1]["cost"] < rows[0]["cost"]  # it learned
-    # the last row's accuracy is the model's on the training part (tutorial: all the data is
-    # scaled, 60% trains): the same number train prints
-    assert rows[-1]["accuracy"] == pytest.approx(result["train_accuracy"])
+    # a full-batch row is iteration k's batch, all the training part, before step k: its cost
+    # is the run's final J (no L2 here), its accuracy that of the weights after k - 1 steps
+    assert rows[-1]["cost"] == pytest.approx(result["final_cost"], abs=1e-12)
+    code, out, err = run(["train", "--iterations", "44", "--seed", "1", "--learning-rate",
+                          "0.5", "--json", "--out", str(folder.parent / "44.npz")])
+    assert rows[-1]["accuracy"] == json.loads(out)["train_accuracy"]
 
 
 def test_confusion_png_is_the_matrix_picture(run_folder):

@@ -185,8 +185,9 @@ def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *
         the network takes its weights, the optimizer and the generator their states.
     log_every : int, optional
         Epochs between the rows of ``History.log`` (default: 1 for mini-batches, 10 for
-        full-batch runs); the last epoch is always logged. Without validation data the row's
-        accuracy is measured on the training data then.
+        full-batch runs); the last epoch is always logged. The row's accuracy is the
+        validation set's, or without validation data that of the epoch's batches as they
+        were trained on (before each step, dropout active), as Keras reports it.
 
     Returns
     -------
@@ -280,6 +281,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
     batch_rows = ((np.empty((batch, X.shape[1]), X.dtype), np.empty((batch, Y.shape[1]), Y.dtype))
                   if batch < m else None)
     masks = _DropoutMasks(network, cfg.dropout, rng)
+    classifies = network.output_activation.classifies
     history = History()
     if resume is not None:
         history, best_cost, since_best = _restore(resume, params, opt, rng, best)
@@ -295,6 +297,9 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
             history.learning_rate.append(opt.learning_rate)
             order = rng.permutation(m) if batch_rows is not None else None  # new every epoch
             epoch_cost = 0.0
+            # a logged epoch without validation data counts the batches' right answers
+            logged = (epoch + 1) % saving.log_every == 0 or epoch == n_epochs - 1
+            hits = 0.0 if logged and validation_data is None and classifies else None
             for start_row in range(0, m, batch):
                 if history.iterations == total or interrupt.requested:
                     break
@@ -315,6 +320,8 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                 history.iterations += 1
                 # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
                 epoch_cost += (cost - network.last_penalty) * Xb.shape[0]
+                if hits is not None:  # backprop left the batch's output h^(n_l) in its workspace
+                    hits += accuracy(network.workspace(Xb.shape[0]).h[-1], Yb) * Xb.shape[0]
                 _call(callbacks, "on_iteration", history.iterations, cost)
             else:
                 history.epochs += 1
@@ -326,8 +333,10 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                     record.update(_validate(network, *validation_data))
                     history.val_cost.append(record["val_cost"])
                     history.val_accuracy.append(record["val_accuracy"])
-                if history.epochs % saving.log_every == 0 or epoch == n_epochs - 1:
-                    history.log.append(_log_row(network, X, Y, history, record, start))
+                if logged:
+                    record["accuracy"] = (record.get("val_accuracy") if hits is None
+                                          else hits / m)
+                    history.log.append(_log_row(history, record, start))
                 _call(callbacks, "on_epoch_end", epoch, record)
                 if early_stopping:
                     if record["val_cost"] < best_cost:
@@ -370,15 +379,11 @@ def _diverged(params, backup, history, start, message):
                            "finite)", history)
 
 
-def _log_row(network, X, Y, history, record, start):
-    """One row of ``History.log``; the accuracy is the validation set's, or else the
-    training data's, measured now (one forward pass, only on logged epochs)."""
-    acc = record.get("val_accuracy")
-    if acc is None and "val_cost" not in record and network.output_activation.classifies:
-        acc = accuracy(network.predict_output(X), Y)
+def _log_row(history, record, start):
+    """One row of ``History.log``, at the end of an epoch."""
     return {"epoch": history.epochs, "iteration": history.iterations,
             "cost": record["train_cost"], "val_cost": record.get("val_cost"),
-            "accuracy": acc, "learning_rate": record["learning_rate"],
+            "accuracy": record["accuracy"], "learning_rate": record["learning_rate"],
             "seconds": time.perf_counter() - start}
 
 

@@ -27,8 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fetch the four files (about 11 MB) and check their checksums")
     parser.add_argument("--mirror", help="URL of a folder with the four .gz files "
                         f"(default: {mnist.MIRRORS[0]}, then the others)")
-    parser.add_argument("--data-dir", metavar="DIR", help="folder for the files (default: $NEURALPATH_DATA "
-                        "or ~/.cache/neuralpath)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder for the files (default: $NEURALPATH_DATA or "
+                             "~/.cache/neuralpath)")
 
 
 class _TqdmBytes:

@@ -22,10 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """MODEL and where its data set's files are."""
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("model", metavar="MODEL", help="a model file written by neuralpath train (.npz), e.g. "
-                                      "runs/latest/model.npz")
-    parser.add_argument("--data-dir", metavar="DIR", help="folder with the data set's files (mnist; default: "
-                        "$NEURALPATH_DATA or ~/.cache/neuralpath)")
+    parser.add_argument("model", metavar="MODEL",
+                        help="a model file written by neuralpath train (.npz), e.g. "
+                             "runs/latest/model.npz")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the data set's files (mnist; default: "
+                             "$NEURALPATH_DATA or ~/.cache/neuralpath)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

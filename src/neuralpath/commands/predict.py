@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """MODEL, the pictures, the rows, and the output form."""
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("model", metavar="MODEL", help="a model file written by neuralpath train (.npz)")
+    parser.add_argument("model", metavar="MODEL",
+                        help="a model file written by neuralpath train (.npz)")
     parser.add_argument("--index", type=int, action="append", metavar="N",
                         help="row N of the model's data set, counted from 0 (negative: from "
                              "the end); repeat it for several rows")

@@ -106,12 +106,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         else:
             target.add_argument(option(f.name), type=_TYPES.get(str(f.type), _finite_float),
                                 metavar=METAVARS.get(f.name, f.name.upper()), help=help_text)
-    parser.add_argument("--data-dir", metavar="DIR", help="folder with the data set's files (mnist; default: "
-                        "$NEURALPATH_DATA or ~/.cache/neuralpath)")
-    parser.add_argument("--out", metavar="MODEL.npz", help="model file (default: runs/<timestamp>/model.npz, with the "
-                        "run's whole record beside it)")
-    parser.add_argument("--plot", metavar="PNG", help="cost-curve PNG (default: cost.png in the run folder; "
-                        "with --out, none unless given)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the data set's files (mnist; default: "
+                             "$NEURALPATH_DATA or ~/.cache/neuralpath)")
+    parser.add_argument("--out", metavar="MODEL.npz",
+                        help="model file (default: runs/<timestamp>/model.npz, with the run's "
+                             "whole record beside it)")
+    parser.add_argument("--plot", metavar="PNG",
+                        help="cost-curve PNG (default: cost.png in the run folder; with --out, "
+                             "none unless given)")
     add_run_options(parser)
 
 
