@@ -133,6 +133,8 @@ def test_resume_refuses_changed_settings_and_a_folder_without_checkpoint(tmp_pat
     assert code == 2 and "--learning-rate" in err and "Traceback" not in err
     code, out, err = run(["train", "--resume", str(tmp_path)])
     assert code == 2 and "no checkpoint" in err and "--checkpoint-every" in err
+    code, out, err = run(["train", "--checkpoint-every", "2", "--out", str(tmp_path / "m.npz")])
+    assert code == 2 and "--out" in err and not os.listdir(tmp_path)
 
 
 def test_checkpoint_every_writes_into_the_run_folder(tmp_path, monkeypatch):

@@ -282,6 +282,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                   if batch < m else None)
     masks = _DropoutMasks(network, cfg.dropout, rng)
     classifies = network.output_activation.classifies
+    counter = _Hits({batch, m % batch or batch})
     history = History()
     if resume is not None:
         history, best_cost, since_best = _restore(resume, params, opt, rng, best)
@@ -321,7 +322,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                 # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
                 epoch_cost += (cost - network.last_penalty) * Xb.shape[0]
                 if hits is not None:  # backprop left the batch's output h^(n_l) in its workspace
-                    hits += accuracy(network.workspace(Xb.shape[0]).h[-1], Yb) * Xb.shape[0]
+                    hits += counter.count(network.workspace(Xb.shape[0]).h[-1], Yb)
                 _call(callbacks, "on_iteration", history.iterations, cost)
             else:
                 history.epochs += 1
@@ -393,6 +394,27 @@ def _validate(network, X_val, Y_val):
                               np.asarray(Y_val, network.dtype), None)
     acc = accuracy(out, np.asarray(Y_val)) if network.output_activation.classifies else None
     return {"val_cost": cost, "val_accuracy": acc}
+
+
+class _Hits:
+    """Right answers in a batch, counted in buffers made once per batch size (the training
+    loop allocates nothing per step): the largest output is the target's class, or for one
+    output column, both are on the same side of 0.5."""
+
+    def __init__(self, sizes):
+        self.buffers = {m: (np.empty(m, np.intp), np.empty(m, np.intp), np.empty(m, bool))
+                        for m in sizes}
+
+    def count(self, output, Y):
+        guess, truth, same = self.buffers[output.shape[0]]
+        if Y.shape[1] == 1:
+            np.greater(output[:, 0], 0.5, out=guess)
+            np.greater(Y[:, 0], 0.5, out=truth)
+        else:
+            np.argmax(output, axis=1, out=guess)
+            np.argmax(Y, axis=1, out=truth)
+        np.equal(guess, truth, out=same)
+        return int(np.count_nonzero(same))
 
 
 class _DropoutMasks:

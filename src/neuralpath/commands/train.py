@@ -12,7 +12,6 @@ import dataclasses
 import io
 import json
 import math
-import os
 import re
 from typing import IO, Any
 
@@ -220,7 +219,10 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(describe_differences(preset, changed), file=tables)
     options: dict[str, Any] = {"resume": resume}
     if args.checkpoint_every:
-        folder = run_dir or os.path.dirname(os.path.abspath(args.out))
+        if run_dir is None:
+            raise UsageError("neuralpath train: --checkpoint-every saves into the run folder, "
+                             "which --out replaces; drop --out (the run goes to runs/)")
+        folder = run_dir
         options.update(checkpoint=lambda model, state: save_checkpoint(model, state, folder),
                        checkpoint_every=args.checkpoint_every)
     title = f"{preset} preset, seed {cfg.seed}"
@@ -262,6 +264,9 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if history.stopped == "interrupted":
         print(f"neuralpath: training interrupted at iteration {history.iterations}; the "
               f"weights reached so far are saved in {model_path}", file=err)
+        if args.checkpoint_every and run_dir:
+            print(f"neuralpath: continue from the last checkpoint with: neuralpath train "
+                  f"--resume {run_dir}", file=err)
     if args.json:
         result = dict(preset=preset, layer_sizes=model.network.layer_sizes, seed=cfg.seed,
                       iterations=history.iterations, epochs=history.epochs,
