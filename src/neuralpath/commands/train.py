@@ -12,6 +12,7 @@ import dataclasses
 import io
 import json
 import math
+import os
 import re
 from typing import IO, Any
 
@@ -187,15 +188,15 @@ class EpochLines:
                   f"{record['learning_rate']:.4g}", file=self.file, flush=True)
 
 
-def reporting(args: argparse.Namespace, cfg: TrainConfig, out: IO[str],
-              err: IO[str]) -> tuple[IO[str], list[Any]]:
+def reporting(args: argparse.Namespace, cfg: TrainConfig, out: IO[str], err: IO[str],
+              done: int = 0) -> tuple[IO[str], list[Any]]:
     """Where the tables go (stdout; stderr with --json; nowhere with --quiet) and the
     callbacks: a progress bar when stderr is a terminal or --progress asks, epoch lines with
-    --verbose."""
+    --verbose. ``done``: the iterations a resumed run had already made."""
     tables: IO[str] = io.StringIO() if args.quiet else err if args.json else out
     show = args.progress if args.progress is not None else (
         not args.quiet and bool(getattr(err, "isatty", lambda: False)()))
-    callbacks: list[Any] = [TqdmProgress(disable=not show, file=err)]
+    callbacks: list[Any] = [TqdmProgress(disable=not show, file=err, initial=done)]
     if args.verbose:
         callbacks.append(EpochLines(10 if cfg.batch_size is None else 1, err))
     return tables, callbacks
@@ -213,7 +214,8 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     else:
         preset, cfg = config_from_args(args)
     run_dir = args.resume or (None if args.out else new_run_dir())
-    tables, callbacks = reporting(args, cfg, out, err)
+    tables, callbacks = reporting(args, cfg, out, err,
+                                  resume.history.iterations if resume else 0)
     if args.verbose:
         changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
         print(describe_differences(preset, changed), file=tables)
@@ -240,6 +242,8 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if run_dir:
         paths = save_run(model, run_dir, history, title, test_part(model, args.data_dir))
         model_path, plot_path, latest = paths["model"], paths["cost"], paths["latest"]
+        if os.path.abspath(latest) == os.path.abspath(run_dir):  # resumed in runs/latest
+            latest = None
     else:
         model_path = model.save(args.out)
         plot_path = write_figure(cost_curve(history, title), args.plot) if args.plot else None
