@@ -23,8 +23,21 @@ def _port(text: str) -> int:
     return value
 
 
+EPILOG = """examples:
+  neuralpath serve
+  neuralpath serve --model runs/latest/model.npz --port 8080
+  neuralpath serve --host 0.0.0.0 --allow-host digits.example --access-log
+
+Open the printed address, draw a digit, and watch the network answer. Without --model and
+without runs/latest/model.npz, the best preset is trained once at start (the page shows its
+progress) and saved under runs/.
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The model, the address and the port."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--model", help="model file (default runs/latest/model.npz; if there "
                                          "is none, train the best preset once at start)")
     parser.add_argument("--host", default="127.0.0.1",
