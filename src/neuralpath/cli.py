@@ -113,11 +113,12 @@ def _add_train(sub):
 def _add_evaluate_predict(sub):
     p = sub.add_parser("evaluate", help="accuracy and confusion matrix of a saved model")
     p.add_argument("model")
-    p.add_argument("--data-dir")
+    p.add_argument("--data-dir", help="folder with the MNIST IDX files (for an MNIST model)")
     p = sub.add_parser("predict", help="the digit a saved model sees in images or data rows")
     p.add_argument("model")
     p.add_argument("--index", type=int, action="append",
-                   help="row of the digits data (repeatable)")
+                   help="row of the model's data set (repeatable)")
+    p.add_argument("--data-dir", help="folder with the MNIST IDX files (for an MNIST model)")
     p.add_argument("images", nargs="*", help="PNG or JPEG files")
     p.add_argument("--json", action="store_true")
 
@@ -259,7 +260,7 @@ def cmd_predict(args, out, err):
     rows, names = [], []
     if args.index:
         from .pipeline import load_dataset
-        X, _ = load_dataset(model.metadata.get("dataset", "digits"))
+        X, _, _ = load_dataset(model.metadata.get("dataset", "digits"), args.data_dir)
         for i in args.index:
             if not -len(X) <= i < len(X):
                 raise UsageError(f"--index must be in 0..{len(X) - 1}, got {i}")

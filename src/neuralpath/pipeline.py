@@ -17,9 +17,10 @@ from .training import TrainingDiverged, accuracy, train
 
 
 def load_dataset(name, data_dir=None):
-    """Raw inputs and labels of a dataset: ``digits`` (built in) or ``mnist`` (IDX files)."""
+    """Raw inputs, labels and the size of the fixed test part (None: split by seed) of a
+    dataset: ``digits`` (built in) or ``mnist`` (IDX files: the test files' rows come last)."""
     if name == "digits":
-        return data.digits()
+        return (*data.digits(), None)
     if name == "mnist":
         from .mnist import load_mnist_arrays
         return load_mnist_arrays(data_dir)
@@ -30,10 +31,10 @@ def prepare(cfg, seed, data_dir=None, dataset=None):
     """Scaled train and test parts for ``cfg``: a dict with X_train, y_train, X_test, y_test
     (scaled), X_val, y_val (with early stopping, split off the training part before any
     augmentation, else None), the raw test inputs, the scaler's mean and scale and the labels."""
-    X, y = dataset if dataset is not None else load_dataset(cfg["dataset"], data_dir)
-    if cfg["dataset"] == "mnist" and dataset is None:
-        from .mnist import N_TEST  # the standard split: the last 10,000 are the test files
-        X_tr, X_te, y_tr, y_te = X[:-N_TEST], X[-N_TEST:], y[:-N_TEST], y[-N_TEST:]
+    X, y, n_test = ((*dataset, None) if dataset is not None
+                    else load_dataset(cfg["dataset"], data_dir))
+    if n_test is not None:  # IDX files: the test files are the test part, whatever their count
+        X_tr, X_te, y_tr, y_te = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]
     else:
         X_tr, X_te, y_tr, y_te = data.split(X, y, seed, cfg["test_size"])
     if cfg["scaler"] == "all":  # tutorial 5.1-5.2: scale all of the data, then split
@@ -123,9 +124,8 @@ def test_part(model: TrainedModel, data_dir=None):
     meta = model.metadata
     cfg = resolve(meta.get("preset", "tutorial"))
     cfg["dataset"] = meta.get("dataset", "digits")
-    X, y = load_dataset(cfg["dataset"], data_dir)
-    if cfg["dataset"] == "mnist":
-        from .mnist import N_TEST
-        return X[-N_TEST:], y[-N_TEST:]
+    X, y, n_test = load_dataset(cfg["dataset"], data_dir)
+    if n_test is not None:
+        return X[-n_test:], y[-n_test:]
     _, X_te, _, y_te = data.split(X, y, int(meta.get("seed", 0)), meta.get("test_size", 0.4))
     return X_te, y_te
