@@ -1,11 +1,11 @@
 # make demo: set up .venv, then train the tutorial's network on the digits and show what it learned
-# make test: set up .venv with the test extras, then run the whole test suite
+# make test: set up .venv with the test extras, then lint (ruff, mypy) and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test bench tutorial serve clean
+.PHONY: demo test lint bench tutorial serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.base
 	$(BIN)/neuralpath train --preset tutorial --seed 0
 
-test: $(VENV)/.test
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check src
+	$(BIN)/mypy
 
 tutorial: $(VENV)/.base
 	$(BIN)/neuralpath tutorial

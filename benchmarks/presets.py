@@ -44,26 +44,26 @@ SCALERS = {"all": "StandardScaler on all the data (as the tutorial)",
 
 def describe(cfg):
     """One line saying what a preset uses."""
-    length = (f"{cfg['iterations']} iterations" if cfg["iterations"] is not None
-              else f"{cfg['epochs']} epochs")
-    batch = "full batch" if cfg["batch_size"] is None else f"batch {cfg['batch_size']}"
+    length = (f"{cfg.iterations} iterations" if cfg.iterations is not None
+              else f"{cfg.epochs} epochs")
+    batch = "full batch" if cfg.batch_size is None else f"batch {cfg.batch_size}"
     parts = [
-        "[" + ",".join(map(str, cfg["layer_sizes"])) + "]",
-        f"{cfg['activation']}/{cfg['output_activation']}", cfg["cost"],
-        f"init {cfg['initializer']}", f"{cfg['optimizer']} alpha={cfg['learning_rate']:g}",
-        f"{cfg['schedule']} schedule", batch, length,
+        "[" + ",".join(map(str, cfg.layer_sizes)) + "]",
+        f"{cfg.activation}/{cfg.output_activation}", cfg.cost,
+        f"init {cfg.initializer}", f"{cfg.optimizer} alpha={cfg.learning_rate:g}",
+        f"{cfg.schedule} schedule", batch, length,
     ]
-    if cfg["l2"]:
-        parts.append(f"L2 {cfg['l2']:g}")
-    if cfg["dropout"]:
-        parts.append(f"dropout {cfg['dropout']:g}")
-    if cfg["augment"]:
+    if cfg.l2:
+        parts.append(f"L2 {cfg.l2:g}")
+    if cfg.dropout:
+        parts.append(f"dropout {cfg.dropout:g}")
+    if cfg.augment:
         parts.append("shift augmentation x5")
-    if cfg["early_stopping"]:
-        parts.append(f"early stopping ({cfg['validation_fraction']:g} validation)")
-    parts.append(SCALERS.get(cfg["scaler"], f"scaler {cfg['scaler']}"))
-    if cfg["dtype"] != "float64":
-        parts.append(cfg["dtype"])
+    if cfg.early_stopping:
+        parts.append(f"early stopping ({cfg.validation_fraction:g} validation)")
+    parts.append(SCALERS.get(cfg.scaler, f"scaler {cfg.scaler}"))
+    if cfg.dtype != "float64":
+        parts.append(cfg.dtype)
     return ", ".join(parts)
 
 
@@ -159,7 +159,7 @@ def run_mnist(seeds):
 
 def main(argv=None):
     from neuralpath.presets import PRESETS, resolve
-    digits_presets = [n for n in PRESETS if PRESETS[n]["dataset"] == "digits"]
+    digits_presets = [n for n in PRESETS if PRESETS[n].dataset == "digits"]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", default=",".join(digits_presets),
                         help=f"comma-separated (default {','.join(digits_presets)})")
@@ -175,7 +175,7 @@ def main(argv=None):
         return main_mnist(args)
     names = [n for n in args.presets.split(",") if n]
     for n in names:
-        if n not in PRESETS or PRESETS[n]["dataset"] != "digits":
+        if n not in PRESETS or PRESETS[n].dataset != "digits":
             parser.error(f"--presets: {n!r} is not a digits preset ({', '.join(digits_presets)})")
 
     from threadpoolctl import threadpool_limits

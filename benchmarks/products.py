@@ -19,7 +19,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from neuralpath.cli import positive_int
+from neuralpath.commands.common import positive_int
 
 M, S1, S2, S3 = 1078, 64, 30, 10
 

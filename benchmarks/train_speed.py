@@ -13,15 +13,18 @@ where the time goes: benchmarks/README.md.
 import argparse
 import sys
 
-from neuralpath import bench
+from neuralpath.commands import bench
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="train_speed.py", description=bench.HELP)
     bench.add_arguments(parser)
-    args = parser.parse_args(argv)
     try:
-        return bench.run(args)
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its one-line reason
+        return exc.code
+    try:
+        return bench.run(args, sys.stdout, sys.stderr)
     except ValueError as exc:
         print(f"train_speed.py: error: {exc}", file=sys.stderr)
         return 2

@@ -10,11 +10,14 @@ import argparse
 import io
 import math
 import sys
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from neuralpath.web.drive import CHROMIUM, CHROMIUM_ARGS, draw
+# the browser tests' page driver (tests/browser/drive.py): launched and drawn the same way
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
+from drive import CHROMIUM, CHROMIUM_ARGS, draw  # noqa: E402
 
 # a "2": an arc over the top, a diagonal down to the left, a base line (fractions of the canvas)
 TWO = [[(0.5 + 0.19 * math.sin(a), 0.33 - 0.16 * math.cos(a)) for a in np.linspace(-1.3, 2.2, 24)]
@@ -32,7 +35,7 @@ def main(argv=None):
     from neuralpath import load
     from neuralpath.pipeline import train_preset
     from neuralpath.web.app import create_app
-    from neuralpath.web.command import background_server
+    from neuralpath.web.server import background_server
 
     if args.model:
         model = load(args.model)

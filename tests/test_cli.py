@@ -45,7 +45,7 @@ def test_train_json_prints_one_object_with_the_design_keys(tmp_path):
     assert result["layer_sizes"] == [64, 30, 10] and result["iterations"] == 40
     assert 0 <= result["test_accuracy"] <= 1 and result["model_path"] == str(path)
     assert "confusion matrix" in err  # tables go to stderr with --json
-    assert load(path).metadata["seed"] == 3
+    assert load(path).config.seed == 3
     assert (tmp_path / "cost.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -127,7 +127,7 @@ def _assert_usage_error(argv, fragment):
 @pytest.mark.parametrize("argv, fragment", [
     (["train", "--layer-sizes", "32,30,10", "--iterations", "5"], "start with the number of input features (64), got 32"),
     (["train", "--layer-sizes", "64,30,9", "--iterations", "5"], "end with the number of classes (10), got 9"),
-    (["train", "--layer-sizes", "64,x,10"], "comma-separated integers"),
+    (["train", "--layer-sizes", "64,x,10"], "comma-separated integers like 64,30,10"),
     (["train", "--learning-rate", "-0.5"], "positive number"),
     (["train", "--iterations", "0"], "positive integer"),
     (["train", "--preset", "fastest"], "invalid choice"),

@@ -92,7 +92,7 @@ TUTORIAL_SETTINGS = dict(hidden_layer_sizes=(30,), activation="sigmoid",
 
 def test_tutorial_settings_reproduce_the_tutorial_preset_exactly():
     seed = 3
-    parts = prepare(resolve("tutorial"), seed)  # the preset's split and scaling
+    parts = prepare(resolve("tutorial", seed=seed))  # the preset's split and scaling
     model, history, metrics = train_preset("tutorial", seed=seed)
     clf = NeuralNetworkClassifier(**TUTORIAL_SETTINGS, random_state=seed)
     clf.fit(parts["X_train"], parts["y_train"])

@@ -540,7 +540,7 @@ def test_other_counts_train_evaluate_and_predict_with_data_dir(tmp_path, capsys)
     code, out, err = run_cli(["evaluate", model, "--data-dir", str(folder)], capsys)
     assert code == 0, err
     assert f"test accuracy {result['test_accuracy']:.2%} on 70 test images" in out
-    from neuralpath.persist import load
+    from neuralpath import load
     X, _, _ = mnist.load_mnist_arrays(folder)
     code, out, err = run_cli(["predict", model, "--index", "5", "--index", "-1",
                               "--data-dir", str(folder), "--json"], capsys)
@@ -550,12 +550,12 @@ def test_other_counts_train_evaluate_and_predict_with_data_dir(tmp_path, capsys)
 
 def test_the_mnist_preset_trains_on_updates_and_augments():
     cfg = PRESETS["mnist"]
-    assert cfg["dataset"] == "mnist" and cfg["scaler"] == "unit"
-    assert cfg["layer_sizes"][0] == 784 and cfg["layer_sizes"][-1] == 10
-    assert cfg["batch_size"] and cfg["output_activation"] == "softmax"
+    assert cfg.dataset == "mnist" and cfg.scaler == "unit"
+    assert cfg.layer_sizes[0] == 784 and cfg.layer_sizes[-1] == 10
+    assert cfg.batch_size and cfg.output_activation == "softmax"
     # a number of updates, not of epochs: as many steps on 4,000 images as on 60,000
-    assert cfg["iterations"] and cfg["epochs"] is None
-    assert cfg["augment"]
+    assert cfg.iterations and cfg.epochs is None
+    assert cfg.augment
 
 
 def test_the_mnist_preset_through_the_cli_on_real_mnist_images(real_dir, tmp_path, capsys):
@@ -593,7 +593,7 @@ def test_train_evaluate_predict_on_a_synthetic_28x28_set(shapes_dir, tmp_path, c
     assert code == 0, err
     result = json.loads(out)
     assert result["preset"] == "mnist"  # --dataset mnist switches to the mnist preset
-    assert result["layer_sizes"] == PRESETS["mnist"]["layer_sizes"]
+    assert result["layer_sizes"] == PRESETS["mnist"].layer_sizes
     assert result["iterations"] == 300
     assert result["test_accuracy"] >= 0.95 and "on 200 test images" in err
 
@@ -613,7 +613,7 @@ def test_train_evaluate_predict_on_a_synthetic_28x28_set(shapes_dir, tmp_path, c
     # --index reads the data from the default folder: $NEURALPATH_DATA
     monkeypatch.setenv("NEURALPATH_DATA", shapes_dir)
     X, _, _ = mnist.load_mnist_arrays()
-    from neuralpath.persist import load
+    from neuralpath import load
     expected = load(model).predict(X[[3, -1]])
     code, out, err = run_cli(["predict", model, "--index", "3", "--index", "-1", "--json"],
                              capsys)

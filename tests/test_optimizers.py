@@ -102,7 +102,7 @@ def test_adam_matches_kingma_and_ba(steps):
         v = b2 * v + (1 - b2) * g * g
         m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
         theta = theta - alpha * m_hat / (np.sqrt(v_hat) + eps)
-    opt = Adam(alpha, beta1=b1, beta2=b2, epsilon=eps)
+    opt = Adam(alpha, beta_1=b1, beta_2=b2, epsilon=eps)
     np.testing.assert_allclose(run(opt, steps), theta, rtol=0, atol=1e-13)
     assert opt.t == steps
 
@@ -142,7 +142,7 @@ def test_an_update_changes_the_arrays_in_place():
 
 def test_make_optimizer_options_and_bad_names():
     assert make_optimizer("momentum", 0.1, momentum=0.95).momentum == 0.95
-    assert make_optimizer("adam", 0.1, beta2=0.99).beta2 == 0.99
+    assert make_optimizer("adam", 0.1, beta_2=0.99).beta_2 == 0.99
     assert isinstance(make_optimizer("sgd", 0.1), GradientDescent)
     with pytest.raises(ValueError, match=r"optimizer must be one of .*got 'adamw'"):
         make_optimizer("adamw", 0.1)
@@ -150,8 +150,8 @@ def test_make_optimizer_options_and_bad_names():
         make_optimizer("gd", 0.1, momentum=0.9)
     with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\), got 1.5"):
         make_optimizer("nesterov", 0.1, momentum=1.5)
-    with pytest.raises(ValueError, match=r"beta1 must be in"):
-        make_optimizer("adam", 0.1, beta1="0.9")
+    with pytest.raises(ValueError, match=r"beta_1 must be in"):
+        make_optimizer("adam", 0.1, beta_1="0.9")
 
 
 # ---- schedules --------------------------------------------------------------------------

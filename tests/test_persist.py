@@ -25,7 +25,8 @@ def test_round_trip_predicts_identically(model, tmp_path):
     np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
     np.testing.assert_array_equal(back.predict(X), model.predict(X))
     assert back.network.layer_sizes == [64, 30, 10]
-    assert back.metadata["preset"] == "tutorial" and back.metadata["seed"] == 1
+    assert back.metadata["preset"] == "tutorial" and back.config.seed == 1
+    assert back.config == model.config  # the whole TrainConfig travels in the file
     assert back.metadata["format_version"] == FORMAT_VERSION
     for a, b in zip(back.network.params, model.network.params):
         np.testing.assert_array_equal(a, b)

@@ -39,7 +39,7 @@ def test_tutorial_l2_improves_every_split(tutorial_accuracy):
     the plain tutorial network by at least 3 points.
     """
     acc = accuracies("tutorial-l2")
-    assert resolve("tutorial-l2")["l2"] == 0.001
+    assert resolve("tutorial-l2").l2 == 0.001
     assert acc.mean() >= 0.925, acc
     assert np.all(acc >= tutorial_accuracy + 0.03), (acc, tutorial_accuracy)
 
@@ -55,17 +55,17 @@ def test_best_reaches_98_5_percent():
 
 def test_best_scales_with_the_training_part_only():
     """Changing the test part's pixels changes nothing in what ``best`` trains on."""
-    cfg = resolve("best")
-    X, y = data.digits()
     seed = 0
+    cfg = resolve("best", seed=seed)
+    X, y = data.digits()
     _, X_te, _, _ = data.split(X, y, seed)
     test_rows = np.isin(np.arange(len(X)), data.split(np.arange(len(X)), y, seed)[1])
     assert len(X_te) == test_rows.sum()
     X_changed = X.copy()
     X_changed[test_rows] *= 0.5  # a test part with other statistics (and a largest value of 8)
     X_changed[np.flatnonzero(test_rows)[0]] = 1000.0  # and one outlier
-    a = prepare(cfg, seed, dataset=(X, y))
-    b = prepare(cfg, seed, dataset=(X_changed, y))
+    a = prepare(cfg, arrays=(X, y))
+    b = prepare(cfg, arrays=(X_changed, y))
     np.testing.assert_array_equal(a["X_train"], b["X_train"])
     np.testing.assert_array_equal(a["mean"], b["mean"])
     np.testing.assert_array_equal(a["scale"], b["scale"])

@@ -380,10 +380,10 @@ def test_cli_train_with_the_follow_up_posts_options(tmp_path):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--dropout", "1.5"], "--dropout must be below 1, got 1.5"),
+    (["--dropout", "1.5"], "--dropout must be in [0, 1), got 1.5"),
     (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
     (["--schedule", "linear"], "argument --schedule: invalid choice: 'linear'"),
-    (["--l2", "-1"], "argument --l2: expected a number >= 0, got '-1'"),
+    (["--l2", "-1"], "--l2 must be a number >= 0, got -1.0"),
     (["--epochs", "2", "--iterations", "3"], "not allowed with argument"),
 ])
 def test_cli_bad_train_options_exit_2_with_one_line(argv, message, tmp_path):

@@ -9,10 +9,16 @@ Each works in the dtype of its input (float64 or float32).
 
 ``softmax`` is an output activation only: its Jacobian is not diagonal, so it has no
 element-wise ``deriv``; costs.py handles it (with cross-entropy, delta = h - y).
+
+Each record also says where the activation may stand (``hidden``, ``output``) and how its
+outputs read as class scores (``normalised``: each row already sums to 1; ``classifies``: the
+largest output names the class). Other modules read these fields instead of testing names, so
+adding an activation is one entry here.
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -20,16 +26,23 @@ LEAKY_SLOPE = 0.01
 
 
 class Activation(NamedTuple):
+    """One activation function f and what the rest of the package needs to know about it."""
+
     name: str
     f: Callable  # f(z, out=None, buf=None) -> h
-    deriv: Callable | None  # deriv(z, h, out=None) -> f'(z), element-wise
+    deriv: Callable | None  # deriv(z, h, out=None) -> f'(z), element-wise; None: not element-wise
+    hidden: bool = True  # may be a hidden layer's activation
+    output: bool = True  # may be the output layer's activation
+    normalised: bool = False  # each output row is already a probability distribution
+    classifies: bool = True  # the largest output names the class (False: a regression output)
 
 
 def _out(z, out):
     return np.empty_like(z) if out is None else out
 
 
-def sigmoid(z, out=None, buf=None):
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None,
+            buf: np.ndarray | None = None) -> np.ndarray:
     """f(z) = 1 / (1 + exp(-z)) (tutorial 2.1), the tutorial's own formula, in four passes.
 
     For z < -709 (float64; -88 in float32) exp(-z) overflows to inf and 1 / (1 + inf) is
@@ -47,76 +60,81 @@ def sigmoid(z, out=None, buf=None):
     return np.divide(1.0, out, out=out)  # 1/x: measured faster than np.reciprocal
 
 
-def sigmoid_deriv(z, h, out=None):
+def sigmoid_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     # tutorial 4.5: f'(z) = f(z) (1 - f(z)), computed from the stored output h
     out = np.subtract(1.0, h, out=_out(h, out))
     out *= h
     return out
 
 
-def tanh(z, out=None, buf=None):
+def tanh(z: np.ndarray, out: np.ndarray | None = None,
+         buf: np.ndarray | None = None) -> np.ndarray:
     return np.tanh(z, out=_out(z, out))
 
 
-def tanh_deriv(z, h, out=None):
+def tanh_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     # 1 - tanh(z)^2, from the output
     out = np.multiply(h, h, out=_out(h, out))
     np.subtract(1.0, out, out=out)
     return out
 
 
-def relu(z, out=None, buf=None):
+def relu(z: np.ndarray, out: np.ndarray | None = None,
+         buf: np.ndarray | None = None) -> np.ndarray:
     return np.maximum(z, 0.0, out=_out(z, out))
 
 
-def relu_deriv(z, h, out=None):
+def relu_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     # 1 where z > 0, else 0 (f'(0) is taken as 0, as most libraries do), as ceil(clip(z, 0, 1)):
     # np.greater into a float array would make numpy allocate a cast buffer at every call
     out = np.clip(z, 0.0, 1.0, out=_out(z, out))
     return np.ceil(out, out=out)
 
 
-def leaky_relu(z, out=None, buf=None):
+def leaky_relu(z: np.ndarray, out: np.ndarray | None = None,
+               buf: np.ndarray | None = None) -> np.ndarray:
     out = np.multiply(z, LEAKY_SLOPE, out=_out(z, out))
     return np.maximum(z, out, out=out)
 
 
-def leaky_relu_deriv(z, h, out=None):
+def leaky_relu_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     out = relu_deriv(z, h, out)  # 1 where z > 0, else 0
     out *= 1.0 - LEAKY_SLOPE
     out += LEAKY_SLOPE
     return out
 
 
-def identity(z, out=None, buf=None):
+def identity(z: np.ndarray, out: np.ndarray | None = None,
+             buf: np.ndarray | None = None) -> np.ndarray:
     if out is None:
         return z.copy()
     np.copyto(out, z)
     return out
 
 
-def identity_deriv(z, h, out=None):
+def identity_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     out = _out(z, out)
     out.fill(1.0)
     return out
 
 
-def _ones(n, dtype):
+def ones_matrix(n: int, dtype: Any) -> np.ndarray:
     """A read-only (n, n) matrix of ones, made once per size: ``e @ ones`` puts each row's
     sum in every column of that row."""
     key = (n, np.dtype(dtype))
-    ones = _ONES.get(key)
+    ones = ONES_MATRICES.get(key)
     if ones is None:
         ones = np.ones((n, n), dtype)
         ones.flags.writeable = False
-        _ONES[key] = ones
+        ONES_MATRICES[key] = ones
     return ones
 
 
-_ONES: dict = {}
+ONES_MATRICES: dict = {}  # (n, dtype) -> the read-only matrix
 
 
-def softmax(z, out=None, buf=None):
+def softmax(z: np.ndarray, out: np.ndarray | None = None,
+            buf: np.ndarray | None = None) -> np.ndarray:
     """Row-wise softmax; the row maximum is subtracted first so exp never overflows.
 
     The row maxima and sums are spread over ``buf`` (np.copyto, and a product with a matrix
@@ -131,23 +149,27 @@ def softmax(z, out=None, buf=None):
     np.copyto(buf, out[:, :1])  # (m, k): each row's maximum in every column
     np.subtract(z, buf, out=out)
     np.exp(out, out=out)
-    np.matmul(out, _ones(z.shape[1], z.dtype), out=buf)  # each row's sum in every column
+    np.matmul(out, ones_matrix(z.shape[1], z.dtype), out=buf)  # each row's sum in every column
     return np.divide(out, buf, out=out)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", sigmoid, sigmoid_deriv),
     "tanh": Activation("tanh", tanh, tanh_deriv),
-    "relu": Activation("relu", relu, relu_deriv),
-    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_deriv),
-    "identity": Activation("identity", identity, identity_deriv),
-    "softmax": Activation("softmax", softmax, None),
+    "relu": Activation("relu", relu, relu_deriv, output=False),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_deriv, output=False),
+    "identity": Activation("identity", identity, identity_deriv, classifies=False),
+    "softmax": Activation("softmax", softmax, None, hidden=False, normalised=True),
 }
-HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
-OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity", "tanh")
+HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.hidden)
+OUTPUT_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.output)
+# the output activation a network gets when none is named: its hidden one where that can
+# stand at the output and reads as class scores in (0, 1) or (-1, 1), else the tutorial's sigmoid
+DEFAULT_OUTPUT = {"sigmoid": "sigmoid", "tanh": "tanh"}
 
 
 def get_activation(name: str) -> Activation:
+    """The activation called ``name``; ``ValueError`` naming the known ones otherwise."""
     try:
         return ACTIVATIONS[name]
     except (KeyError, TypeError):

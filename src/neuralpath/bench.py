@@ -20,8 +20,10 @@ including its per-batch indexing, scikit-learn's ``fit``).
 
 Memory is the process's peak resident set (VmHWM on Linux, reset just before the timed run),
 which includes the interpreter, the libraries and the data; "+MB" is how far training raised
-it above the resident set at the start of the timed run. The functions here never print:
-``run`` does, as a CLI plug-in. PyTorch is optional (``pip install 'neuralpath[torch]'``).
+it above the resident set at the start of the timed run. The functions here return data and
+text; ``neuralpath bench`` (commands/bench.py) prints them. The one exception is the worker at
+the bottom, whose single line of JSON on stdout is how a measuring process hands its result to
+``measure``. PyTorch is optional (``pip install 'neuralpath[torch]'``).
 """
 from __future__ import annotations
 
@@ -31,8 +33,8 @@ import os
 import subprocess
 import sys
 import time
-
-HELP = "time training side by side: neuralpath, PyTorch, scikit-learn, the tutorial's listing"
+from collections.abc import Sequence
+from typing import Any
 
 TUTORIAL_SIZES = [64, 30, 10]
 MNIST_SIZES = [784, 100, 10]
@@ -42,52 +44,18 @@ SEED = 0
 TARGETS = {("torch", "float64"): 0.5, ("torch", "float32"): 0.5, ("listing", "float64"): 0.01}
 
 
-def _positive_ints(text):
-    try:
-        values = [int(v) for v in text.split(",")]
-    except ValueError:
-        raise ValueError(f"expected comma-separated positive integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise ValueError(f"expected comma-separated positive integers, got {text!r}")
-    return values
-
-
-def add_arguments(parser):
-    parser.add_argument("--part", choices=["a", "b", "all"], default="all",
-                        help="(a) the tutorial preset, (b) MNIST-sized mini-batches, or both")
-    parser.add_argument("--iterations", type=int, default=3000,
-                        help="full-batch iterations in part (a) (default 3000)")
-    parser.add_argument("--listing-iterations", type=int, default=30,
-                        help="iterations the tutorial's listing is timed over (default 30)")
-    parser.add_argument("--batch-sizes", default="32,128,1024",
-                        help="part (b) batch sizes (default 32,128,1024)")
-    parser.add_argument("--samples", type=int, default=60000,
-                        help="part (b) rows of random 784-pixel data (default 60000)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="timed runs per contender, the fastest reported (default 1)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="BLAS / intra-op threads for every contender (default 1)")
-    parser.add_argument("--skip", default="",
-                        help="comma-separated contenders to leave out: torch, sklearn, listing")
-    parser.add_argument("--in-process", action="store_true",
-                        help="measure in this process instead of one fresh process each")
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    parser.add_argument("--breakdown", action="store_true",
-                        help="instead: where one tutorial-preset iteration spends its time")
-
-
 # --- data and contenders (each runs inside a worker) -----------------------------------------
 
-def tutorial_data(seed=SEED):
+def tutorial_data(seed: int = SEED) -> tuple[Any, Any, Any]:
     """The tutorial preset's scaled training part: X (1078, 64), one-hot Y (1078, 10), labels."""
     from . import data
     from .pipeline import prepare
     from .presets import resolve
-    parts = prepare(resolve("tutorial"), seed)
+    parts = prepare(resolve("tutorial", seed=seed))
     return parts["X_train"], data.one_hot(parts["y_train"], parts["classes"]), parts["y_train"]
 
 
-def mnist_like(samples, seed=SEED):
+def mnist_like(samples: int, seed: int = SEED) -> tuple[Any, Any]:
     """Random MNIST-shaped data: pixels uniform in [0, 1), X (samples, 784), one-hot Y."""
     import numpy as np
     rng = np.random.default_rng(seed)
@@ -197,7 +165,7 @@ def _reset_peak_memory():
         return False
 
 
-def measure_here(spec):
+def measure_here(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one contender in this process: data, warm-up, then the timed training."""
     from threadpoolctl import threadpool_limits
     if spec["part"] == "a":
@@ -224,14 +192,14 @@ def measure_here(spec):
         scale = spec["iterations"] / spec["listing_iterations"]
     result = dict(spec, seconds=wall * scale, cpu_seconds=cpu * scale, final_cost=final,
                   scaled_by=scale, peak_mb=None, added_mb=None)
-    if after:
+    if after and before:
         result.update(peak_mb=after[1] / 1024, added_mb=(after[1] - before[0]) / 1024)
     if spec["part"] == "b":
         result["samples_per_second"] = len(X) / wall
     return result
 
 
-def measure(spec, in_process=False):
+def measure(spec: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
     """One measurement, in a fresh process unless ``in_process``: a result dict, or one
     with an ``error`` entry when the contender could not run (torch not installed)."""
     if spec["kind"] == "torch" and importlib.util.find_spec("torch") is None:
@@ -249,8 +217,9 @@ def measure(spec, in_process=False):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def plan(part="all", iterations=3000, listing_iterations=30, batch_sizes=(32, 128, 1024),
-         samples=60000, threads=1, skip=(), repeat=1):
+def plan(part: str = "all", iterations: int = 3000, listing_iterations: int = 30,
+         batch_sizes: Sequence[int] = (32, 128, 1024), samples: int = 60000, threads: int = 1,
+         skip: Sequence[str] = (), repeat: int = 1) -> list[dict[str, Any]]:
     """The list of measurements (specs) for the parts asked for."""
     for name, value in (("iterations", iterations), ("listing_iterations", listing_iterations),
                         ("samples", samples), ("threads", threads), ("repeat", repeat)):
@@ -283,7 +252,8 @@ def plan(part="all", iterations=3000, listing_iterations=30, batch_sizes=(32, 12
 
 # --- where the time goes --------------------------------------------------------------------
 
-def breakdown(dtype="float64", iterations=300, rounds=9):
+def breakdown(dtype: str = "float64", iterations: int = 300,
+              rounds: int = 9) -> tuple[dict[str, float], float, float]:
     """CPU microseconds per full-batch iteration of the tutorial preset, step by step.
 
     Each step of ``Network.backprop`` and the optimizer is run alone on the workspace of a
@@ -302,7 +272,7 @@ def breakdown(dtype="float64", iterations=300, rounds=9):
     X, Y = X.astype(dtype), Y.astype(dtype)
     net = _start_network(dict(part="a", sizes=TUTORIAL_SIZES), dtype)
     net.backprop(X, Y)
-    ws, m, opt = net._workspaces[len(X)], len(X), make_optimizer("gd", LEARNING_RATE)
+    ws, m, opt = net.workspace(len(X)), len(X), make_optimizer("gd", LEARNING_RATE)
     h, z, d, delta, W, b = ws.h, ws.z, ws.d, ws.delta, net.W, net.b
     scratch = [np.empty_like(a) for a in z[1:]]  # results that must not disturb the workspace
     params_copy = [p.copy() for p in net.params]  # what the optimizer step updates
@@ -353,7 +323,8 @@ def breakdown(dtype="float64", iterations=300, rounds=9):
     return result, train_us, expit_us
 
 
-def breakdown_report(dtype, steps, train_us, expit_us):
+def breakdown_report(dtype: str, steps: dict[str, float], train_us: float,
+                     expit_us: float) -> str:
     lines = [f"where the time goes: one full-batch iteration of the tutorial preset, {dtype}, "
              "1 thread, CPU time",
              f"  {'train() per iteration':24} {train_us:7.1f} us  100%"]
@@ -367,7 +338,7 @@ def breakdown_report(dtype, steps, train_us, expit_us):
 
 # --- report ----------------------------------------------------------------------------------
 
-_LABELS = {"neuralpath": "neuralpath", "torch": "PyTorch (CPU)",
+LABELS = {"neuralpath": "neuralpath", "torch": "PyTorch (CPU)",
            "sklearn": "scikit-learn MLPClassifier", "listing": "tutorial listing (per sample)"}
 
 
@@ -384,9 +355,9 @@ def _mb(value):
     return "-" if value is None else f"{value:.0f}"
 
 
-def report(results):
+def report(results: list[dict[str, Any]]) -> str:
     """The tables and target lines, as text."""
-    lines = []
+    lines: list[str | None] = []
     part_a = [r for r in results if r["part"] == "a"]
     if part_a:
         r0 = part_a[0]
@@ -396,7 +367,7 @@ def report(results):
                   f"{'contender':40} {'wall s':>9} {'cpu s':>9} {'x neuralpath':>12} "
                   f"{'peak MB':>8} {'+MB':>6}  final cost / note"]
         for r in part_a:
-            name = f"{_LABELS[r['kind']]} {r['dtype']}"
+            name = f"{LABELS[r['kind']]} {r['dtype']}"
             if "error" in r:
                 lines.append(f"{name:40} not run: {r['error']}")
                 continue
@@ -420,7 +391,7 @@ def report(results):
                   f"{'contender':40} {'batch':>6} {'samples/s':>10} {'wall s':>8} "
                   f"{'x neuralpath':>12} {'peak MB':>8} {'+MB':>6}  last batch J"]
         for r in part_b:
-            name = f"{_LABELS[r['kind']]} {r['dtype']}"
+            name = f"{LABELS[r['kind']]} {r['dtype']}"
             if "error" in r:
                 lines.append(f"{name:40} {r['batch']:6} not run: {r['error']}")
                 continue
@@ -440,7 +411,7 @@ def report(results):
     return "\n".join(line for line in lines if line is not None)
 
 
-def targets(results):
+def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Issue 7's targets that this run can check: one dict per target."""
     checks = []
     ok = [r for r in results if "error" not in r]
@@ -452,7 +423,7 @@ def targets(results):
             limit = TARGETS[(r["kind"], r["dtype"])]
             ratio = base["seconds"] / r["seconds"]
             checks.append(dict(what=f"(a) neuralpath {r['dtype']} time / "
-                                    f"{_LABELS[r['kind']]} {r['dtype']} time",
+                                    f"{LABELS[r['kind']]} {r['dtype']} time",
                                ratio=ratio, cpu_ratio=base["cpu_seconds"] / r["cpu_seconds"],
                                target=f"<= {limit:g}", met=ratio <= limit))
         elif r["part"] == "b" and r["kind"] == "torch":
@@ -462,29 +433,6 @@ def targets(results):
                                ratio=ratio, cpu_ratio=r["cpu_seconds"] / base["cpu_seconds"],
                                target=">= 1", met=ratio >= 1))
     return checks
-
-
-def run(args):
-    if args.breakdown:
-        for dtype in ("float64", "float32"):
-            steps, train_us, expit_us = breakdown(dtype)
-            print(breakdown_report(dtype, steps, train_us, expit_us))
-        return 0
-    specs = plan(args.part, args.iterations, args.listing_iterations,
-                 _positive_ints(args.batch_sizes), args.samples, args.threads,
-                 [s for s in args.skip.split(",") if s], args.repeat)
-    results = []
-    for i, spec in enumerate(specs, 1):
-        label = f"{_LABELS[spec['kind']]} {spec['dtype']}"
-        if spec["part"] == "b":
-            label += f" batch {spec['batch']}"
-        print(f"[{i}/{len(specs)}] ({spec['part']}) {label}", file=sys.stderr, flush=True)
-        results.append(measure(spec, in_process=args.in_process))
-    if args.json:
-        print(json.dumps({"results": results, "targets": targets(results)}))
-    else:
-        print(report(results))
-    return 0
 
 
 if __name__ == "__main__":  # a worker: one spec in argv, one JSON result on stdout

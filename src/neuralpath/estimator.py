@@ -19,6 +19,7 @@ import copy
 import logging
 import warnings
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
@@ -26,27 +27,20 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .activations import HIDDEN_ACTIVATIONS
+from .config import TrainConfig
 from .costs import COSTS
 from .data import one_hot
+from .errors import ModelFileError, TrainingDiverged
 from .initializers import INITIALIZERS
-from .model import TrainedModel
+from .model import TrainedModel, probabilities
+from .model import load as _load_model
+from .model import save as _save_model
 from .network import Network
-from .optimizers import OPTIMIZERS, SCHEDULES, make_optimizer
-from .persist import ModelFileError
-from .persist import load as _load_model
-from .persist import save as _save_model
-from .training import TrainingDiverged, train
-
-try:
-    from sklearn.utils.validation import validate_data
-except ImportError:  # scikit-learn < 1.6 has it as a method
-
-    def validate_data(estimator, /, *args, **kwargs):
-        return estimator._validate_data(*args, **kwargs)
-
+from .optimizers import OPTIMIZERS, SCHEDULES, from_settings
+from .training import accuracy, train
 
 __all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor"]
 
@@ -91,7 +85,7 @@ class _BaseNeuralNetwork(BaseEstimator):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS) | {"identity"})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "schedule": [StrOptions(set(SCHEDULES))],
@@ -163,6 +157,21 @@ class _BaseNeuralNetwork(BaseEstimator):
         rng = np.random.default_rng(rs)  # a Generator is used (and advanced) as given
         return rng, rng
 
+    def _config(self, sizes, epochs):
+        """The ``TrainConfig`` these parameters describe: the one the engine trains with."""
+        rs = self.random_state
+        return TrainConfig(
+            layer_sizes=sizes, activation=self.activation,
+            output_activation=self._output_activation_name(), cost=self._cost_name(),
+            initializer=self._initializer_name(), dtype=np.dtype(self.dtype).name,
+            optimizer=self.optimizer, learning_rate=float(self.learning_rate),
+            schedule=self.schedule, iterations=None, epochs=epochs,
+            batch_size=None if self.batch_size is None else int(self.batch_size),
+            l2=float(self.l2), dropout=float(self.dropout),
+            early_stopping=bool(self.early_stopping),
+            validation_fraction=float(self.validation_fraction), patience=int(self.patience),
+            seed=int(rs) if isinstance(rs, Integral) and rs >= 0 else 0)
+
     def _new_network(self, sizes, weight_seed):
         return Network(sizes, self.activation, self._output_activation_name(), self._cost_name(),
                        self._initializer_name(), random_state=weight_seed, dtype=self.dtype)
@@ -198,11 +207,12 @@ class _BaseNeuralNetwork(BaseEstimator):
             self.n_iter_, self.loss_curve_ = 0, []
             self.validation_scores_ = self.best_validation_score_ = None
             self._optimizer = None
+        cfg = self._config(sizes, 1 if incremental else int(self.max_iter))
         # partial_fit keeps the optimizer's state (momentum, Adam moments) between calls;
         # each fit, warm or not, starts a new optimizer, as scikit-learn's MLP does
         if not incremental or getattr(self, "_optimizer", None) is None:
-            self._optimizer = make_optimizer(self.optimizer, float(self.learning_rate))
-        self._optimizer.learning_rate = float(self.learning_rate)  # a schedule moved it
+            self._optimizer = from_settings(cfg.optimizer, cfg.learning_rate, cfg)
+        self._optimizer.learning_rate = cfg.learning_rate  # a schedule moved it
 
         early = bool(self.early_stopping) and not incremental
         validation = None
@@ -217,13 +227,9 @@ class _BaseNeuralNetwork(BaseEstimator):
         try:
             # overflow inside a diverging run is reported once, as NeuralNetworkDiverged
             with np.errstate(over="ignore", invalid="ignore"):
-                history = train(
-                    self.network_, X, Y, epochs=1 if incremental else int(self.max_iter),
-                    batch_size=None if self.batch_size is None else int(self.batch_size),
-                    optimizer=self._optimizer, schedule=self.schedule, l2=float(self.l2),
-                    dropout=float(self.dropout), validation_data=validation,
-                    early_stopping=early, patience=int(self.patience), callbacks=[log],
-                    random_state=self._rng)
+                history = train(self.network_, X, Y, cfg.replace(early_stopping=early),
+                                optimizer=self._optimizer, validation_data=validation,
+                                callbacks=[log], random_state=self._rng)
         except TrainingDiverged as exc:
             self._record(exc.history, log, early)
             raise NeuralNetworkDiverged(
@@ -473,12 +479,14 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
         "cost": [StrOptions(set(COSTS))],
     }
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *,
-                 output_activation="softmax", cost="cross_entropy", optimizer="adam",
-                 learning_rate=0.001, schedule="constant", max_iter=200, batch_size=200,
-                 l2=1e-4, dropout=0.0, initializer="auto", early_stopping=False,
-                 validation_fraction=0.1, patience=10, warm_start=False, random_state=None,
-                 dtype="float64", verbose=False):
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 output_activation: str = "softmax", cost: str = "cross_entropy",
+                 optimizer: str = "adam", learning_rate: float = 0.001,
+                 schedule: str = "constant", max_iter: int = 200, batch_size: int | None = 200,
+                 l2: float = 1e-4, dropout: float = 0.0, initializer: str = "auto",
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 patience: int = 10, warm_start: bool = False, random_state: Any = None,
+                 dtype: Any = "float64", verbose: Any = False) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.output_activation = output_activation
@@ -506,12 +514,12 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
         return self.cost
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> NeuralNetworkClassifier:
         """Train on X (n_samples, n_features) and labels y (n_samples,); returns self."""
         return self._fit(X, y, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> NeuralNetworkClassifier:
         """One epoch over (X, y), continuing the network (and the optimizer's state).
 
         ``classes`` (every label that will ever be seen) is required on the first call
@@ -550,27 +558,22 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
         return X, one_hot(y, labels)  # (m, k), the tutorial's section 5.3
 
     def _score_outputs(self, output, Y):
-        return float(np.mean(output.argmax(axis=1) == Y.argmax(axis=1)))
+        return accuracy(output, Y)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Probability of each class, columns in the order of ``classes_``: (n_samples, k).
 
         A softmax output is a distribution already; sigmoid outputs are independent scores
         in (0, 1) and are divided by their row sum.
         """
-        out = self._output(X)
-        if self.network_.output_activation.name == "softmax":
-            return out
-        total = out.sum(axis=1, keepdims=True)
-        return np.divide(out, total, out=np.full_like(out, 1.0 / out.shape[1]),
-                         where=total > 0)
+        return probabilities(self._output(X), self.network_)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Any) -> np.ndarray:
         """Log of ``predict_proba`` (-inf where a probability is 0)."""
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """The label of the largest output for each row (the tutorial's ``predict_y``)."""
         out = self._output(X)  # checks fitted first
         return self.classes_[out.argmax(axis=1)]
@@ -606,11 +609,13 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
     ``classes`` entry (a regressor has no labels).
     """
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="adam",
-                 learning_rate=0.001, schedule="constant", max_iter=200, batch_size=200,
-                 l2=1e-4, dropout=0.0, initializer="auto", early_stopping=False,
-                 validation_fraction=0.1, patience=10, warm_start=False, random_state=None,
-                 dtype="float64", verbose=False):
+    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
+                 optimizer: str = "adam", learning_rate: float = 0.001,
+                 schedule: str = "constant", max_iter: int = 200, batch_size: int | None = 200,
+                 l2: float = 1e-4, dropout: float = 0.0, initializer: str = "auto",
+                 early_stopping: bool = False, validation_fraction: float = 0.1,
+                 patience: int = 10, warm_start: bool = False, random_state: Any = None,
+                 dtype: Any = "float64", verbose: Any = False) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -636,12 +641,12 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         return "quadratic"
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
         """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_targets)."""
         return self._fit(X, y, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
         """One epoch over (X, y), continuing the network (and the optimizer's state)."""
         return self._fit(X, y, incremental=True)
 
@@ -661,7 +666,7 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
             return float("nan")
         return float(r2_score(Y, output))
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """Predicted targets: (n_samples,) if fitted on 1-D y, else (n_samples, n_targets)."""
         out = self._output(X)
         return out[:, 0] if self._y_ndim == 1 else out
@@ -680,6 +685,3 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-    def _more_tags(self):  # the same tag for scikit-learn < 1.6
-        return {"multioutput": True}

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+from typing import Any
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -58,12 +60,12 @@ def _ink(grey, alpha):
     return 1.0 - grey if np.median(border) > 0.5 else grey
 
 
-def input_max(side):
+def input_max(side: int) -> float:
     """The largest input value for ``side``: 16 for the 8x8 digits, 255 for MNIST-like images."""
     return DIGITS_MAX if side == DIGITS_SIDE else GREY_MAX
 
 
-def grey_to_input(ink, side=8):
+def grey_to_input(ink: Any, side: int = 8) -> np.ndarray:
     """A 2-D array of ink strength (0 background .. 1 ink) -> side*side input values.
 
     ``side == 8`` gives the digits' form (4x4 block counts of a 32x32 bitmap, 0..16); any
@@ -157,14 +159,14 @@ def _fit_box(crop, canvas, inner):
     return out
 
 
-def image_to_input(data: bytes, side=8, max_pixels=MAX_PIXELS):
+def image_to_input(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Encoded image bytes (PNG, JPEG, ...) -> side*side values 0..16 (float64).
 
     Pictures of more than ``max_pixels`` pixels are refused from their header, before
     they are decoded (a small file can declare a huge picture).
     """
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
@@ -183,7 +185,7 @@ def image_to_input(data: bytes, side=8, max_pixels=MAX_PIXELS):
     return grey_to_input(_as_grey(img), side)
 
 
-def image_file_to_input(path, side=8):
+def image_file_to_input(path: str | os.PathLike, side: int = 8) -> np.ndarray:
     """An image file -> side*side values 0..16; a file that is not an image is refused."""
     try:
         with open(path, "rb") as f:

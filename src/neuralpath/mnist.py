@@ -28,16 +28,14 @@ import hashlib
 import logging
 import os
 import struct
-import sys
 import urllib.parse
 import zlib
 from typing import Any, Callable, Optional
 
 import numpy as np
 
-from . import __version__
-
-HELP = "the real MNIST digits (28x28): where the files go, and --download to fetch them"
+from ._version import __version__
+from .errors import DownloadError  # re-exported: mnist.DownloadError is what callers catch
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -63,10 +61,6 @@ _KINDS = {"images": 3, "labels": 1}  # IDX dimensions: (n, rows, cols) and (n,)
 _CHUNK = 1 << 20  # bytes per read while loading and hashing
 
 
-class DownloadError(OSError):
-    """A file could not be fetched whole, or what came does not match its checksum."""
-
-
 def default_data_dir() -> str:
     """``$NEURALPATH_DATA`` if set, else ``~/.cache/neuralpath``: where the files are looked for."""
     folder = os.environ.get("NEURALPATH_DATA")
@@ -76,7 +70,7 @@ def default_data_dir() -> str:
 # ----------------------------------------------------------------------------- reading
 
 
-def find_file(folder, name):
+def find_file(folder: str, name: str) -> str | None:
     """The path of IDX file ``name`` in ``folder``: raw, ``.gz``, or with the dot some copies
     use (``train-images.idx3-ubyte``); None if there is none."""
     dotted = name.replace("-idx", ".idx")
@@ -108,7 +102,7 @@ def _read_up_to(f, n):
     return buf
 
 
-def read_idx(path, kind):
+def read_idx(path: str, kind: str) -> np.ndarray:
     """One IDX file of unsigned bytes: ``kind`` "images" -> (n, rows, cols), "labels" -> (n,).
 
     Raises ValueError naming the file and what is wrong: not an IDX file or the wrong kind
@@ -160,7 +154,8 @@ def _missing_message(folder, missing):
             "holds them")
 
 
-def load_mnist(path=None):
+def load_mnist(path: str | os.PathLike | None = None
+               ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The four MNIST files in folder ``path`` (default ``default_data_dir()``).
 
     Returns
@@ -178,10 +173,11 @@ def load_mnist(path=None):
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"MNIST folder not found: {folder} (fetch the files with "
                                 "`neuralpath data mnist --download`)")
-    paths = {name: find_file(folder, name) for name in NAMES}
-    missing = [name for name, p in paths.items() if p is None]
+    found = {name: find_file(folder, name) for name in NAMES}
+    missing = [name for name, p in found.items() if p is None]
     if missing:
         raise FileNotFoundError(_missing_message(folder, missing))
+    paths = {name: p for name, p in found.items() if p is not None}
     parts = []
     for images_name, labels_name in ((TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)):
         X = read_idx(paths[images_name], "images")  # (n, rows, cols)
@@ -201,7 +197,8 @@ def load_mnist(path=None):
     return parts[0], parts[1]
 
 
-def load_mnist_arrays(data_dir=None):
+def load_mnist_arrays(data_dir: str | os.PathLike | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, int]:
     """All of an IDX set as the pipeline wants it: every training row, then every test row.
 
     The training files are the training part and the test files the test part, whatever
@@ -371,31 +368,9 @@ def download(dest=None, mirror: Optional[str] = None, *, checksums: Optional[dic
     return status
 
 
-# ----------------------------------------------------------------------------- command line
-
-
-def add_arguments(parser):
-    parser.add_argument("dataset", choices=["mnist"], help="the data set (only mnist for now)")
-    parser.add_argument("--download", action="store_true",
-                        help="fetch the four files (about 11 MB) and check their checksums")
-    parser.add_argument("--mirror", help="URL of a folder with the four .gz files "
-                        f"(default: {MIRRORS[0]}, then the others)")
-    parser.add_argument("--data-dir", help="folder for the files (default: $NEURALPATH_DATA "
-                        "or ~/.cache/neuralpath)")
-
-
-class _TqdmBytes:
-    """Download progress: ``_TqdmBytes()(name)`` is one tqdm bar per file, in bytes, on
-    stderr; pooch sets its total and moves it."""
-
-    def __call__(self, name):
-        from tqdm import tqdm
-        return tqdm(desc=name, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                    dynamic_ncols=True, leave=True)
-
-
-def _describe(folder):
-    """One line per file: where it is and whether it is the standard file."""
+def folder_status(folder: str) -> tuple[list[str], list[str]]:
+    """One line per file (where it is and whether it is the standard file) and the names of
+    the missing files."""
     lines, missing = [], []
     for name in NAMES:
         path = find_file(folder, name)
@@ -410,36 +385,3 @@ def _describe(folder):
                     else "checksum differs from the standard file")
         lines.append(f"  present  {base} ({os.path.getsize(path):,} bytes, {note})")
     return lines, missing
-
-
-def run(args):
-    from .cli import UsageError
-    folder = args.data_dir or default_data_dir()
-    if args.mirror is not None and not args.download:
-        raise UsageError("neuralpath data: --mirror is used only with --download")
-    if not args.download:
-        lines, missing = _describe(folder)
-        print(f"MNIST files are expected in {folder}")
-        print("\n".join(lines))
-        if missing:
-            print(f"{len(missing)} of 4 files missing; fetch them with: neuralpath data mnist "
-                  "--download" + (f" --data-dir {folder}" if args.data_dir else ""))
-            return 0
-        try:  # what train will read: refuse here what train would refuse
-            (X_train, y_train), (X_test, _) = load_mnist(folder)
-        except ValueError as exc:
-            raise UsageError(f"neuralpath: error: the files cannot be trained on: {exc}") from None
-        print(f"all four files present: {len(X_train):,} training and {len(X_test):,} test "
-              f"images of {X_train.shape[1]}x{X_train.shape[2]}, labels "
-              f"{int(y_train.min())}..{int(y_train.max())}; train with: neuralpath train "
-              "--dataset mnist" + (f" --data-dir {folder}" if args.data_dir else ""))
-        return 0
-    try:
-        status = download(folder, mirror=args.mirror, progress=_TqdmBytes())
-    except DownloadError as exc:
-        print(f"neuralpath: download failed: {exc}", file=sys.stderr)
-        return 1
-    for name, state in status.items():
-        print(f"  {state:<10} {os.path.join(folder, name)}")
-    print("all four MNIST files are in place and match their checksums")
-    return 0

@@ -12,10 +12,12 @@ here are 0-based. ``W[l]`` is the tutorial's W^(l+1), ``h[l]`` is h^(l+1) with `
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, get_activation
+from .activations import DEFAULT_OUTPUT, HIDDEN_ACTIVATIONS, get_activation
 from .costs import get_cost
 from .initializers import get_initializer
 
@@ -26,7 +28,7 @@ from .initializers import get_initializer
 SINGLE_THREAD_BELOW = 1 << 23
 
 
-def blas_threads(layer_sizes, m):
+def blas_threads(layer_sizes: Sequence[int], m: int) -> contextlib.AbstractContextManager:
     """A context for training on batches of ``m`` rows: one BLAS thread for small products,
     else the BLAS library's own choice."""
     work = m * max(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
@@ -68,10 +70,10 @@ class Network:
     activation : str
         Hidden-layer activation: sigmoid (the tutorial's), tanh, relu or leaky_relu.
     output_activation : str, optional
-        Output-layer activation (sigmoid, softmax, identity, tanh); default: ``activation``
+        Output-layer activation (sigmoid, tanh, identity, softmax); default: ``activation``
         when that is sigmoid or tanh, else sigmoid.
     cost : str
-        ``quadratic`` (tutorial 4.2) or ``cross_entropy``.
+        ``quadratic`` (tutorial 4.2) or ``cross_entropy`` (with a softmax or sigmoid output).
     initializer : str
         ``tutorial`` (uniform [0, 1)), ``xavier`` or ``he``.
     random_state : int, numpy.random.Generator or None
@@ -80,78 +82,120 @@ class Network:
         float64 (default) or float32.
     """
 
-    def __init__(self, layer_sizes, activation="sigmoid", output_activation=None,
-                 cost="quadratic", initializer="tutorial", random_state=None,
-                 dtype="float64"):
+    def __init__(self, layer_sizes: Sequence[int], activation: str = "sigmoid",
+                 output_activation: str | None = None, cost: str = "quadratic",
+                 initializer: str = "tutorial", random_state: Any = None,
+                 dtype: Any = "float64") -> None:
         sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
         if (sizes is None or len(sizes) < 2
                 or not all(isinstance(s, (int, np.integer)) and s >= 1 for s in sizes)):
             raise ValueError(
                 f"layer_sizes must be a list of two or more positive integers, got {layer_sizes!r}")
-        _check_choice("activation", activation, HIDDEN_ACTIVATIONS + ("identity",))
-        if output_activation is None:
-            output_activation = activation if activation in ("sigmoid", "tanh") else "sigmoid"
-        _check_choice("output_activation", output_activation, OUTPUT_ACTIVATIONS)
-        self.cost = get_cost(cost)
-        if cost == "cross_entropy":
-            _check_choice("output_activation (with cost 'cross_entropy')", output_activation,
-                          ("softmax", "sigmoid"))
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self._configure(activation, output_activation, cost, initializer, dtype)
         self.layer_sizes = [int(s) for s in sizes]
-        self.activation = get_activation(activation)
-        self.output_activation = get_activation(output_activation)
-        self.initializer = initializer
         init = get_initializer(initializer)
         rng = np.random.default_rng(random_state)
-        self.W, self.b = [], []
+        self.W: list[np.ndarray] = []
+        self.b: list[np.ndarray] = []
         for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
             W, b = init(rng, n_out, n_in)
             self.W.append(W.astype(self.dtype))  # (s_{l+1}, s_l)
             self.b.append(b.astype(self.dtype))  # (s_{l+1},)
-        self._workspaces = {}
 
-    def __repr__(self):
+    def _configure(self, activation, output_activation, cost, initializer, dtype):
+        """Check and set everything but the sizes and weights (shared with from_weights)."""
+        _check_choice("activation", activation, HIDDEN_ACTIVATIONS)
+        if output_activation is None:
+            output_activation = DEFAULT_OUTPUT.get(activation, "sigmoid")
+        self.cost = get_cost(cost, output_activation)  # checks the pair
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        get_initializer(initializer)  # an unknown name is refused here
+        self.activation = get_activation(activation)
+        self.output_activation = get_activation(output_activation)
+        self.initializer = initializer
+        self._workspaces: dict[int, _Workspace] = {}
+        self.last_penalty = 0.0
+
+    @classmethod
+    def from_weights(cls, W: Sequence[Any], b: Sequence[Any], activation: str = "sigmoid",
+                     output_activation: str | None = None, cost: str = "quadratic",
+                     initializer: str = "tutorial", dtype: Any = None) -> Network:
+        """A network with the given weights ``W[l]`` (s_{l+1}, s_l) and biases ``b[l]``
+        (s_{l+1},); no random draw. ``dtype`` defaults to the weights' own (float32 stays
+        float32, anything else becomes float64). ``ValueError`` if the shapes do not chain."""
+        W = [np.asarray(w) for w in W]
+        b = [np.asarray(v) for v in b]
+        if not W or len(W) != len(b) or any(w.ndim != 2 for w in W):
+            raise ValueError("W must be a non-empty list of 2-D arrays and b a list of as many "
+                             f"1-D arrays, got {len(W)} weight and {len(b)} bias arrays")
+        sizes = [W[0].shape[1]] + [w.shape[0] for w in W]  # s_1, then each W[l]'s rows
+        for l, (w, v) in enumerate(zip(W, b)):
+            if w.shape[1] != sizes[l]:
+                raise ValueError(f"W[{l}] must have {sizes[l]} columns, one per node of the "
+                                 f"layer before it, got shape {w.shape}")
+            if v.shape != (sizes[l + 1],):
+                raise ValueError(f"b[{l}] must have shape ({sizes[l + 1]},) like W[{l}]'s rows, "
+                                 f"got {v.shape}")
+        if dtype is None:
+            dtype = np.float32 if all(w.dtype == np.float32 for w in W) else np.float64
+        net = cls.__new__(cls)
+        net._configure(activation, output_activation, cost, initializer, dtype)
+        net.layer_sizes = [int(s) for s in sizes]
+        net.W = [np.array(w, dtype=net.dtype) for w in W]  # copies: the network owns them
+        net.b = [np.array(v, dtype=net.dtype) for v in b]
+        return net
+
+    def __repr__(self) -> str:
         return (f"Network({self.layer_sizes}, activation={self.activation.name!r}, "
                 f"output_activation={self.output_activation.name!r}, cost={self.cost.name!r})")
 
     @property
-    def params(self):
+    def params(self) -> list[np.ndarray]:
         """Every weight matrix, then every bias vector: what an optimizer updates."""
         return self.W + self.b
 
     def _act(self, l):
         return self.output_activation if l == len(self.W) - 1 else self.activation
 
-    def feed_forward(self, X):
+    def feed_forward(self, X: Any) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
         """Tutorial 3.4 for a batch: returns the lists ``h`` and ``z`` of every layer.
 
         ``X`` is (m, s_1); ``h[-1]`` is the output, (m, s_nl). New arrays are returned.
         """
-        h, z = [np.asarray(X, self.dtype)], [None]
+        h: list[np.ndarray] = [np.asarray(X, self.dtype)]
+        z: list[np.ndarray | None] = [None]
         for l, (W, b) in enumerate(zip(self.W, self.b)):
             z.append(h[l] @ W.T + b)  # z^(l+1) = W^(l) h^(l) + b^(l): (m, s_{l+1})
             h.append(self._act(l).f(z[l + 1]))  # h^(l+1) = f(z^(l+1))
         return h, z
 
-    def predict_output(self, X):
+    def predict_output(self, X: Any) -> np.ndarray:
         """The output layer h^(n_l) for each row of X: (m, s_nl)."""
         return self.feed_forward(X)[0][-1]
 
-    def backprop(self, X, Y, l2=0.0, masks=None):
+    def workspace(self, m: int) -> _Workspace:
+        """The arrays a batch of ``m`` rows is computed in, made on first use and reused."""
+        ws = self._workspaces.get(m)
+        if ws is None:
+            ws = self._workspaces[m] = _Workspace(self.layer_sizes, m, self.dtype)
+        return ws
+
+    def backprop(self, X: np.ndarray, Y: np.ndarray, l2: float = 0.0,
+                 masks: list[np.ndarray | None] | None = None
+                 ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
         """One forward and backward pass over the batch (tutorial 4.5-4.8, vectorised).
 
         Returns ``(cost, grad_W, grad_b)``: the mean cost J (plus lambda/2 sum ||W||^2 when
         ``l2`` > 0) and its gradients (1/m) Delta W^(l) (+ lambda W^(l)) and (1/m) Delta b^(l).
-        The gradient arrays belong to the network and are overwritten by the next call.
+        The gradient arrays belong to the network and are overwritten by the next call, and
+        ``last_penalty`` keeps the L2 term of the returned cost (0.0 without ``l2``).
         ``masks[l]`` (inverted dropout, already divided by the keep rate) multiplies hidden
         layer l's output.
         """
         m, n = X.shape[0], len(self.W)
-        ws = self._workspaces.get(m)
-        if ws is None:
-            ws = self._workspaces[m] = _Workspace(self.layer_sizes, m, self.dtype)
+        ws = self.workspace(m)
         h, z, d, delta = ws.h, ws.z, ws.d, ws.delta
         h[0] = X
         for l in range(n):
@@ -173,6 +217,7 @@ class Network:
         # every gradient below is linear in delta^(n_l), so the tutorial's 1/m is applied
         # once, here, on the smallest array, instead of on each Delta W and Delta b
         delta[n] *= 1.0 / m
+        penalty = 0.0
         for l in range(n - 1, -1, -1):
             gW, gb = ws.grad_W[l], ws.grad_b[l]
             # tutorial 4.8: (1/m) Delta W^(l) = (1/m) sum over samples of delta^(l+1) h^(l)T
@@ -183,9 +228,10 @@ class Network:
             if l2:
                 np.multiply(self.W[l], l2, out=ws.decay[l])  # d/dW of lambda/2 ||W||^2
                 gW += ws.decay[l]
-                cost += 0.5 * l2 * float(np.vdot(self.W[l], self.W[l]))
+                penalty += 0.5 * l2 * float(np.vdot(self.W[l], self.W[l]))
             if l > 0:
                 # tutorial 4.7: delta^(l) = (W^(l)T delta^(l+1)) * f'(z^(l))
                 np.matmul(delta[l + 1], self.W[l], out=delta[l])  # (m, s_l)
                 delta[l] *= d[l]
-        return cost, ws.grad_W, ws.grad_b
+        self.last_penalty = penalty
+        return cost + penalty, ws.grad_W, ws.grad_b

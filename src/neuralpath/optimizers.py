@@ -9,28 +9,39 @@ steps (learning-rate schedules do).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 
 class Optimizer:
-    def __init__(self, learning_rate: float):
+    """What every optimizer is: a learning rate, state made on the first update, ``update``.
+
+    ``options`` maps each setting of the optimizer's own (``TrainConfig`` has a field of the
+    same name) to the half-open range [low, high) of its sensible values.
+    """
+
+    options: dict[str, tuple[float, float]] = {}
+
+    def __init__(self, learning_rate: float) -> None:
         self.learning_rate = learning_rate
-        self._scratch = None
+        self._scratch: list[list[np.ndarray]] | None = None
 
     def _buffers(self, params, count):
         if self._scratch is None:
             self._scratch = [[np.zeros_like(p) for p in params] for _ in range(count)]
         return self._scratch
 
-    def update(self, params, grads):
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Change every array of ``params`` in place by one step along ``grads``."""
         raise NotImplementedError
 
 
 class GradientDescent(Optimizer):
     """p = p - alpha * g."""
 
-    def update(self, params, grads):
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         (step,) = self._buffers(params, 1)
         for p, g, s in zip(params, grads, step):
             np.multiply(g, self.learning_rate, out=s)
@@ -40,11 +51,13 @@ class GradientDescent(Optimizer):
 class Momentum(Optimizer):
     """v = mu v - alpha g;  p = p + v."""
 
-    def __init__(self, learning_rate, momentum=0.9):
+    options = {"momentum": (0.0, 1.0)}
+
+    def __init__(self, learning_rate: float, momentum: float = 0.9) -> None:
         super().__init__(learning_rate)
         self.momentum = momentum
 
-    def update(self, params, grads):
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         velocity, step = self._buffers(params, 2)
         for p, g, v, s in zip(params, grads, velocity, step):
             np.multiply(g, self.learning_rate, out=s)
@@ -61,7 +74,7 @@ class Nesterov(Momentum):
     variable p -> p + mu v.
     """
 
-    def update(self, params, grads):
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         velocity, step = self._buffers(params, 2)
         for p, g, v, s in zip(params, grads, velocity, step):
             np.multiply(g, self.learning_rate, out=s)  # alpha g
@@ -75,23 +88,26 @@ class Nesterov(Momentum):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) with bias-corrected first and second moments."""
 
-    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+    options = {"beta_1": (0.0, 1.0), "beta_2": (0.0, 1.0), "epsilon": (1e-300, 1.0)}
+
+    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
         super().__init__(learning_rate)
-        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self.t = 0
 
-    def update(self, params, grads):
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         first, second, step = self._buffers(params, 3)
         self.t += 1
-        c1 = 1.0 - self.beta1 ** self.t
-        c2 = 1.0 - self.beta2 ** self.t
+        c1 = 1.0 - self.beta_1 ** self.t
+        c2 = 1.0 - self.beta_2 ** self.t
         for p, g, mo, ve, s in zip(params, grads, first, second, step):
-            np.multiply(g, 1.0 - self.beta1, out=s)
-            mo *= self.beta1
+            np.multiply(g, 1.0 - self.beta_1, out=s)
+            mo *= self.beta_1
             mo += s  # m = b1 m + (1 - b1) g
             np.multiply(g, g, out=s)
-            s *= 1.0 - self.beta2
-            ve *= self.beta2
+            s *= 1.0 - self.beta_2
+            ve *= self.beta_2
             ve += s  # v = b2 v + (1 - b2) g^2
             np.divide(ve, c2, out=s)
             np.sqrt(s, out=s)
@@ -101,33 +117,38 @@ class Adam(Optimizer):
             p -= s
 
 
-OPTIMIZERS = {"gd": GradientDescent, "sgd": GradientDescent, "momentum": Momentum,
-              "nesterov": Nesterov, "adam": Adam}
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "gd": GradientDescent, "sgd": GradientDescent, "momentum": Momentum,
+    "nesterov": Nesterov, "adam": Adam}
 
 
-def make_optimizer(name: str, learning_rate: float, **options) -> Optimizer:
-    """The optimizer called ``name``; ``options`` are its own settings (``momentum=0.95``,
-    ``beta1``, ``beta2``, ``epsilon``), each checked by name."""
+def _class_of(name: str) -> type[Optimizer]:
     try:
-        cls = OPTIMIZERS[name]
+        return OPTIMIZERS[name]
     except (KeyError, TypeError):
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}") from None
-    known = _OPTIONS[cls]
+
+
+def make_optimizer(name: str, learning_rate: float, **options: Any) -> Optimizer:
+    """The optimizer called ``name``; ``options`` are its own settings (``momentum=0.95``,
+    ``beta_1``, ``beta_2``, ``epsilon``), each checked by name and range."""
+    cls = _class_of(name)
     for key, value in options.items():
-        if key not in known:
-            raise ValueError(f"optimizer {name!r} takes the options {sorted(known)}, got {key!r}")
-        low, high = known[key]
+        if key not in cls.options:
+            raise ValueError(f"optimizer {name!r} takes the options {sorted(cls.options)}, "
+                             f"got {key!r}")
+        low, high = cls.options[key]
         if not (isinstance(value, (int, float)) and low <= value < high):
             raise ValueError(f"{key} must be in [{low}, {high}), got {value!r}")
     return cls(learning_rate, **options)
 
 
-_OPTIONS = {  # option -> [low, high) of the values that make sense
-    GradientDescent: {},
-    Momentum: {"momentum": (0.0, 1.0)},
-    Nesterov: {"momentum": (0.0, 1.0)},
-    Adam: {"beta1": (0.0, 1.0), "beta2": (0.0, 1.0), "epsilon": (1e-300, 1.0)},
-}
+def from_settings(name: str, learning_rate: float, settings: Any) -> Optimizer:
+    """The optimizer ``name`` with its own options read by name from ``settings`` (a
+    ``TrainConfig``): Adam takes ``settings.beta_1``, momentum ``settings.momentum``."""
+    cls = _class_of(name)
+    return make_optimizer(name, learning_rate,
+                          **{key: getattr(settings, key) for key in cls.options})
 
 
 # Learning-rate schedules: rate(alpha_0, epoch, total_epochs) for epochs counted from 0;
@@ -147,10 +168,12 @@ def _cosine(alpha0, epoch, total):
     return alpha0 * 0.5 * (1.0 + math.cos(math.pi * epoch / max(1, total)))
 
 
-SCHEDULES = {"constant": _constant, "step": _step, "cosine": _cosine}
+SCHEDULES: dict[str, Callable[..., float]] = {
+    "constant": _constant, "step": _step, "cosine": _cosine}
 
 
-def get_schedule(name: str):
+def get_schedule(name: str) -> Callable[..., float]:
+    """The schedule ``name``: rate(alpha_0, epoch, total_epochs)."""
     try:
         return SCHEDULES[name]
     except (KeyError, TypeError):

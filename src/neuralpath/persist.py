@@ -1,38 +1,51 @@
-"""Saving and loading models: one ``.npz`` of arrays with a JSON metadata entry.
+"""Model files: one ``.npz`` of arrays with a JSON metadata entry; atomic writes; no pickle.
 
 Layout of the archive: ``W0 .. W{n-2}``, ``b0 .. b{n-2}`` (the network, W[l] in the
 tutorial's (s_{l+1}, s_l) orientation), ``scaler_mean``, ``scaler_scale``, ``classes``, and
-``metadata``: a JSON string with the format name and version, the layer sizes, the
-activation, cost and initializer names, and the training facts (preset, seed, ...).
+``metadata``: a JSON string with
+
+* the format name and version (``FORMAT``, ``FORMAT_VERSION``) and the neuralpath version;
+* the network the arrays make: ``layer_sizes``, ``activation``, ``output_activation``,
+  ``cost``, ``initializer``, ``dtype``;
+* ``config``: the whole ``TrainConfig`` of the run (``TrainConfig.to_dict``), or null for a
+  model made without one; ``preset``: the preset it started from;
+* facts about the run (``stopped``, ``iterations_run``, accuracies, ...).
+
+Version 1 files (neuralpath 0.1.0) kept a subset of the settings flat in the metadata; they are
+read by turning those into a version 2 ``config`` over their preset (``_upgrade_v1``).
 
 No pickle anywhere: files are read with ``allow_pickle=False``, so opening a model never
 runs code. Files are written to a temporary file in the same folder, flushed to disk, then
-moved over the target with ``os.replace``, so a crash never leaves half a model.
+moved over the target with ``os.replace``, so a crash never leaves half a model. This module
+knows the file; ``model.py`` builds a ``TrainedModel`` from what it reads.
 """
 from __future__ import annotations
 
-import datetime
 import json
 import os
-import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
+from typing import IO, Any
 
 import numpy as np
 
-from . import __version__
-from .model import TrainedModel
-from .network import Network
+from ._version import __version__
+from .errors import ModelFileError
 
 FORMAT = "neuralpath-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+NETWORK_KEYS = ("layer_sizes", "activation", "output_activation", "cost", "initializer",
+                "dtype")
+# the settings that version 1 files stored flat beside the network's description
+_V1_SETTINGS = ("dataset", "optimizer", "learning_rate", "iterations", "epochs", "batch_size",
+                "l2", "dropout", "scaler", "test_size", "seed")
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "atomic_write", "read_model_file",
+           "write_model_file"]
 
 
-class ModelFileError(ValueError):
-    """The file is not a neuralpath model this version can read."""
-
-
-def atomic_write(path, write):
+def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> str:
     """Call ``write(file_object)`` on a temporary file, then move it over ``path``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -54,49 +67,25 @@ def atomic_write(path, write):
     return path
 
 
-def new_run_dir(runs_dir="runs"):
-    """A fresh ``runs_dir/<timestamp>`` path (not created yet) for one training run."""
-    return os.path.join(runs_dir, datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f"))
+def write_model_file(path: str | os.PathLike, W: list[np.ndarray], b: list[np.ndarray],
+                     extras: dict[str, np.ndarray], metadata: dict[str, Any]) -> str:
+    """Write weights, biases, the named ``extras`` arrays and ``metadata`` atomically."""
+    meta = dict(metadata)
+    meta.update(format=FORMAT, format_version=FORMAT_VERSION, neuralpath_version=__version__)
+    arrays = {f"W{l}": w for l, w in enumerate(W)}
+    arrays.update({f"b{l}": v for l, v in enumerate(b)})
+    arrays.update(extras)
+    arrays["metadata"] = np.array(json.dumps(meta))
+    return atomic_write(path, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
 
 
-def link_latest(run_dir):
-    """Point ``<runs_dir>/latest`` at ``run_dir``: a symlink swapped in with os.replace, so
-    latest is never missing; where symlinks are not allowed, a copy. Returns its path."""
-    latest = os.path.join(os.path.dirname(run_dir), "latest")
-    tmp = latest + ".tmp"
-    try:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(os.path.basename(run_dir), tmp)
-        if os.path.isdir(latest) and not os.path.islink(latest):
-            shutil.rmtree(latest)
-        os.replace(tmp, latest)
-    except OSError:  # no symlinks on this file system: copy instead
-        shutil.rmtree(latest, ignore_errors=True)
-        shutil.copytree(run_dir, latest)
-    return latest
+def read_model_file(path: str | os.PathLike) -> tuple[list[np.ndarray], list[np.ndarray],
+                                                      dict[str, np.ndarray], dict[str, Any]]:
+    """``(W, b, extras, metadata)`` of a model file, metadata in the current version's layout.
 
-
-def save(model: TrainedModel, path):
-    """Write ``model`` to ``path`` (an .npz file) atomically; returns the path."""
-    net = model.network
-    meta = dict(model.metadata)
-    meta.update(format=FORMAT, format_version=FORMAT_VERSION, neuralpath_version=__version__,
-                layer_sizes=net.layer_sizes, activation=net.activation.name,
-                output_activation=net.output_activation.name, cost=net.cost.name,
-                initializer=net.initializer, dtype=net.dtype.name)
-    arrays = {f"W{l}": W for l, W in enumerate(net.W)}
-    arrays.update({f"b{l}": b for l, b in enumerate(net.b)})
-    classes = model.classes
-    if classes.dtype == object:
-        classes = classes.astype(str)
-    arrays.update(scaler_mean=model.scaler_mean, scaler_scale=model.scaler_scale,
-                  classes=classes, metadata=np.array(json.dumps(meta)))
-    return atomic_write(path, lambda f: np.savez(f, **arrays))
-
-
-def load(path) -> TrainedModel:
-    """Read a model written by ``save``; anything else raises ``ModelFileError``."""
+    ``FileNotFoundError`` if there is no file; ``ModelFileError`` naming what is wrong for
+    anything that is not a complete neuralpath model this version can read.
+    """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"model file not found: {path}")
@@ -111,31 +100,46 @@ def load(path) -> TrainedModel:
     try:
         meta = json.loads(str(arrays.pop("metadata")))
     except (json.JSONDecodeError, TypeError):
-        raise ModelFileError(f"{path} is not a neuralpath model (its metadata is not JSON)") from None
+        raise ModelFileError(f"{path} is not a neuralpath model (its metadata is not "
+                             "JSON)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not a neuralpath model (format is {meta.get('format')!r})"
                              if isinstance(meta, dict) else f"{path} is not a neuralpath model")
+    if meta.get("format_version") == 1:
+        meta = _upgrade_v1(meta)
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(f"{path} has model format version {meta.get('format_version')!r}; "
-                             f"this neuralpath reads version {FORMAT_VERSION}")
+                             f"this neuralpath reads versions 1 to {FORMAT_VERSION}")
     try:
         sizes = [int(s) for s in meta["layer_sizes"]]
-        net = Network(sizes, meta["activation"], meta["output_activation"], meta["cost"],
-                      meta.get("initializer", "tutorial"), random_state=0,
-                      dtype=meta.get("dtype", "float64"))
-        for l in range(len(sizes) - 1):
-            W, b = arrays[f"W{l}"], arrays[f"b{l}"]
-            if W.shape != net.W[l].shape or b.shape != net.b[l].shape:
-                raise ModelFileError(f"{path}: W{l} or b{l} has the wrong shape for layer sizes {sizes}")
-            net.W[l][...] = W
-            net.b[l][...] = b
-        model = TrainedModel(net, arrays["scaler_mean"], arrays["scaler_scale"],
-                             arrays["classes"], meta)
-    except ModelFileError:
-        raise
+        W = [arrays.pop(f"W{l}") for l in range(len(sizes) - 1)]
+        b = [arrays.pop(f"b{l}") for l in range(len(sizes) - 1)]
     except (KeyError, ValueError, TypeError) as exc:
         raise ModelFileError(f"{path} is a damaged neuralpath model ({exc})") from None
-    if model.scaler_mean.shape != (sizes[0],) or model.scaler_scale.shape != (sizes[0],) \
-            or model.classes.shape != (sizes[-1],):
-        raise ModelFileError(f"{path}: scaler or classes do not match layer sizes {sizes}")
-    return model
+    for l, (w, v) in enumerate(zip(W, b)):
+        if w.shape != (sizes[l + 1], sizes[l]) or v.shape != (sizes[l + 1],):
+            raise ModelFileError(f"{path}: W{l} or b{l} has the wrong shape for layer sizes "
+                                 f"{sizes}: {w.shape} and {v.shape}")
+    return W, b, arrays, meta
+
+
+def _upgrade_v1(meta: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 metadata -> version 2: the flat settings become a ``config`` over the preset
+    they came from (None where they do not make a valid config, e.g. estimator files)."""
+    from .presets import PRESETS
+
+    meta = dict(meta)
+    meta["format_version"] = 2
+    preset = meta.get("preset")
+    base = PRESETS.get(preset) if isinstance(preset, str) else None
+    meta["config"] = None
+    if base is not None:
+        settings = {k: meta[k] for k in _V1_SETTINGS if k in meta}
+        settings.update({k: meta[k] for k in NETWORK_KEYS if k in meta})
+        try:
+            meta["config"] = base.replace(**settings).to_dict()
+        except ValueError:
+            pass
+    for key in _V1_SETTINGS:  # they live in the config now
+        meta.pop(key, None)
+    return meta

@@ -1,35 +1,30 @@
-"""Figures with matplotlib's Agg backend (no screen needed): cost curve, confusion matrix.
+"""Figures of a training run as matplotlib ``Figure`` objects: cost curve, confusion matrix.
 
-Every function writes a PNG atomically and returns its path. The tutorial's own figures
-(sections 2-5) are drawn by ``neuralpath.tutorial``.
+Figures are made with ``matplotlib.figure.Figure``, not pyplot: nothing here touches pyplot's
+global state or switches the user's backend, and a figure shows inline in a notebook.
+``write_figure`` writes one as PNG, atomically. The tutorial's own figures (sections 2-5) are
+drawn by ``neuralpath.tutorial.figures``.
 """
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Sequence
+from typing import Any
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .persist import atomic_write  # noqa: E402
-
-
-def save_figure(fig, path, dpi=100):
-    """Write ``fig`` to ``path`` as PNG atomically and close it."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
-    return atomic_write(path, lambda f: f.write(buf.getvalue()))
+from .persist import atomic_write
 
 
-def cost_curve(history, path, title=None):
-    """J per iteration; with validation, the per-epoch training and validation cost and the
-    validation accuracy beside it."""
+def cost_curve(history: Any, title: str | None = None) -> Figure:
+    """J per iteration (the tutorial's ``avg_cost_func``); with validation, the per-epoch
+    training and validation cost and the validation accuracy beside it."""
     validating = bool(history.val_cost)
-    fig, axes = plt.subplots(1, 2 if validating else 1, figsize=(11 if validating else 6, 4))
-    ax = axes[0] if validating else axes
+    fig = Figure(figsize=(11 if validating else 6, 4))
+    axes = fig.subplots(1, 2 if validating else 1, squeeze=False)[0]
+    ax = axes[0]
     ax.plot(np.arange(1, len(history.cost) + 1), history.cost, lw=1)
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost J")
@@ -55,11 +50,14 @@ def cost_curve(history, path, title=None):
         # one legend under the plot, where it hides no curve
         ax2.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
         ax2.grid(alpha=0.3)
-    return save_figure(fig, path)
+    return fig
 
 
-def confusion_figure(matrix, labels, path, title="confusion matrix"):
-    fig, ax = plt.subplots(figsize=(5, 5))
+def confusion_figure(matrix: np.ndarray, labels: Sequence[Any],
+                     title: str = "confusion matrix") -> Figure:
+    """The confusion matrix as a picture: rows true labels, columns predicted, counts shown."""
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
     ax.imshow(matrix, cmap="Blues")
     for (i, j), v in np.ndenumerate(matrix):
         ax.text(j, i, str(v), ha="center", va="center",
@@ -69,4 +67,11 @@ def confusion_figure(matrix, labels, path, title="confusion matrix"):
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
-    return save_figure(fig, path)
+    return fig
+
+
+def write_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> str:
+    """Write a matplotlib ``Figure`` to ``path`` as PNG, atomically; returns the path."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return atomic_write(path, lambda f: f.write(buf.getvalue()))

@@ -3,7 +3,8 @@
 ``train`` runs full-batch gradient descent exactly as the tutorial does (one step per
 iteration over all m samples: W = W - alpha (1/m) Delta W), or mini-batches shuffled every
 epoch, with any optimizer, L2 weight decay, inverted dropout, a learning-rate schedule and
-early stopping. It returns a ``History``; it never prints (progress is a callback).
+early stopping, as a ``TrainConfig`` says (or the same settings given as keywords). It returns
+a ``History``; it never prints (progress is a callback).
 
 Safety: Ctrl-C (SIGINT) sets a flag that the loop reads between steps, so training stops
 after a complete update with ``History.stopped == "interrupted"``; a cost that turns NaN or
@@ -15,20 +16,18 @@ import math
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from .config import TrainConfig
+from .errors import TrainingDiverged
 from .network import Network, blas_threads
-from .optimizers import Optimizer, get_schedule, make_optimizer
+from .optimizers import Optimizer, from_settings, get_schedule
 
-
-class TrainingDiverged(ArithmeticError):
-    """The cost became NaN or infinite; the network holds the last finite weights."""
-
-    def __init__(self, message, history):
-        super().__init__(message)
-        self.history = history
+__all__ = ["History", "TrainingDiverged", "accuracy", "train"]
 
 
 @dataclass
@@ -53,7 +52,8 @@ class History:
     stopped: str = "completed"  # completed | interrupted | early_stopping | diverged
     seconds: float = 0.0
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
+        """Every field, as a dict."""
         return dict(self.__dict__)
 
 
@@ -77,8 +77,10 @@ class _Interrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def accuracy(output, Y):
-    """Share of rows whose largest output is the target's class (one-hot or 0/1 column)."""
+def accuracy(output: np.ndarray, Y: np.ndarray) -> float:
+    """Share of rows whose largest output is the target's class (one-hot or 0/1 column).
+
+    The one accuracy of the package: training, the pipeline and the estimator all use it."""
     if Y.shape[1] == 1:
         return float(np.mean((output[:, 0] > 0.5) == (Y[:, 0] > 0.5)))
     return float(np.mean(output.argmax(axis=1) == Y.argmax(axis=1)))
@@ -89,27 +91,6 @@ def _call(callbacks, method, *args):
         fn = getattr(cb, method, None)
         if fn is not None:
             fn(*args)
-
-
-def _is_number(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, patience):
-    if (iterations is None) == (epochs is None):
-        raise ValueError("give exactly one of iterations or epochs, got "
-                         f"iterations={iterations!r}, epochs={epochs!r}")
-    for name, value in (("iterations", iterations), ("epochs", epochs),
-                        ("batch_size", batch_size), ("patience", patience)):
-        if value is not None and (not isinstance(value, (int, np.integer))
-                                  or isinstance(value, bool) or value < 1):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not (_is_number(learning_rate) and math.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    if not (_is_number(l2) and math.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a number >= 0, got {l2!r}")
-    if not (_is_number(dropout) and 0 <= dropout < 1):
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
 
 
 def _check_data(network, X, Y, what="X and Y"):
@@ -133,43 +114,37 @@ def _check_data(network, X, Y, what="X and Y"):
     return X, Y
 
 
-def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=None,
-          optimizer="gd", learning_rate=0.25, schedule="constant", l2=0.0, dropout=0.0,
-          validation_data=None, early_stopping=False, patience=10, callbacks=(),
-          random_state=None, handle_interrupt=True) -> History:
+def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *,
+          callbacks: Sequence[Any] = (), validation_data: Any = None, random_state: Any = None,
+          handle_interrupt: bool = True, **settings: Any) -> History:
     """Train ``network`` in place on inputs X (m, s_1) and targets Y (m, s_nl).
 
     Parameters
     ----------
-    iterations, epochs : int
-        Exactly one: optimizer steps (the tutorial's ``iter_num``) or passes over the data.
-    batch_size : int or None
-        None (or >= m) is full-batch gradient descent, the tutorial's; else mini-batches,
-        reshuffled every epoch.
-    optimizer : str or Optimizer
-        gd/sgd, momentum, nesterov, adam (or an Optimizer instance).
-    learning_rate : float
-        The tutorial's alpha (the starting rate when a schedule is set).
-    schedule : str
-        constant, step or cosine: the rate as a function of the epoch.
-    l2 : float
-        Weight-decay lambda: J + lambda/2 sum ||W||^2 (biases are not decayed).
-    dropout : float
-        Probability of dropping each hidden node during training (inverted dropout).
-    validation_data : (X_val, Y_val), optional
-        Evaluated after every epoch; needed by ``early_stopping``.
-    early_stopping : bool
-        Stop when the validation cost has not improved for ``patience`` epochs; at the end
-        (however training ends, except by divergence) the weights of the epoch with the
-        lowest validation cost are put back.
-    patience : int
-        Epochs without improvement that early stopping tolerates.
+    config : TrainConfig, optional
+        The run's settings. The ones used here: ``iterations`` or ``epochs`` (exactly one:
+        optimizer steps, the tutorial's ``iter_num``, or passes over the data),
+        ``batch_size`` (None: full-batch gradient descent, the tutorial's; else mini-batches
+        reshuffled every epoch), ``optimizer`` and its options (``momentum``, ``beta_1``,
+        ...), ``learning_rate`` (alpha; the starting rate under a ``schedule``), ``l2``
+        (lambda: J + lambda/2 sum ||W||^2, biases not decayed), ``dropout`` (inverted, on
+        hidden nodes), ``early_stopping`` and ``patience``, and ``seed``. The network's own
+        architecture is used as it is.
+    **settings
+        The same settings as keywords, applied over ``config`` (or over the defaults of
+        ``TrainConfig``, in which case exactly one of ``iterations`` and ``epochs`` must be
+        given). ``optimizer`` may also be an ``Optimizer`` instance, which keeps its state
+        (momentum, Adam's moments) from one call to the next.
     callbacks : sequence
         Objects with any of ``on_train_begin(total_iterations)``,
         ``on_iteration(iteration, cost)``, ``on_epoch_end(epoch, record)``,
         ``on_train_end(history)``.
+    validation_data : (X_val, Y_val), optional
+        Evaluated after every epoch; needed by ``early_stopping``. At the end (however
+        training ends, except by divergence) early stopping puts back the weights of the
+        epoch with the lowest validation cost.
     random_state : int, Generator or None
-        Seed for shuffling and dropout.
+        Seed or generator for shuffling and dropout; default: the config's ``seed``.
     handle_interrupt : bool
         Catch Ctrl-C (in the main thread) and stop after the current update.
 
@@ -183,18 +158,38 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
         The cost (or the weights) became NaN or infinite; the network holds the last
         weights whose cost was finite and ``exc.history`` what was done until then.
     """
-    _check_args(iterations, epochs, batch_size, learning_rate, l2, dropout, patience)
+    opt = settings.pop("optimizer", None)
+    if not isinstance(opt, Optimizer):
+        settings["optimizer"] = opt
+        opt = None
+    if config is None:
+        if (settings.get("iterations") is None) == (settings.get("epochs") is None):
+            raise ValueError("give exactly one of iterations or epochs, got "
+                             f"iterations={settings.get('iterations')!r}, "
+                             f"epochs={settings.get('epochs')!r}")
+        config = TrainConfig()
+    cfg = config.replace(**settings)
     X, Y = _check_data(network, X, Y)
     if validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
             raise ValueError("validation_data must be a pair (X_val, Y_val), got "
                              f"{type(validation_data).__name__}")
-        validation_data = _check_data(network, *validation_data, what="X_val and Y_val")
-    if early_stopping and validation_data is None:
+        X_val, Y_val = validation_data
+        validation_data = _check_data(network, X_val, Y_val, what="X_val and Y_val")
+    if cfg.early_stopping and validation_data is None:
         raise ValueError("early_stopping needs validation_data")
-    rate = get_schedule(schedule)
-    opt = (optimizer if isinstance(optimizer, Optimizer)
-           else make_optimizer(optimizer, learning_rate))
+    rate = get_schedule(cfg.schedule)
+    if opt is None:
+        opt = from_settings(cfg.optimizer, cfg.learning_rate, cfg)
+    return _run(network, X, Y, cfg, opt, rate, validation_data, callbacks,
+                cfg.seed if random_state is None else random_state, handle_interrupt)
+
+
+def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state,
+         handle_interrupt):
+    """The loop of tutorial 4.9 (mini-batched when asked), with the safety nets."""
+    iterations, epochs, batch_size = cfg.iterations, cfg.epochs, cfg.batch_size
+    l2, early_stopping, patience = cfg.l2, cfg.early_stopping, cfg.patience
     m = X.shape[0]
     rng = np.random.default_rng(random_state)
     batch = m if batch_size is None else min(int(batch_size), m)
@@ -209,7 +204,7 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
     # mini-batches are gathered into these, made once: (batch, s_1) and (batch, s_nl)
     batch_rows = ((np.empty((batch, X.shape[1]), X.dtype), np.empty((batch, Y.shape[1]), Y.dtype))
                   if batch < m else None)
-    masks = _DropoutMasks(network, dropout, rng)
+    masks = _DropoutMasks(network, cfg.dropout, rng)
     history = History()
     start = time.perf_counter()
     _call(callbacks, "on_train_begin", total)
@@ -231,7 +226,6 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
                     rows = order[start_row:start_row + batch]
                     Xb = np.take(X, rows, axis=0, out=batch_rows[0][:len(rows)], mode="clip")
                     Yb = np.take(Y, rows, axis=0, out=batch_rows[1][:len(rows)], mode="clip")
-                penalty = _l2_penalty(network, l2)  # lambda/2 sum ||W||^2, before the step
                 cost, grad_W, grad_b = network.backprop(Xb, Yb, l2, masks.draw(Xb.shape[0]))
                 if not math.isfinite(cost):
                     _diverged(params, backup, history, start,
@@ -242,7 +236,8 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
                 opt.update(params, grad_W + grad_b)
                 history.cost.append(cost)
                 history.iterations += 1
-                epoch_cost += (cost - penalty) * Xb.shape[0]
+                # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
+                epoch_cost += (cost - network.last_penalty) * Xb.shape[0]
                 _call(callbacks, "on_iteration", history.iterations, cost)
             else:
                 history.epochs += 1
@@ -281,12 +276,6 @@ def train(network: Network, X, Y, *, iterations=None, epochs=None, batch_size=No
     return history
 
 
-def _l2_penalty(network, l2):
-    if not l2:
-        return 0.0
-    return 0.5 * l2 * sum(float(np.vdot(W, W)) for W in network.W)
-
-
 def _diverged(params, backup, history, start, message):
     """Put back the last weights whose cost was finite and raise ``TrainingDiverged``."""
     for p, saved in zip(params, backup):
@@ -301,7 +290,7 @@ def _validate(network, X_val, Y_val):
     out = network.predict_output(X_val)
     cost = network.cost.value(network.output_activation, out,
                               np.asarray(Y_val, network.dtype), None)
-    acc = accuracy(out, np.asarray(Y_val)) if network.output_activation.name != "identity" else None
+    acc = accuracy(out, np.asarray(Y_val)) if network.output_activation.classifies else None
     return {"val_cost": cost, "val_accuracy": acc}
 
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from neuralpath.web.drive import CHROMIUM, CHROMIUM_ARGS
+from drive import CHROMIUM, CHROMIUM_ARGS
 
 
 def _missing(reason):
@@ -51,7 +51,7 @@ def drawing_model():
 def server(drawing_model):
     """The page's base URL, served by uvicorn in a thread on a free 127.0.0.1 port."""
     from neuralpath.web.app import create_app
-    from neuralpath.web.command import background_server
+    from neuralpath.web.server import background_server
     with background_server(create_app(model=drawing_model), "127.0.0.1", 0) as url:
         yield url
 

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from neuralpath.web.drive import draw
+from drive import draw
 
 SETTLED = "#result[data-settled=true]"  # the answer shown is for the drawing as it is now
 
@@ -119,7 +119,7 @@ def test_clear(page, how):
 def test_the_page_shows_training_progress_then_the_model(browser, tmp_path, held_training):
     """No model yet: the page says it is training and how far, then shows the model."""
     from neuralpath.web.app import create_app
-    from neuralpath.web.command import background_server
+    from neuralpath.web.server import background_server
     reached, gate = held_training(200, 50)
     app = create_app(runs_dir=tmp_path, train_overrides={"epochs": 1, "layer_sizes": [64, 16, 10]})
     with background_server(app) as url:

@@ -2,13 +2,14 @@
 
 Each ``*_figure`` function returns a ``matplotlib.figure.Figure`` made without pyplot, so it
 leaks no global state and shows inline in a notebook; ``save`` writes one as PNG through
-``neuralpath.plots.save_figure`` (atomic, Agg). ``FIGURES`` names each figure's file and its
+``neuralpath.plots.write_figure`` (atomic). ``FIGURES`` names each figure's file and its
 size in inches; at ``DPI`` dots per inch that is its size in pixels, less the white margin
-that ``save_figure`` trims and plus the 0.1 inch it pads.
+that ``write_figure`` trims and plus the 0.1 inch it pads.
 """
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -33,7 +34,7 @@ def _figure(key):
     return Figure(figsize=FIGURES[key][1], layout="constrained")
 
 
-def sigmoid_figure():
+def sigmoid_figure() -> Figure:
     """2.1: the sigmoid from -8 to 8."""
     x, f = section2.sigmoid_curve()
     fig = _figure("sigmoid")
@@ -60,19 +61,19 @@ def _curves_figure(key, data, ylabel, title):
     return fig
 
 
-def weights_figure():
+def weights_figure() -> Figure:
     """2.3, figure 4: the weight changes the slope."""
     return _curves_figure("weights", section2.weight_curves(), 'h_w(x)',
                           "figure 4  effect of adjusting the weight")
 
 
-def bias_figure():
+def bias_figure() -> Figure:
     """2.3, figure 6: the bias moves where the node switches on."""
     return _curves_figure("bias", section2.bias_curves(), 'h_wb(x)',
                           "figure 6  effect of the bias (w = 5)")
 
 
-def descent_1d_figure(iterates=None):
+def descent_1d_figure(iterates: Any = None) -> Figure:
     """4.1: the iterates of the toy drawn over f(x) = x^4 - 3x^3 + 2, whole and close up."""
     if iterates is None:
         iterates = section4.gradient_descent_toy()[1]
@@ -98,7 +99,7 @@ def descent_1d_figure(iterates=None):
     return fig
 
 
-def descent_2d_figure(points=None):
+def descent_2d_figure(points: Any = None) -> Figure:
     """4.4, figure 9: contours of the bowl and the steps p1 -> p2 -> p3 -> p4."""
     if points is None:
         points = section4.bowl_descent()[0]
@@ -121,7 +122,7 @@ def descent_2d_figure(points=None):
     return fig
 
 
-def digit_figure(image):
+def digit_figure(image: Any) -> Figure:
     """Section 5, figure 13: one 8x8 digits image in grey (``plt.gray(); plt.matshow``)."""
     fig = _figure("digit")
     ax = fig.add_subplot()
@@ -130,7 +131,7 @@ def digit_figure(image):
     return fig
 
 
-def cost_figure(cost, label="cost J"):
+def cost_figure(cost: Any, label: str = "cost J") -> Figure:
     """5.4: the cost per iteration of gradient descent."""
     fig = _figure("cost")
     ax = fig.add_subplot()
@@ -142,7 +143,7 @@ def cost_figure(cost, label="cost J"):
     return fig
 
 
-def save(fig, key, out_dir):
+def save(fig: Figure, key: str, out_dir: str) -> str:
     """Write ``fig`` as ``out_dir/FIGURES[key][0]``; returns the path."""
-    from ..plots import save_figure
-    return save_figure(fig, os.path.join(out_dir, FIGURES[key][0]), dpi=DPI)
+    from ..plots import write_figure
+    return write_figure(fig, os.path.join(out_dir, FIGURES[key][0]), dpi=DPI)

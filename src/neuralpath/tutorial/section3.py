@@ -139,8 +139,11 @@ def time_feed_forward(repeat=5, min_time=0.1, seed=0):
     """
     rows = []
     for name, n_layers, w, b, x in timing_networks(seed):
-        looped = best_time(lambda: simple_looped_nn_calc(n_layers, x, w, b), repeat, min_time)
-        vectorised = best_time(lambda: matrix_feed_forward_calc(n_layers, x, w, b), repeat,
-                               min_time)
+        # each lambda is timed at once, inside this iteration, so the loop variables it reads
+        # are this network's
+        looped = best_time(lambda: simple_looped_nn_calc(n_layers, x, w, b),  # noqa: B023
+                           repeat, min_time)
+        vectorised = best_time(lambda: matrix_feed_forward_calc(n_layers, x, w, b),  # noqa: B023
+                               repeat, min_time)
         rows.append((name, looped, vectorised))
     return rows

@@ -1,6 +1,6 @@
-"""``neuralpath tutorial``: walk through the tutorial, its numbers beside neuralpath's.
+"""The walk through the tutorial: its numbers beside neuralpath's (``neuralpath tutorial``).
 
-For each section (2-5, or the one given by ``--section``) this prints what the tutorial says
+For each section (2-5; the command's ``--section`` picks one) this writes what the tutorial says
 beside what the package got when it ran the same listing, and writes the section's figures
 as PNG into ``--out`` (default ``runs/tutorial/``). Section 3 times the looped and the
 vectorised feed-forward; the timings are this machine's and are printed, never judged.
@@ -13,10 +13,8 @@ from __future__ import annotations
 import math
 import os
 import sys
+from typing import IO, Any
 
-from ..cli import nonneg_int, positive_int
-
-HELP = "walk through the tutorial: its numbers beside neuralpath's, and its figures"
 SECTIONS = (2, 3, 4, 5)
 DEFAULT_OUT = os.path.join("runs", "tutorial")
 TITLES = {
@@ -25,21 +23,6 @@ TITLES = {
     4: "4  Gradient descent and optimisation",
     5: "5  Implementing the neural network in Python",
 }
-
-
-def add_arguments(parser):
-    parser.add_argument("--section", type=int, choices=SECTIONS,
-                        help="only this section (default: 2, 3, 4 and 5 in turn)")
-    parser.add_argument("--out", default=DEFAULT_OUT,
-                        help=f"folder for the figures (default {DEFAULT_OUT})")
-    parser.add_argument("--iterations", type=positive_int, default=3000,
-                        help="gradient-descent iterations of section 5 (default 3000, as "
-                             "the tutorial)")
-    parser.add_argument("--repeat", type=positive_int, default=5,
-                        help="timing runs per function in section 3; the best is kept "
-                             "(default 5)")
-    parser.add_argument("--seed", type=nonneg_int, default=0,
-                        help="section 5's split and initial weights (default 0)")
 
 
 def _heading(out, section):
@@ -59,7 +42,7 @@ def _fmt_vec(values, places=4):
     return "[" + ", ".join(f"{v:.{places}f}" for v in values) + "]"
 
 
-def cut(value, places=4):
+def cut(value: float, places: int = 4) -> str:
     """``value`` cut (not rounded) to ``places`` decimals, as the tutorial prints them."""
     return math.floor(value * 10**places) / 10**places
 
@@ -78,12 +61,13 @@ def _ratio(looped, vectorised):
     return f"{looped / vectorised:.3g}x"
 
 
-def section2(out_dir, out=None):
+def section2(out_dir: str, out: IO[str] | None = None) -> dict[str, Any]:
     """2.1 and 2.3: the sigmoid, the effect of the weight and of the bias (figures 1, 4, 6)."""
     out = out or sys.stdout
     import numpy as np
 
-    from . import figures, section2 as s2
+    from . import figures
+    from . import section2 as s2
     _heading(out, 2)
     x, f = s2.sigmoid_curve()
     _says(out, "2.1 the sigmoid on x = -8 .. 8 (np.arange(-8, 8, 0.1))",
@@ -107,10 +91,12 @@ def section2(out_dir, out=None):
     return dict(switch_points=switch, slopes=slopes, figures=paths)
 
 
-def section3(out_dir, out=None, repeat=5, min_time=0.1, seed=0):
+def section3(out_dir: str, out: IO[str] | None = None, repeat: int = 5, min_time: float = 0.1,
+             seed: int = 0) -> dict[str, Any]:
     """3.1-3.5: the 3-3-1 example looped and vectorised, and the timing table."""
     out = out or sys.stdout
-    from . import printed, section3 as s3
+    from . import printed
+    from . import section3 as s3
     _heading(out, 3)
     w, b, x = s3.example_network()
     looped = s3.simple_looped_nn_calc(3, x, w, b)
@@ -142,7 +128,7 @@ def section3(out_dir, out=None, repeat=5, min_time=0.1, seed=0):
                 timings=rows, table=table)
 
 
-def format_timing_table(rows):
+def format_timing_table(rows: list[tuple[str, float, float]]) -> str:
     """The timing table: the tutorial's figures and ratios beside the measured ones."""
     from . import printed
     said = {i: t for i, t in enumerate(printed.TIMINGS)}
@@ -157,13 +143,15 @@ def format_timing_table(rows):
     return "\n".join(lines)
 
 
-def section4(out_dir, out=None):
+def section4(out_dir: str, out: IO[str] | None = None) -> dict[str, Any]:
     """4.1, 4.4 and 4.5-4.8: the toy, the bowl, and the gradient three ways."""
     out = out or sys.stdout
     import numpy as np
 
-    from . import figures, printed, section3 as s3, section4 as s4
     from ..network import Network
+    from . import figures, printed
+    from . import section3 as s3
+    from . import section4 as s4
     _heading(out, 4)
     minimum, iterates = s4.gradient_descent_toy()
     _says(out, "4.1 gradient descent on x^4 - 3x^3 + 2 from x = 6, step 0.01, precision "
@@ -219,16 +207,18 @@ def _scaled_row_lines(printed_row, got, errata, tol=1e-6):
     return lines
 
 
-def section5(out_dir, out=None, iterations=3000, seed=0):
+def section5(out_dir: str, out: IO[str] | None = None, iterations: int = 3000,
+             seed: int = 0) -> dict[str, Any]:
     """Section 5: the digit "1", the scaled row, the one-hot vector, training and 5.5."""
     out = out or sys.stdout
     import numpy as np
     from sklearn.metrics import accuracy_score
 
-    from . import figures, printed, section5 as s5
     from .. import data
     from ..pipeline import prepare, train_preset
     from ..presets import resolve
+    from . import figures, printed
+    from . import section5 as s5
     _heading(out, 5)
     X, y = data.digits()
     _says(out, "5 print(digits.data.shape)", f"{printed.DIGITS_SHAPE}", f"{X.shape}")
@@ -248,8 +238,8 @@ def section5(out_dir, out=None, iterations=3000, seed=0):
           f"{int(agree.sum())} of 64 agree to 1e-6; the rest differ only in sign: "
           f"{bool(np.allclose(np.abs(said), np.abs(row), atol=1e-6, rtol=0))}")
 
-    cfg = resolve("tutorial", iterations=iterations)
-    parts = prepare(cfg, seed)
+    cfg = resolve("tutorial", iterations=iterations, seed=seed)
+    parts = prepare(cfg)
     y_v_train = s5.convert_y_to_vect(parts["y_train"])
     said_vec = s5.convert_y_to_vect([printed.ONE_HOT_LABEL])[0]
     _says(out, "5.3 convert_y_to_vect: y_train[0], y_v_train[0]",
@@ -285,21 +275,3 @@ def section5(out_dir, out=None, iterations=3000, seed=0):
                 one_hot=y_v_train, y_train=parts["y_train"], cost=list(history.cost),
                 accuracy=float(listing_accuracy), engine_accuracy=metrics["test_accuracy"],
                 same_predictions=same, n_test=len(y_pred), figures=paths)
-
-
-RUNNERS = {  # section -> how the command runs it
-    2: lambda args, out: section2(args.out, out),
-    3: lambda args, out: section3(args.out, out, repeat=args.repeat, seed=args.seed),
-    4: lambda args, out: section4(args.out, out),
-    5: lambda args, out: section5(args.out, out, iterations=args.iterations, seed=args.seed),
-}
-
-
-def run(args) -> int:
-    sections = SECTIONS if args.section is None else (args.section,)
-    out = sys.stdout
-    print(f"neuralpath tutorial: sections {', '.join(map(str, sections))}; figures in "
-          f"{args.out}", file=out)
-    for section in sections:
-        RUNNERS[section](args, out)
-    return 0

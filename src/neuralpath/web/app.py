@@ -31,6 +31,7 @@ import threading
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -40,14 +41,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..data import dataset_for_inputs
 from ..imaging import image_to_input, input_max
-from ..model import TrainedModel
-from ..persist import link_latest, load, new_run_dir, save
+from ..model import TrainedModel, load
+from ..runs import new_run_dir, save_run
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
 MAX_IMAGE_PIXELS = 4_000_000  # a 2000 x 2000 picture; larger ones are refused, not decoded
-DATASET_MAX = {"digits": 16.0, "mnist": 255.0}  # the largest raw pixel of each dataset
 SECURITY_HEADERS = [
     (b"content-security-policy",
      b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -60,7 +61,8 @@ SECURITY_HEADERS = [
 class ApiError(Exception):
     """A request the API refuses: answered as ``{"error": message}`` with ``status``."""
 
-    def __init__(self, status, message, headers=None):
+    def __init__(self, status: int, message: str,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers
 
@@ -76,39 +78,40 @@ class ModelState:
     ``lock`` and ``describe`` copies under it, so a reader never sees half an update.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.model: TrainedModel | None = None
-        self.source = None
+        self.source: str | None = None
         self.status = "waiting"
-        self.error = None
-        self.preset = None
-        self.iteration, self.total, self.cost = 0, 0, None
-        self.started = None
-        self.thread = None
+        self.error: str | None = None
+        self.preset: str | None = None
+        self.iteration, self.total = 0, 0
+        self.cost: float | None = None
+        self.started: float | None = None
+        self.thread: threading.Thread | None = None
 
-    def set_model(self, model, source):
+    def set_model(self, model: TrainedModel, source: str | None) -> None:
         with self.lock:
             self.model, self.source, self.status, self.error = model, source, "ready", None
 
-    def fail(self, status, message):
+    def fail(self, status: str, message: str) -> None:
         with self.lock:
             self.status, self.error = status, message
 
     # training callbacks (training.train calls these from the training thread)
-    def on_train_begin(self, total):
+    def on_train_begin(self, total: int) -> None:
         with self.lock:
             self.status, self.total, self.iteration = "training", int(total), 0
             self.started = time.monotonic()
 
-    def on_iteration(self, iteration, cost):
+    def on_iteration(self, iteration: int, cost: float) -> None:
         if self.stop.is_set():
             raise _Cancelled
         with self.lock:
             self.iteration, self.cost = int(iteration), float(cost)
 
-    def ready(self):
+    def ready(self) -> TrainedModel:
         """The model, or an ``ApiError`` (503) that says why there is none yet."""
         with self.lock:
             if self.model is not None:
@@ -121,7 +124,7 @@ class ModelState:
             reason = f": {self.error}" if self.error else ""
             raise ApiError(503, f"no model is loaded ({self.status}{reason})")
 
-    def describe(self):
+    def describe(self) -> dict[str, Any]:
         """What GET /api/model answers."""
         with self.lock:
             model, status, error, source = self.model, self.status, self.error, self.source
@@ -147,41 +150,39 @@ def _finite(value):
     return value if math.isfinite(value) else None
 
 
-def input_side(model):
+def input_side(model: TrainedModel) -> int | None:
     """The side of the square image a model takes (8 for the digits, 28 for MNIST), or None."""
     side = math.isqrt(model.n_features)
     return side if side * side == model.n_features else None
 
 
-def pixel_max(model):
-    """The largest raw input value: the model's dataset's, else imaging's for its side."""
-    known = DATASET_MAX.get(model.metadata.get("dataset"))
-    return known if known is not None else input_max(input_side(model))
+def _dataset_name(model):
+    return model.config.dataset if model.config is not None else None
 
 
-def describe_model(model, source=None):
+def pixel_max(model: TrainedModel) -> float:
+    """The largest raw input value: the model's data set's, else imaging's for its side."""
+    found = dataset_for_inputs(model.n_features, _dataset_name(model))
+    if found is not None:
+        return found.pixel_max
+    side = input_side(model)
+    return input_max(side) if side is not None else 1.0
+
+
+def describe_model(model: TrainedModel, source: str | None = None) -> dict[str, Any]:
     """The facts the page shows about a model: preset, layer sizes, accuracy, ..."""
-    meta = model.metadata
-    net = model.network
+    meta, cfg, net = model.metadata, model.config, model.network
     return dict(
-        preset=meta.get("preset"), dataset=meta.get("dataset"),
-        seed=meta.get("seed") if isinstance(meta.get("seed"), int) else None,
+        preset=meta.get("preset") if isinstance(meta.get("preset"), str) else None,
+        dataset=_dataset_name(model), seed=None if cfg is None else cfg.seed,
         layer_sizes=[int(s) for s in net.layer_sizes], activation=net.activation.name,
         output_activation=net.output_activation.name, cost=net.cost.name,
-        optimizer=meta.get("optimizer") if isinstance(meta.get("optimizer"), str) else None,
+        optimizer=None if cfg is None else cfg.optimizer,
         test_accuracy=_finite(meta.get("test_accuracy")),
         train_accuracy=_finite(meta.get("train_accuracy")),
         classes=[c.item() if hasattr(c, "item") else c for c in model.classes],
         n_features=int(model.n_features), side=input_side(model), pixel_max=pixel_max(model),
         source=source)
-
-
-def save_run(model, runs_dir="runs"):
-    """Save ``model`` as runs_dir/<timestamp>/model.npz and point runs_dir/latest at it."""
-    run_dir = new_run_dir(runs_dir)
-    path = save(model, os.path.join(run_dir, "model.npz"))
-    link_latest(run_dir)
-    return path
 
 
 def _train_in_background(state, preset, seed, runs_dir, overrides):
@@ -197,7 +198,7 @@ def _train_in_background(state, preset, seed, runs_dir, overrides):
         return
     model.metadata.setdefault("preset", preset)
     try:
-        source = save_run(model, runs_dir)
+        source = save_run(model, new_run_dir(runs_dir))["model"]
     except OSError as exc:
         source = f"trained at start, not saved ({exc.strerror or exc})"
     state.set_model(model, source)
@@ -229,7 +230,7 @@ def _no_constants(name):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def parse_request(body: bytes):
+def parse_request(body: bytes) -> tuple[str, Any]:
     """The JSON object of a predict request; anything else is an ``ApiError``."""
     try:
         payload = json.loads(body, parse_constant=_no_constants)
@@ -249,7 +250,7 @@ def parse_request(body: bytes):
     return given[0], payload[given[0]]
 
 
-def pixels_to_input(value, n_features, maximum=16.0):
+def pixels_to_input(value: Any, n_features: int, maximum: float = 16.0) -> np.ndarray:
     """A JSON list of ``n_features`` numbers in 0..maximum -> float64 array, else ``ApiError``."""
     if not isinstance(value, list):
         raise ApiError(422, f"pixels must be a list of {n_features} numbers, "
@@ -273,7 +274,7 @@ def pixels_to_input(value, n_features, maximum=16.0):
     return x
 
 
-def data_url_to_input(value, side):
+def data_url_to_input(value: Any, side: int | None) -> np.ndarray:
     """A ``data:image/...;base64,...`` string -> the side*side input, else ``ApiError``."""
     if not isinstance(value, str):
         raise ApiError(422, "image must be a data URL string like data:image/png;base64,..., "
@@ -294,7 +295,7 @@ def data_url_to_input(value, side):
         raise ApiError(422, f"image: {exc}") from None
 
 
-def predict(model, kind, value):
+def predict(model: TrainedModel, kind: str, value: Any) -> dict[str, Any]:
     """The answer to a predict request (runs in a worker thread: NumPy and Pillow work)."""
     side = input_side(model)
     if kind == "pixels":
@@ -336,8 +337,9 @@ def _error(status, message, headers=None):
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def create_app(model=None, model_path=None, *, runs_dir="runs", preset=None, seed=0,
-               train_overrides=None) -> FastAPI:
+def create_app(model: TrainedModel | None = None, model_path: str | None = None, *,
+               runs_dir: str = "runs", preset: str | None = None, seed: int = 0,
+               train_overrides: dict[str, Any] | None = None) -> FastAPI:
     """The draw-a-digit app.
 
     Parameters
@@ -355,7 +357,8 @@ def create_app(model=None, model_path=None, *, runs_dir="runs", preset=None, see
     seed : int
         Split and initial weights of that training.
     train_overrides : dict, optional
-        Settings passed on to ``pipeline.train_preset`` (e.g. ``epochs``).
+        Settings passed on to ``pipeline.train_preset`` (any ``TrainConfig`` setting,
+        e.g. ``epochs``).
     """
     from ..presets import PRESETS
     state = ModelState()

@@ -1,0 +1,60 @@
+"""``neuralpath bench``: the same training timed side by side (see ``neuralpath.bench``)."""
+from __future__ import annotations
+
+import argparse
+import json
+from typing import IO
+
+from .common import positive_int, positive_int_list
+
+HELP = "time training side by side: neuralpath, PyTorch, scikit-learn, the tutorial's listing"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which parts, how long, how often, with how many threads, and who competes."""
+    parser.add_argument("--part", choices=["a", "b", "all"], default="all",
+                        help="(a) the tutorial preset, (b) MNIST-sized mini-batches, or both")
+    parser.add_argument("--iterations", type=positive_int, default=3000,
+                        help="full-batch iterations in part (a) (default 3000)")
+    parser.add_argument("--listing-iterations", type=positive_int, default=30,
+                        help="iterations the tutorial's listing is timed over (default 30)")
+    parser.add_argument("--batch-sizes", type=positive_int_list, default=[32, 128, 1024],
+                        help="part (b) batch sizes (default 32,128,1024)")
+    parser.add_argument("--samples", type=positive_int, default=60000,
+                        help="part (b) rows of random 784-pixel data (default 60000)")
+    parser.add_argument("--repeat", type=positive_int, default=1,
+                        help="timed runs per contender, the fastest reported (default 1)")
+    parser.add_argument("--threads", type=positive_int, default=1,
+                        help="BLAS / intra-op threads for every contender (default 1)")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated contenders to leave out: torch, sklearn, listing")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure in this process instead of one fresh process each")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="instead: where one tutorial-preset iteration spends its time")
+
+
+def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Measure each contender in turn (progress on stderr), then print the table."""
+    from .. import bench
+    if args.breakdown:
+        for dtype in ("float64", "float32"):
+            steps, train_us, expit_us = bench.breakdown(dtype)
+            print(bench.breakdown_report(dtype, steps, train_us, expit_us), file=out)
+        return 0
+    specs = bench.plan(args.part, args.iterations, args.listing_iterations, args.batch_sizes,
+                       args.samples, args.threads, [s for s in args.skip.split(",") if s],
+                       args.repeat)
+    results = []
+    for i, spec in enumerate(specs, 1):
+        label = f"{bench.LABELS[spec['kind']]} {spec['dtype']}"
+        if spec["part"] == "b":
+            label += f" batch {spec['batch']}"
+        print(f"[{i}/{len(specs)}] ({spec['part']}) {label}", file=err, flush=True)
+        results.append(bench.measure(spec, in_process=args.in_process))
+    if args.json:
+        print(json.dumps({"results": results, "targets": bench.targets(results)}), file=out)
+    else:
+        print(bench.report(results), file=out)
+    return 0

@@ -1,0 +1,86 @@
+"""What several subcommands share: argparse value types, the progress bar, table formatting.
+
+Argument types raise ``argparse.ArgumentTypeError`` with the expected form and the text that
+came, so every command reports a bad value the same way (one line, exit code 2).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+
+def number_type(convert: Callable[[str], Any], accept: Callable[[Any], bool],
+                expected: str) -> Callable[[str], Any]:
+    """An argparse ``type``: ``convert`` the text, then refuse what ``accept`` rejects."""
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+    return parse
+
+
+positive_int = number_type(int, lambda v: v >= 1, "a positive integer")
+nonneg_int = number_type(int, lambda v: v >= 0, "a non-negative integer")
+positive_float = number_type(float, lambda v: math.isfinite(v) and v > 0, "a positive number")
+nonneg_float = number_type(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+unit_float = number_type(float, lambda v: math.isfinite(v) and 0 < v < 1, "a number in (0, 1)")
+below_one = number_type(float, lambda v: math.isfinite(v) and 0 <= v < 1, "a number in [0, 1)")
+
+
+def _ints(text: str, at_least: int, expected: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) < at_least or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return values
+
+
+def int_list(text: str) -> list[int]:
+    """``64,30,10`` -> [64, 30, 10]: two or more positive integers (layer sizes)."""
+    return _ints(text, 2, "two or more positive comma-separated integers like 64,30,10")
+
+
+def positive_int_list(text: str) -> list[int]:
+    """``32,128`` -> [32, 128]: one or more positive integers."""
+    return _ints(text, 1, "comma-separated positive integers like 32,128")
+
+
+class TqdmProgress:
+    """A training callback: a tqdm bar over the iterations showing the cost, on stderr."""
+
+    def __init__(self, disable: bool = False, file: IO[str] | None = None) -> None:
+        self.disable = disable
+        self.file = file or sys.stderr
+
+    def on_train_begin(self, total: int) -> None:
+        from tqdm import tqdm
+        self.bar = tqdm(total=total, unit="it", file=self.file, disable=self.disable,
+                        dynamic_ncols=True, mininterval=0.2)
+
+    def on_iteration(self, iteration: int, cost: float) -> None:
+        self.bar.update(1)
+        if iteration % 50 == 0:
+            self.bar.set_postfix(cost=f"{cost:.5f}", refresh=False)
+
+    def on_train_end(self, history: Any) -> None:
+        self.bar.close()
+
+
+def format_confusion(matrix: np.ndarray, labels: Sequence[Any]) -> str:
+    """A confusion matrix as a text table: rows are the true labels, columns the predicted."""
+    width = max(4, max(len(str(v)) for v in matrix.ravel()) + 1)
+    head = "true\\pred".ljust(10) + "".join(str(c).rjust(width) for c in labels)
+    rows = [str(c).ljust(10) + "".join(str(v).rjust(width) for v in row)
+            for c, row in zip(labels, matrix)]
+    return "\n".join([head] + rows)

@@ -1,0 +1,35 @@
+"""``neuralpath evaluate MODEL``: accuracy and confusion matrix of a saved model on the test
+part of the split it was trained with."""
+from __future__ import annotations
+
+import argparse
+from typing import IO
+
+from .common import format_confusion
+
+HELP = "accuracy and confusion matrix of a saved model"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """MODEL and where its data set's files are."""
+    parser.add_argument("model", help="a model file written by neuralpath train (.npz)")
+    parser.add_argument("--data-dir", help="folder with the data set's files (mnist)")
+
+
+def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Re-make the model's test part (its data set, seed and test size) and score it."""
+    from ..model import load
+    from ..pipeline import evaluate, test_part
+    model = load(args.model)
+    X_te, y_te = test_part(model, args.data_dir)
+    metrics = evaluate(model, X_te, y_te)
+    cfg = model.config
+    seed = cfg.seed if cfg is not None else None
+    print(f"model {args.model}: preset {model.metadata.get('preset')}, layer sizes "
+          f"{model.network.layer_sizes}, seed {seed}", file=out)
+    print(f"test accuracy {metrics['test_accuracy']:.2%} on {metrics['n_test']} test images",
+          file=out)
+    print("\nconfusion matrix (rows: true digit, columns: predicted)", file=out)
+    print(format_confusion(metrics["confusion_matrix"], [str(c) for c in model.classes]),
+          file=out)
+    return 0
