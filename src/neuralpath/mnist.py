@@ -30,7 +30,8 @@ import os
 import struct
 import urllib.parse
 import zlib
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -231,7 +232,7 @@ def load_mnist_arrays(data_dir: str | os.PathLike | None = None
 # ----------------------------------------------------------------------------- downloading
 
 
-def sha256_of(path) -> str:
+def sha256_of(path: str) -> str:
     """The SHA-256 of a file, as 64 hex digits."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -248,7 +249,7 @@ def _check_mirror(mirror: str) -> str:
     return mirror if mirror.endswith("/") else mirror + "/"
 
 
-def _matches(path, digest: str) -> bool:
+def _matches(path: str, digest: str) -> bool:
     return sha256_of(path) == digest
 
 
@@ -282,10 +283,10 @@ class _Bar:
 
 
 def _fetch(folder: str, base: str, name: str, digest: str, retries: int, timeout: float,
-           progress: Optional[Callable[[str], Any]]) -> None:
+           progress: Callable[[str], Any] | None) -> None:
     """One file from one mirror through pooch: a temporary file in ``folder``, checked, then
     moved into place; retried ``retries`` times. Raises DownloadError naming the URL."""
-    import pooch
+    import pooch  # type: ignore[import-untyped]  # (pooch ships no type information)
     import requests
 
     fetcher = pooch.create(path=folder, base_url=base, registry={name: f"sha256:{digest}"},
@@ -307,9 +308,10 @@ def _fetch(folder: str, base: str, name: str, digest: str, retries: int, timeout
         logger.setLevel(level)
 
 
-def download(dest=None, mirror: Optional[str] = None, *, checksums: Optional[dict] = None,
-             progress: Optional[Callable[[str], Any]] = None, retries: int = 2,
-             timeout: float = 60.0) -> dict:
+def download(dest: str | os.PathLike | None = None, mirror: str | None = None, *,
+             checksums: dict[str, str] | None = None,
+             progress: Callable[[str], Any] | None = None, retries: int = 2,
+             timeout: float = 60.0) -> dict[str, str]:
     """Fetch the four gzipped MNIST files into folder ``dest``; returns {file name: status}.
 
     Parameters
