@@ -172,7 +172,8 @@ def load_mnist(path: str | os.PathLike | None = None
         raise ValueError(f"{folder} is a file; give the folder that holds the four MNIST "
                          "IDX files")
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"MNIST folder not found: {folder} (fetch the files with "
+        raise FileNotFoundError(f"MNIST folder not found: {folder} (point --data-dir at the "
+                                "folder that holds the four IDX files, or fetch them with "
                                 "`neuralpath data mnist --download`)")
     found = {name: find_file(folder, name) for name in NAMES}
     missing = [name for name, p in found.items() if p is None]
@@ -384,6 +385,6 @@ def folder_status(folder: str) -> tuple[list[str], list[str]]:
         note = "uncompressed, not checked against the checksum"
         if base in CHECKSUMS:
             note = ("checksum ok" if _matches(path, CHECKSUMS[base])
-                    else "checksum differs from the standard file")
+                    else "not the standard MNIST file: a subset or another IDX set")
         lines.append(f"  present  {base} ({os.path.getsize(path):,} bytes, {note})")
     return lines, missing
