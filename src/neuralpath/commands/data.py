@@ -11,17 +11,25 @@ from .. import mnist
 from ..errors import UsageError
 
 HELP = "the real MNIST digits (28x28): where the files go, and --download to fetch them"
+EPILOG = """examples:
+  neuralpath data mnist                     where the files are looked for, and what is there
+  neuralpath data mnist --download          fetch the four files and check their SHA-256
+  neuralpath data mnist --download --data-dir ~/mnist
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The data set, and --download, --mirror, --data-dir."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("dataset", choices=["mnist"], help="the data set (only mnist for now)")
     parser.add_argument("--download", action="store_true",
                         help="fetch the four files (about 11 MB) and check their checksums")
     parser.add_argument("--mirror", help="URL of a folder with the four .gz files "
                         f"(default: {mnist.MIRRORS[0]}, then the others)")
-    parser.add_argument("--data-dir", help="folder for the files (default: $NEURALPATH_DATA "
-                        "or ~/.cache/neuralpath)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder for the files (default: $NEURALPATH_DATA or "
+                             "~/.cache/neuralpath)")
 
 
 def _tqdm_bytes(name: str) -> Any:
