@@ -32,21 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "~/.cache/neuralpath)")
 
 
-class _TqdmBytes:
-    """Download progress: one tqdm bar per file, in bytes, on stderr."""
-
-    bar: Any
-
-    def start(self, name: str, total: int, done: int) -> None:
-        from tqdm import tqdm
-        self.bar = tqdm(total=total, initial=done, desc=name, unit="B", unit_scale=True,
-                        unit_divisor=1024, file=sys.stderr, dynamic_ncols=True, leave=True)
-
-    def update(self, n: int) -> None:
-        self.bar.update(n)
-
-    def finish(self) -> None:
-        self.bar.close()
+def _tqdm_bytes(name: str) -> Any:
+    """Download progress: one tqdm bar per file, in bytes, on stderr (pooch sets its total and
+    moves it)."""
+    from tqdm import tqdm
+    return tqdm(desc=name, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                dynamic_ncols=True, leave=True)
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -61,12 +52,18 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if missing:
             print(f"{len(missing)} of 4 files missing; fetch them with: neuralpath data mnist "
                   "--download" + (f" --data-dir {folder}" if args.data_dir else ""), file=out)
-        else:
-            print("all four files present; train with: neuralpath train --dataset mnist"
-                  + (f" --data-dir {folder}" if args.data_dir else ""), file=out)
+            return 0
+        try:  # read them as train will: refuse here what train would refuse
+            (X_train, y_train), (X_test, _) = mnist.load_mnist(folder)
+        except ValueError as exc:
+            raise UsageError(f"neuralpath: error: the files cannot be trained on: {exc}") from None
+        print(f"all four files present: {len(X_train):,} training and {len(X_test):,} test "
+              f"images of {X_train.shape[1]}x{X_train.shape[2]}, labels "
+              f"{int(y_train.min())}..{int(y_train.max())}; train with: neuralpath train "
+              "--dataset mnist" + (f" --data-dir {folder}" if args.data_dir else ""), file=out)
         return 0
     try:
-        status = mnist.download(folder, mirror=args.mirror, progress=_TqdmBytes())
+        status = mnist.download(folder, mirror=args.mirror, progress=_tqdm_bytes)
     except mnist.DownloadError as exc:
         print(f"neuralpath: download failed: {exc}", file=err)
         return 1

@@ -38,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("images", nargs="*", metavar="IMAGE",
                         help="picture files (PNG, JPEG, ...; any size, dark or light ink)")
     parser.add_argument("--json", action="store_true", help="print one JSON list on stdout")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the data set's files, for --index "
+                        "rows of an mnist model (default: $NEURALPATH_DATA or "
+                        "~/.cache/neuralpath)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         from ..pipeline import load_data
         from ..presets import PRESETS
         cfg = model.config or PRESETS["tutorial"]
-        X, _, _ = load_data(cfg)
+        X, _, _ = load_data(cfg, args.data_dir)
         for i in args.index:
             if not -len(X) <= i < len(X):
                 raise UsageError(f"--index must be in 0..{len(X) - 1}, got {i}")

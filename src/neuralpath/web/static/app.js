@@ -1,7 +1,8 @@
 // The draw-a-digit page: draw on #pad; while drawing (at most every THROTTLE_MS, one request
 // at a time) the canvas goes to POST /api/predict as a PNG data URL. The server converts it
-// with the same function as `neuralpath predict` and answers with the 8x8 input it made,
-// the digit, the ten probabilities and the hidden layer's outputs, which this file draws.
+// with the same function as `neuralpath predict` and answers with the input it made (8x8, or
+// 28x28 for an MNIST model), the digit, the ten probabilities and the hidden layers' outputs,
+// which this file draws.
 "use strict";
 
 const THROTTLE_MS = 120;  // the longest wait between a stroke and its prediction request
