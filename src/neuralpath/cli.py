@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import IO, NoReturn
 
@@ -42,15 +44,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TermAsInterrupt:
+    """SIGTERM handled as Ctrl-C while a command runs: KeyboardInterrupt, exit 130 (the
+    commands that write files hold both signals until a file is complete)."""
+
+    def __enter__(self) -> None:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._raise)
+
+    @staticmethod
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
          err: IO[str] | None = None) -> int:
     """Run the command line; returns the exit code (``sys.exit(main())`` in the script)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        args = build_parser().parse_args(argv)
-        module = importlib.import_module(f".commands.{COMMANDS[args.command]}", __package__)
-        return module.run(args, out, err)
+        with _TermAsInterrupt():
+            args = build_parser().parse_args(argv)
+            module = importlib.import_module(f".commands.{COMMANDS[args.command]}",
+                                             __package__)
+            return module.run(args, out, err)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except (UsageError, ModelFileError, FileNotFoundError, IsADirectoryError,

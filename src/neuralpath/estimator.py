@@ -35,7 +35,7 @@ from .costs import COSTS
 from .data import one_hot
 from .errors import ModelFileError, TrainingDiverged
 from .initializers import INITIALIZERS
-from .model import TrainedModel, probabilities
+from .model import TrainedModel, features_input, probabilities
 from .model import load as _load_model
 from .model import save as _save_model
 from .network import Network
@@ -196,6 +196,7 @@ class _BaseNeuralNetwork(BaseEstimator):
     def _fit(self, X, y, incremental, classes=None):
         continuing = hasattr(self, "network_") and (incremental or self.warm_start)
         X, Y = self._targets(X, y, continuing, incremental, classes)
+        self._input_range = _input_range(X, getattr(self, "_input_range", None), continuing)
         sizes = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
         if continuing:
             self._check_architecture(self.network_, sizes)
@@ -307,7 +308,7 @@ class _BaseNeuralNetwork(BaseEstimator):
             fitted["feature_names_in_"] = [str(f) for f in self.feature_names_in_]
         fitted.update(self._extra_fitted_metadata())
         meta = {"estimator": type(self).__name__, "params": self._json_params(),
-                "fitted": fitted}
+                "fitted": fitted, "inputs": features_input(getattr(self, "_input_range", None))}
         model = TrainedModel(self.network_, np.zeros(n_in), np.ones(n_in),
                              self._output_labels(), meta)
         return _save_model(model, path)
@@ -685,3 +686,12 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _input_range(X, previous, continuing):
+    """The smallest and largest input seen in fitting (kept so that a saved model can say
+    whether it expects raw pixels or preprocessed features)."""
+    lo, hi = float(np.min(X)), float(np.max(X))
+    if continuing and previous is not None:
+        lo, hi = min(lo, previous[0]), max(hi, previous[1])
+    return (lo, hi)
