@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(message: str) -> str:
+    """``message`` with line breaks and other control characters shown as escapes (a value
+    the user typed may hold them), so that an error is always one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 class _TermAsInterrupt:
     """SIGTERM handled as Ctrl-C while a command runs: KeyboardInterrupt, exit 130 (the
     commands that write files hold both signals until a file is complete)."""
@@ -77,12 +83,14 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
         return exc.code if isinstance(exc.code, int) else 0
     except (UsageError, ModelFileError, FileNotFoundError, IsADirectoryError,
             ValueError) as exc:
-        message = str(exc)
+        message = one_line(str(exc))
         print(message if message.startswith("neuralpath") else f"neuralpath: error: {message}",
               file=err)
         return 2
-    except KeyboardInterrupt:
-        print("neuralpath: interrupted", file=err)
+    except KeyboardInterrupt:  # before a command began its work (train says more itself)
+        words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+        saved = "; no model was written" if words[:1] == ["train"] else ""
+        print(f"neuralpath: interrupted{saved}", file=err)
         return 130
     except BrokenPipeError:  # e.g. `neuralpath ... | head`: the reader has gone, not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -91,7 +99,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
     except Exception as exc:  # noqa: BLE001 - the CLI reports, never shows a traceback
         if os.environ.get("NEURALPATH_DEBUG"):
             raise
-        print(f"neuralpath: unexpected error: {type(exc).__name__}: {exc} "
+        print(f"neuralpath: unexpected error: {type(exc).__name__}: {one_line(str(exc))} "
               "(set NEURALPATH_DEBUG=1 for a traceback)", file=err)
         return 1
 

@@ -27,8 +27,8 @@ from typing import Any
 
 # "rule": network.blas_threads decides; 1 or 2: that many BLAS threads, whatever the rule says
 THREAD_SETTINGS: tuple[str, ...] = ("1", "2", "rule")
-# optimizer steps timed per preset: about a second of quiet training each
-STEPS: dict[str, int] = {"tutorial": 1500, "tutorial-l2": 1500, "best": 300, "mnist": 150}
+# optimizer steps timed per preset: about half a second of quiet training each
+STEPS: dict[str, int] = {"tutorial": 600, "tutorial-l2": 600, "best": 150, "mnist": 60}
 
 
 def _data(preset: str) -> tuple[Any, Any, Any]:

@@ -132,7 +132,8 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     print(f"preset {preset}: layer sizes {model.network.layer_sizes}, seed {cfg.seed}, "
           f"{history.iterations} iterations ({history.epochs} epochs) in "
           f"{history.seconds:.1f} s", file=tables)
-    print(f"final cost J {metrics['final_cost']:.5f}; train accuracy "
+    cost = metrics["final_cost"]  # None when stopped before the first step
+    print(f"final cost J {'-' if cost is None else format(cost, '.5f')}; train accuracy "
           f"{metrics['train_accuracy']:.2%}; test accuracy {metrics['test_accuracy']:.2%} "
           f"on {metrics['n_test']} test images", file=tables)
     print("\nconfusion matrix (rows: true digit, columns: predicted)", file=tables)
