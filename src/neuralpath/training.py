@@ -237,7 +237,6 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
     start = time.perf_counter()
     _call(callbacks, "on_train_begin", total)
     # overflow is not an error here: a cost that turns inf or NaN is caught below and named
-    limit = safe_limit(network.dtype, sum(p.size for p in params))
     # a second Ctrl-C leaves this block at once (_Interrupt.__exit__ ends it quietly)
     with _Interrupt(handle_interrupt) as interrupt, blas_threads(network.layer_sizes, batch), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -263,7 +262,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                 for p, saved in zip(params, backup):
                     np.copyto(saved, p)
                 opt.update(params, grad_W + grad_b)
-                _check_range(params, limit, history, backup, start, alpha0)
+                _check_range(params, history, backup, start, alpha0)
                 history.cost.append(cost)
                 history.iterations += 1
                 # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
@@ -296,8 +295,8 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
             _diverged(params, backup, history, start,
                       f"the weights became infinite or NaN at iteration {history.iterations}; "
                       f"try a smaller learning rate than {alpha0}")
-    if interrupt.requested and history.stopped == "completed":  # even after the last step:
-        history.stopped = "interrupted"  # the user asked to stop, and is told so (exit 130)
+    if interrupt.requested and history.iterations < total and history.stopped == "completed":
+        history.stopped = "interrupted"
     if early_stopping and history.best_epoch is not None:
         for p, saved in zip(params, best):
             np.copyto(p, saved)
@@ -320,12 +319,23 @@ def _diverged(params, backup, history, start, message):
 # A cost this many times the first one means training runs away (the cost of a sound run
 # falls; mini-batch noise moves it by a few times at most, never by three orders of magnitude).
 COST_GROWTH_LIMIT = 1e3
+# The growth is measured from the first cost, or from this floor when the first cost is
+# smaller: a run that starts near zero (a warm start) can move by large ratios through batch
+# noise alone, but a cost of 1000 x COST_FLOOR reached from there is runaway, not noise.
+COST_FLOOR = 1e-3
 
 
-def safe_limit(dtype: Any, n_params: int) -> float:
-    """The largest |weight| kept: sqrt(max / n_params) of the dtype, so that the sum of the
-    squared weights (the L2 term) and squared gradients (Adam) stay finite."""
-    return float(np.sqrt(np.finfo(dtype).max / max(n_params, 1)))
+def _check_range(params, history, backup, start, alpha0):
+    """After an update: the sum of the squared weights must stay finite in their dtype (as the
+    L2 term and Adam's squared gradients need), which also fails on NaN or infinite weights.
+    One dot product per array: cheaper than a max and a min of each."""
+    total = sum(float(np.vdot(p, p)) for p in params)
+    if not math.isfinite(total):
+        largest = max(float(np.nanmax(np.abs(p))) for p in params)
+        _diverged(params, backup, history, start,
+                  f"the weights left the safe range of {params[0].dtype} at iteration "
+                  f"{history.iterations + 1} (|w| up to {largest:.3g}: their squares overflow); "
+                  f"try a smaller learning rate than {alpha0}")
 
 
 def _check_cost(cost, history, params, backup, start, alpha0):
@@ -334,21 +344,10 @@ def _check_cost(cost, history, params, backup, start, alpha0):
         _diverged(params, backup, history, start,
                   f"the cost became {cost} at iteration {history.iterations + 1}; "
                   f"try a smaller learning rate than {alpha0}")
-    if history.cost and cost > COST_GROWTH_LIMIT * history.cost[0] > 0:
+    if history.cost and cost > COST_GROWTH_LIMIT * max(history.cost[0], COST_FLOOR):
         _diverged(params, backup, history, start,
-                  f"the cost grew from {history.cost[0]:.4g} to {cost:.4g} by iteration "
+                  f"the cost grew from {history.cost[0]:.4g} to {cost:.4g} at iteration "
                   f"{history.iterations + 1}; try a smaller learning rate than {alpha0}")
-
-
-def _check_range(params, limit, history, backup, start, alpha0):
-    """After an update: every weight finite and within ``safe_limit`` (NaN fails too)."""
-    for p in params:
-        if not (p.max() <= limit and p.min() >= -limit):
-            largest = float(np.max(np.abs(p)))
-            _diverged(params, backup, history, start,
-                      f"the weights left the safe range of {p.dtype} at iteration "
-                      f"{history.iterations + 1} (|w| up to {largest:.3g}, limit "
-                      f"{limit:.3g}); try a smaller learning rate than {alpha0}")
 
 
 def _validate(network, X_val, Y_val):

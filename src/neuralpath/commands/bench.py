@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "process, per BLAS thread setting (busy/quiet ratios)")
     parser.add_argument("--presets", default="tutorial,tutorial-l2,best,mnist",
                         help="with --contention: comma-separated presets to measure")
+    parser.add_argument("--thread-settings", default="1,2,rule",
+                        help="with --contention: BLAS threads to compare: 1, 2 and/or rule "
+                             "(network.blas_threads' choice)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -70,7 +73,8 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def _contention(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """``--contention``: busy / quiet time per preset and thread setting (``contention``)."""
     from .. import contention
-    specs = contention.plan([p for p in args.presets.split(",") if p], repeat=args.repeat)
+    specs = contention.plan([p for p in args.presets.split(",") if p],
+                            [t for t in args.thread_settings.split(",") if t], args.repeat)
     results = []
     for i, spec in enumerate(specs, 1):
         print(f"[{i}/{len(specs)}] {spec['preset']}, threads {spec['threads']}, "
