@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 import zipfile
 
 import numpy as np
@@ -475,16 +476,21 @@ def estimator_files(tmp_path_factory):
     from sklearn.preprocessing import StandardScaler
 
     from neuralpath.estimator import NeuralNetworkClassifier
+    from sklearn.exceptions import ConvergenceWarning
     folder = tmp_path_factory.mktemp("estimators")
     X, y = load_digits(return_X_y=True)
-    pipe = make_pipeline(StandardScaler(), NeuralNetworkClassifier(max_iter=5, random_state=0))
-    pipe.fit(X, y)
-    raw = NeuralNetworkClassifier(max_iter=5, random_state=0).fit(X, y)
-    return pipe[-1].save(folder / "in_pipeline.npz"), raw.save(folder / "raw.npz")
+    with warnings.catch_warnings():  # five epochs: enough to make a model file
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe = make_pipeline(StandardScaler(),
+                             NeuralNetworkClassifier(max_iter=5, random_state=0)).fit(X, y)
+        raw = NeuralNetworkClassifier(max_iter=5, random_state=0).fit(X, y)
+    import neuralpath
+    whole = neuralpath.save(pipe, folder / "whole_pipeline.npz")  # the scaler folded in
+    return (pipe[-1].save(folder / "in_pipeline.npz"), raw.save(folder / "raw.npz"), whole)
 
 
 def test_a_model_from_inside_a_pipeline_is_refused_where_raw_pixels_go(estimator_files):
-    in_pipeline, _ = estimator_files
+    in_pipeline, _, _ = estimator_files
     assert load(in_pipeline).inputs["kind"] == "features"
     for argv in (["evaluate", in_pipeline], ["predict", in_pipeline, "--index", "3"]):
         code, out, err = run(argv)
@@ -494,9 +500,9 @@ def test_a_model_from_inside_a_pipeline_is_refused_where_raw_pixels_go(estimator
 
 
 def test_models_that_take_raw_pixels_are_accepted(estimator_files, model_file):
-    _, raw = estimator_files
+    _, raw, whole = estimator_files
     assert load(model_file).inputs == {"kind": "pixels", "dataset": "digits"}
-    for path in (raw, model_file):
+    for path in (raw, whole, model_file):
         code, out, err = run(["evaluate", path])
         assert code == 0, err
         code, out, err = run(["predict", path, "--index", "3"])
