@@ -265,9 +265,17 @@ _PATTERNS = [(signal.SIGINT, None, 0), (signal.SIGTERM, None, 0),
              (signal.SIGINT, signal.SIGINT, 0.005), (signal.SIGTERM, signal.SIGINT, 0.05)]
 
 
+def _catches_sigterm(pid):
+    """True once process ``pid`` has a handler for SIGTERM (Linux: SigCgt in its status)."""
+    with open(f"/proc/{pid}/status") as f:
+        mask = next(int(ln.split()[1], 16) for ln in f if ln.startswith("SigCgt:"))
+    return bool(mask & (1 << (signal.SIGTERM - 1)))
+
+
 def _signalled_run(server, folder, argv, offset, pattern):
     """One run: wait for training to start (the progress bar), wait ``offset`` seconds
-    (negative: signal at once, before training), send the pattern; returns (status, err)."""
+    (negative: as soon as the command has begun, before training), send the pattern;
+    returns (status, err)."""
     folder.mkdir()
     err_path = folder / "stderr.txt"
     server.stdin.write(json.dumps({"cwd": str(folder), "stderr": str(err_path),
@@ -275,6 +283,9 @@ def _signalled_run(server, folder, argv, offset, pattern):
     server.stdin.flush()
     pid = json.loads(server.stdout.readline())["pid"]
     started = time.monotonic()
+    while offset < 0 and not _catches_sigterm(pid):  # main() has begun: the CLI's handler
+        assert time.monotonic() - started < 60, "the command did not start"
+        time.sleep(0.0005)
     if offset >= 0:
         while not (err_path.exists() and b"it" in err_path.read_bytes()):
             assert time.monotonic() - started < 60, "training did not start"
@@ -305,7 +316,7 @@ def test_signals_at_many_offsets_never_lose_a_run(tmp_path):
         reference = time.monotonic()
         status, _ = _signalled_run(server, tmp_path / "reference2", argv, 0, (0, None, 0))
         span = time.monotonic() - reference
-        offsets = [-1, -1] + [span * 1.3 * k / 19 for k in range(20)]
+        offsets = [-1, -1] + [span * 0.9 * k / 19 for k in range(20)]
         outcomes = []
         for i, offset in enumerate(offsets):
             folder = tmp_path / f"run{i}"
@@ -472,11 +483,11 @@ def test_index_outside_the_data_set_is_refused_the_same_way(model_file, index):
 @pytest.fixture(scope="module")
 def estimator_files(tmp_path_factory):
     from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from neuralpath.estimator import NeuralNetworkClassifier
-    from sklearn.exceptions import ConvergenceWarning
     folder = tmp_path_factory.mktemp("estimators")
     X, y = load_digits(return_X_y=True)
     with warnings.catch_warnings():  # five epochs: enough to make a model file
