@@ -149,7 +149,7 @@ def test_missing_model_file(tmp_path):
 def test_not_a_model_file(tmp_path):
     path = tmp_path / "text.npz"
     path.write_text("hello")
-    _assert_usage_error(["evaluate", str(path)], "not a readable neuralpath model")
+    _assert_usage_error(["evaluate", str(path)], "not a neuralpath model")
 
 
 def test_predict_refuses_a_file_that_is_not_an_image(model_path, tmp_path):

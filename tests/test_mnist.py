@@ -614,8 +614,9 @@ def test_train_evaluate_predict_on_a_synthetic_28x28_set(shapes_dir, tmp_path, c
     monkeypatch.setenv("NEURALPATH_DATA", shapes_dir)
     X, _, _ = mnist.load_mnist_arrays()
     from neuralpath import load
-    expected = load(model).predict(X[[3, -1]])
-    code, out, err = run_cli(["predict", model, "--index", "3", "--index", "-1", "--json"],
+    expected = load(model).predict(X[[3, len(X) - 1]])
+    code, out, err = run_cli(["predict", model, "--index", "3", "--index", str(len(X) - 1),
+                              "--json"],
                              capsys)
     assert code == 0, err
     assert [a["digit"] for a in json.loads(out)] == expected.tolist()

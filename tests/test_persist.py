@@ -58,7 +58,7 @@ def test_missing_file(tmp_path):
 def test_corrupt_file_is_refused(tmp_path):
     path = tmp_path / "corrupt.npz"
     path.write_bytes(os.urandom(2000))
-    with pytest.raises(ModelFileError, match="not a readable neuralpath model"):
+    with pytest.raises(ModelFileError, match="not a neuralpath model"):
         load(path)
 
 

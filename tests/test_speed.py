@@ -5,6 +5,7 @@ benchmark code (``neuralpath bench``, benchmarks/train_speed.py and products.py)
 sizes."""
 import importlib.util
 import json
+import os
 import runpy
 import tracemalloc
 from pathlib import Path
@@ -16,7 +17,7 @@ from threadpoolctl import threadpool_info
 from neuralpath import Network, bench, train
 from neuralpath.activations import sigmoid
 from neuralpath.cli import main
-from neuralpath.network import SINGLE_THREAD_BELOW, blas_threads
+from neuralpath.network import SINGLE_THREAD_BELOW, blas_thread_count, blas_threads
 from neuralpath.optimizers import make_optimizer
 from neuralpath.pipeline import train_preset
 
@@ -180,11 +181,18 @@ def test_small_products_run_blas_on_one_thread():
     assert 64 * 30 * 1078 < SINGLE_THREAD_BELOW  # the tutorial preset
     with blas_threads([64, 30, 10], 1078):
         assert _blas_threads() == {1}
-    big = blas_threads([784, 100, 10], 1024)
     assert 784 * 100 * 1024 >= SINGLE_THREAD_BELOW
-    before = _blas_threads()
-    with big:
-        assert _blas_threads() == before  # left to the BLAS library
+    with blas_threads([784, 100, 10], 1024):  # every core but one, never all (issue 14)
+        assert _blas_threads() == {max(1, (os.cpu_count() or 1) - 1)}
+
+
+def test_large_products_leave_one_core_free():
+    """The rule of issue 14: big products get every core but one, small ones one thread."""
+    best = [64, 256, 256, 10]
+    assert blas_thread_count(best, 128, cores=2) == 1  # the cliff: 128 * 256 * 256 = 2**23
+    assert blas_thread_count(best, 128, cores=8) == 7
+    assert blas_thread_count([64, 30, 10], 1078, cores=8) == 1
+    assert blas_thread_count([784, 256, 10], 128, cores=1) == 1
 
 
 # --- the benchmark code, on tiny sizes -------------------------------------------------------

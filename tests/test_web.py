@@ -329,7 +329,7 @@ def test_create_app_refuses_what_is_not_a_model(tmp_path):
     with pytest.raises(FileNotFoundError):
         create_app(model_path=tmp_path / "missing.npz")
     (tmp_path / "bad.npz").write_bytes(b"not a model")
-    with pytest.raises(ValueError, match="not a readable neuralpath model"):
+    with pytest.raises(ValueError, match="not a neuralpath model"):
         create_app(model_path=tmp_path / "bad.npz")
     with pytest.raises(ValueError, match="preset must be one of"):
         create_app(runs_dir=tmp_path, preset="fastest")

@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import IO, NoReturn
 
@@ -54,25 +56,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(message: str) -> str:
+    """``message`` with line breaks and other control characters shown as escapes (a value
+    the user typed may hold them), so that an error is always one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
+class _TermAsInterrupt:
+    """SIGTERM handled as Ctrl-C while a command runs: KeyboardInterrupt, exit 130 (the
+    commands that write files hold both signals until a file is complete)."""
+
+    def __enter__(self) -> None:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._raise)
+
+    @staticmethod
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
          err: IO[str] | None = None) -> int:
     """Run the command line; returns the exit code (``sys.exit(main())`` in the script)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        args = build_parser().parse_args(argv)
-        module = importlib.import_module(f".commands.{COMMANDS[args.command]}", __package__)
-        return module.run(args, out, err)
+        with _TermAsInterrupt():
+            args = build_parser().parse_args(argv)
+            module = importlib.import_module(f".commands.{COMMANDS[args.command]}",
+                                             __package__)
+            return module.run(args, out, err)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except (UsageError, ModelFileError, FileNotFoundError, IsADirectoryError,
             ValueError) as exc:
-        message = str(exc)
+        message = one_line(str(exc))
         print(message if message.startswith("neuralpath") else f"neuralpath: error: {message}",
               file=err)
         return 2
-    except KeyboardInterrupt:
-        print("neuralpath: interrupted", file=err)
+    except KeyboardInterrupt:  # before a command began its work (train says more itself)
+        words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+        saved = "; no model was written" if words[:1] == ["train"] else ""
+        print(f"neuralpath: interrupted{saved}", file=err)
         return 130
     except BrokenPipeError:  # e.g. `neuralpath ... | head`: the reader has gone, not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -81,7 +111,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
     except Exception as exc:  # noqa: BLE001 - the CLI reports, never shows a traceback
         if os.environ.get("NEURALPATH_DEBUG"):
             raise
-        print(f"neuralpath: unexpected error: {type(exc).__name__}: {exc} "
+        print(f"neuralpath: unexpected error: {type(exc).__name__}: {one_line(str(exc))} "
               "(set NEURALPATH_DEBUG=1 for a traceback)", file=err)
         return 1
 

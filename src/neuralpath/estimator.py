@@ -45,7 +45,7 @@ from .activations import ACTIVATIONS, Activation
 from .costs import get_cost
 from .errors import ModelFileError, TrainingDiverged
 from .initializers import INITIALIZERS
-from .model import TrainedModel
+from .model import TrainedModel, features_input
 from .model import load as _load_model
 from .model import save as _save_model
 from .network import Network, blas_threads
@@ -139,6 +139,7 @@ def to_model(obj: Any) -> TrainedModel:
         mean, scale = mean + m * scale, scale * s
     model.scaler_mean, model.scaler_scale = mean, scale
     model.metadata["pipeline"] = [name for name, _ in obj.steps]
+    model.metadata["inputs"] = features_input(None)  # the pipeline's own inputs, whatever
     return model
 
 
@@ -465,6 +466,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        self._input_range = _input_range(X, getattr(self, "_input_range", None), first_pass)
         if self.dtype is not None:
             X = X.astype(np.dtype(self.dtype), copy=False)
         if sample_weight is not None:
@@ -791,7 +793,8 @@ class _BaseNeuralNetwork(BaseEstimator):
         fitted = {name: _jsonable(getattr(self, name)) for name in _FITTED
                   if hasattr(self, name)}
         meta = {"estimator": type(self).__name__, "binary": binary, "fitted": fitted,
-                "params": {k: _jsonable(v) for k, v in self.get_params().items()}}
+                "params": {k: _jsonable(v) for k, v in self.get_params().items()},
+                "inputs": features_input(getattr(self, "_input_range", None))}
         n_in = self.n_features_in_
         return TrainedModel(net, np.zeros(n_in), np.ones(n_in), labels, meta)
 
@@ -1350,3 +1353,12 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         from sklearn.neural_network import MLPRegressor
         check_is_fitted(self)
         return self._copy_fitted_to(MLPRegressor(**self._sklearn_params()))
+
+
+def _input_range(X: Any, previous: Any, first_pass: bool) -> tuple[float, float]:
+    """The smallest and largest input seen in fitting (kept so that a saved model can say
+    whether it expects raw pixels or preprocessed features)."""
+    lo, hi = float(X.min()), float(X.max())  # arrays and sparse matrices alike
+    if not first_pass and previous is not None:
+        lo, hi = min(lo, previous[0]), max(hi, previous[1])
+    return (lo, hi)

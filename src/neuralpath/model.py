@@ -33,6 +33,12 @@ class TrainedModel:
         JSON-able facts about the run: preset, stopped, iterations_run, test_accuracy, ...
     config : TrainConfig, optional
         The settings the network was trained with (None for a model made without one).
+
+    The input a model expects (``inputs``, stored in its file): ``{"kind": "pixels",
+    "dataset": name}`` for a model trained by the pipeline (raw pixels of that data set; it
+    scales them itself), or ``{"kind": "features", "range": [lo, hi]}`` for one saved from an
+    estimator, which sees whatever its caller (e.g. a scikit-learn Pipeline) gave it, from
+    lo to hi when it was fitted.
     """
 
     def __init__(self, network: Network, scaler_mean: Any, scaler_scale: Any, classes: Any,
@@ -47,6 +53,31 @@ class TrainedModel:
 
     def __repr__(self) -> str:
         return f"TrainedModel({self.network!r}, classes={self.classes.tolist()})"
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """What input the model expects (see the class docstring)."""
+        recorded = self.metadata.get("inputs")
+        if isinstance(recorded, dict) and recorded.get("kind") in ("pixels", "features"):
+            return recorded
+        if self.config is not None:
+            return {"kind": "pixels", "dataset": self.config.dataset}
+        return {"kind": "features", "range": None}
+
+    def input_problem(self, pixel_max: float, where: str) -> str | None:
+        """Why raw pixels 0..``pixel_max`` (what ``where`` gives) are not this model's input,
+        or None when they are: a model that expects preprocessed features (a range fitted on
+        other than 0..pixel_max) would score them wrongly, with no error."""
+        inputs = self.inputs
+        if inputs["kind"] == "pixels" or not inputs.get("range"):
+            return None  # pixels, or an old estimator file that did not record its inputs
+        lo, hi = (float(v) for v in inputs["range"])
+        if lo >= 0 and pixel_max / 2 < hi <= pixel_max:
+            return None  # fitted on raw pixels of that range
+        return (f"this model expects already-preprocessed features (it was fitted on inputs "
+                f"from {lo:.3g} to {hi:.3g}, e.g. inside a scikit-learn Pipeline), not the raw "
+                f"pixels 0..{pixel_max:g} that {where} gives; use it in Python with the same "
+                "preprocessing")
 
     @property
     def n_features(self) -> int:
@@ -110,10 +141,17 @@ def probabilities(output: np.ndarray, network: Network) -> np.ndarray:
     return np.divide(out, total, out=np.full_like(out, 1.0 / out.shape[1]), where=total > 0)
 
 
+def features_input(input_range: Any) -> dict[str, Any]:
+    """The ``inputs`` record of a model fitted on features from ``input_range`` (lo, hi)."""
+    return {"kind": "features",
+            "range": None if input_range is None else [float(v) for v in input_range]}
+
+
 def save(model: TrainedModel, path: str | os.PathLike) -> str:
     """Write ``model`` to ``path`` (an .npz file) atomically; returns the path."""
     net = model.network
     meta = dict(model.metadata)
+    meta["inputs"] = model.inputs
     meta.update(layer_sizes=net.layer_sizes, activation=net.activation.name,
                 output_activation=net.output_activation.name, cost=net.cost.name,
                 initializer=net.initializer, dtype=net.dtype.name,

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
 from typing import IO, Any
@@ -41,29 +43,71 @@ NETWORK_KEYS = ("layer_sizes", "activation", "output_activation", "cost", "initi
 _V1_SETTINGS = ("dataset", "optimizer", "learning_rate", "iterations", "epochs", "batch_size",
                 "l2", "dropout", "scaler", "test_size", "seed")
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "atomic_write", "read_model_file",
-           "write_model_file"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "HeldSignals", "ModelFileError", "atomic_write",
+           "read_model_file", "write_model_file"]
+
+
+class HeldSignals:
+    """While active, SIGINT and SIGTERM are recorded in ``received`` instead of acted on.
+
+    Used around a file write so that no signal cuts it half-way: on leaving, the previous
+    handlers come back and, when ``redeliver`` is true, the first signal that came is raised
+    again, now that the file is complete (or its temporary file removed). Only the main
+    thread can set handlers; elsewhere this does nothing. Nested uses pass the signal outward.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, redeliver: bool = True) -> None:
+        self.redeliver = redeliver
+        self.received: list[int] = []
+        self._previous: dict[int, Any] = {}
+
+    def _record(self, signum: int, frame: Any) -> None:
+        self.received.append(signum)
+
+    def __enter__(self) -> HeldSignals:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {s: signal.signal(s, self._record) for s in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for s, previous in self._previous.items():
+            signal.signal(s, previous if previous is not None else signal.SIG_DFL)
+        self._previous = {}
+        if self.redeliver and self.received:
+            signal.raise_signal(self.received[0])
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> str:
-    """Call ``write(file_object)`` on a temporary file, then move it over ``path``."""
+    """Call ``write(file_object)`` on a temporary file, then move it over ``path``.
+
+    SIGINT and SIGTERM wait until the file is complete (``HeldSignals``); the temporary file
+    is removed whatever happens; an ``OSError`` names ``path``, not the temporary file.
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual permissions
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    tmp = None
+    with HeldSignals():
+        try:
+            os.makedirs(folder, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path),
+                                       dir=folder)
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+                f.flush()
+                os.fsync(f.fileno())
+            umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual permissions
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
+            tmp = None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise OSError(f"cannot write {path}: {reason}") from None
+        finally:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
     return path
 
 
@@ -92,19 +136,24 @@ def read_model_file(path: str | os.PathLike) -> tuple[list[np.ndarray], list[np.
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
+    except IsADirectoryError:
+        raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
-        raise ModelFileError(f"{path} is not a readable neuralpath model "
-                             f"(not a complete .npz archive: {exc})") from None
+        # numpy's own text can suggest allow_pickle=True for a file that is not an archive:
+        # never pass that on (a model file never needs it)
+        reason = ("it is not a complete .npz archive" if isinstance(exc, ValueError)
+                  else f"it is not a complete .npz archive: {exc}")
+        raise ModelFileError(f"not a neuralpath model: {path} ({reason})") from None
     if "metadata" not in arrays:
-        raise ModelFileError(f"{path} is not a neuralpath model (it has no metadata entry)")
+        raise ModelFileError(f"not a neuralpath model: {path} (it has no metadata entry)")
     try:
         meta = json.loads(str(arrays.pop("metadata")))
     except (json.JSONDecodeError, TypeError):
-        raise ModelFileError(f"{path} is not a neuralpath model (its metadata is not "
+        raise ModelFileError(f"not a neuralpath model: {path} (its metadata is not "
                              "JSON)") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{path} is not a neuralpath model (format is {meta.get('format')!r})"
-                             if isinstance(meta, dict) else f"{path} is not a neuralpath model")
+        raise ModelFileError(f"not a neuralpath model: {path} (format is {meta.get('format')!r})"
+                             if isinstance(meta, dict) else f"not a neuralpath model: {path}")
     if meta.get("format_version") == 1:
         meta = _upgrade_v1(meta)
     if meta.get("format_version") != FORMAT_VERSION:
@@ -120,7 +169,25 @@ def read_model_file(path: str | os.PathLike) -> tuple[list[np.ndarray], list[np.
         if w.shape != (sizes[l + 1], sizes[l]) or v.shape != (sizes[l + 1],):
             raise ModelFileError(f"{path}: W{l} or b{l} has the wrong shape for layer sizes "
                                  f"{sizes}: {w.shape} and {v.shape}")
+    named = {f"W{l}": w for l, w in enumerate(W)}
+    named.update({f"b{l}": v for l, v in enumerate(b)})
+    named.update(arrays)
+    _check_arrays(path, named)
     return W, b, arrays, meta
+
+
+def _check_arrays(path: str, arrays: dict[str, np.ndarray]) -> None:
+    """Numbers in a model must be finite, and the scaler's scale positive (it divides)."""
+    for name, a in arrays.items():
+        if a.dtype.kind in "fc" and not np.isfinite(a).all():
+            bad = int(a.size - np.isfinite(a).sum())
+            raise ModelFileError(f"{path} is a broken neuralpath model: {name} holds {bad} NaN "
+                                 f"or infinite value(s) of {a.size}")
+    scale = arrays.get("scaler_scale")
+    if scale is not None and scale.dtype.kind in "fciu" and scale.size and (scale <= 0).any():
+        raise ModelFileError(f"{path} is a broken neuralpath model: scaler_scale must be "
+                             f"positive (it divides the inputs), got {int((scale <= 0).sum())} "
+                             f"value(s) <= 0, the smallest {scale.min():.3g}")
 
 
 def _upgrade_v1(meta: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ the same way.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,6 +73,57 @@ def check_layer_sizes(sizes: Sequence[int], n_features: int, n_classes: int) -> 
                          f"got {sizes[-1]}")
 
 
+# arrays the size of all the weights that training keeps: W and b, the gradients, the weights
+# before the last step (divergence), L2's scratch, the best epoch's (early stopping) and the
+# optimizer's buffers; and arrays of a batch's layers: z, b in every row, h, f'(z), delta
+_OPTIMIZER_BUFFERS = {"gd": 1, "momentum": 2, "nesterov": 2, "adam": 3}
+_BATCH_ARRAYS = 6
+
+
+def memory_needed(cfg: TrainConfig, m: int) -> int:
+    """Bytes that training ``cfg`` on ``m`` rows allocates, roughly (a lower bound)."""
+    sizes = cfg.layer_sizes
+    n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    copies = 4 + _OPTIMIZER_BUFFERS.get(cfg.optimizer, 3) + (1 if cfg.early_stopping else 0)
+    batch = m if cfg.batch_size is None else min(cfg.batch_size, m)
+    itemsize = np.dtype(cfg.dtype).itemsize
+    # the initializer draws the weights in float64 before they take the network's dtype
+    return n_params * (copies * itemsize + 8) + batch * sum(sizes[1:]) * _BATCH_ARRAYS * itemsize
+
+
+def memory_available() -> int | None:
+    """Bytes this machine can still give (MemAvailable on Linux), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(cfg: TrainConfig, m: int) -> None:
+    """``ValueError`` naming layer_sizes when training would need more memory than the
+    machine has available, before anything that large is allocated."""
+    need, have = memory_needed(cfg, m), memory_available()
+    if have is not None and need > have:
+        raise ValueError(f"layer_sizes {cfg.layer_sizes} would need about {_bytes(need)} of "
+                         f"memory to train on {m} rows ({cfg.dtype}); this machine has "
+                         f"{_bytes(have)} available")
+
+
+def _bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
 def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str | None = None,
                  arrays: tuple[Any, Any] | None = None, preset: str | None = None,
                  **train_options: Any) -> tuple[TrainedModel, History, dict[str, Any]]:
@@ -86,6 +138,7 @@ def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str 
     parts = prepare(cfg, data_dir, arrays)
     classes = parts["classes"]
     check_layer_sizes(cfg.layer_sizes, parts["X_train"].shape[1], len(classes))
+    check_memory(cfg, parts["X_train"].shape[0])
     net = Network(cfg.layer_sizes, cfg.activation, cfg.output_activation, cfg.cost,
                   cfg.initializer, random_state=cfg.seed, dtype=cfg.dtype)
     X_tr, Y_tr = parts["X_train"], data.one_hot(parts["y_train"], classes)

@@ -85,24 +85,52 @@ class TrainingState:
     best: dict[str, Any] | None = None
 
 
-class _Interrupt:
-    """Turns SIGINT into a flag for the duration of training (main thread only)."""
+class _StopNow(Exception):
+    """A second Ctrl-C (or SIGTERM) during training: leave the loop at once."""
 
-    def __init__(self, enabled):
+
+class _Interrupt:
+    """SIGINT and SIGTERM as flags for the duration of training (main thread only).
+
+    The first signal asks the loop to stop after the current update (``requested``). A second
+    one stops it at once: ``_StopNow`` is raised while a step's gradient is being computed
+    (``interruptible``), or as soon as one starts, never inside an update, so the weights are
+    always those of a complete step and the caller can save them. Outside training the
+    previous handlers (Python's KeyboardInterrupt, the command line's) are back in place.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and threading.current_thread() is threading.main_thread()
         self.requested = False
+        self.count = 0  # signals received
+        self.interruptible = False  # True while a second signal may stop the loop at once
+        self._previous: dict[int, Any] = {}
 
-    def __enter__(self):
+    def __enter__(self) -> _Interrupt:
         if self.enabled:
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
         return self
 
-    def _handle(self, signum, frame):
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.count += 1
         self.requested = True
+        if self.count >= 2 and self.interruptible:
+            self.interruptible = False
+            raise _StopNow
 
-    def __exit__(self, *exc):
-        if self.enabled:
-            signal.signal(signal.SIGINT, self._previous)
+    def allow(self) -> None:
+        """A gradient is about to be computed: a second signal may stop here (or did)."""
+        if self.count >= 2:
+            raise _StopNow
+        self.interruptible = True
+
+    def __exit__(self, kind: Any, *exc: Any) -> bool:
+        self.interruptible = False
+        for s, previous in self._previous.items():
+            signal.signal(s, previous)
+        return kind is _StopNow  # a stop at once ends training like any other stop
 
 
 def accuracy(output: np.ndarray, Y: np.ndarray) -> float:
@@ -289,6 +317,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
     start = time.perf_counter() - history.seconds  # a resumed run counts its earlier time
     _call(callbacks, "on_train_begin", total)
     # overflow is not an error here: a cost that turns inf or NaN is caught below and named
+    # a second Ctrl-C leaves this block at once (_Interrupt.__exit__ ends it quietly)
     with _Interrupt(handle_interrupt) as interrupt, blas_threads(network.layer_sizes, batch), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(history.epochs, n_epochs):
@@ -309,14 +338,14 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                     rows = order[start_row:start_row + batch]
                     Xb = np.take(X, rows, axis=0, out=batch_rows[0][:len(rows)], mode="clip")
                     Yb = np.take(Y, rows, axis=0, out=batch_rows[1][:len(rows)], mode="clip")
+                interrupt.allow()
                 cost, grad_W, grad_b = network.backprop(Xb, Yb, l2, masks.draw(Xb.shape[0]))
-                if not math.isfinite(cost):
-                    _diverged(params, backup, history, start,
-                              f"the cost became {cost} at iteration {history.iterations + 1}; "
-                              f"try a smaller learning rate than {alpha0}")
+                interrupt.interruptible = False
+                _check_cost(cost, history, params, backup, start, alpha0)
                 for p, saved in zip(params, backup):
                     np.copyto(saved, p)
                 opt.update(params, grad_W + grad_b)
+                _check_range(params, history, backup, start, alpha0)
                 history.cost.append(cost)
                 history.iterations += 1
                 # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
@@ -360,8 +389,8 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
             _diverged(params, backup, history, start,
                       f"the weights became infinite or NaN at iteration {history.iterations}; "
                       f"try a smaller learning rate than {alpha0}")
-        if interrupt.requested and history.iterations < total and history.stopped == "completed":
-            history.stopped = "interrupted"
+    if interrupt.requested and history.iterations < total and history.stopped == "completed":
+        history.stopped = "interrupted"
     if early_stopping and history.best_epoch is not None:
         for p, saved in zip(params, best):
             np.copyto(p, saved)
@@ -371,13 +400,48 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
 
 
 def _diverged(params, backup, history, start, message):
-    """Put back the last weights whose cost was finite and raise ``TrainingDiverged``."""
+    """Put back the last good weights (before the last update) and raise
+    ``TrainingDiverged``."""
     for p, saved in zip(params, backup):
         np.copyto(p, saved)
     history.stopped = "diverged"
     history.seconds = time.perf_counter() - start
-    raise TrainingDiverged(f"{message} (the network keeps the last weights whose cost was "
-                           "finite)", history)
+    raise TrainingDiverged(f"{message} (the network keeps the last good weights, those before "
+                           "that step)", history)
+
+
+# A cost this many times the first one means training runs away (the cost of a sound run
+# falls; mini-batch noise moves it by a few times at most, never by three orders of magnitude).
+COST_GROWTH_LIMIT = 1e3
+# The growth is measured from the first cost, or from this floor when the first cost is
+# smaller: a run that starts near zero (a warm start) can move by large ratios through batch
+# noise alone, but a cost of 1000 x COST_FLOOR reached from there is runaway, not noise.
+COST_FLOOR = 1e-3
+
+
+def _check_range(params, history, backup, start, alpha0):
+    """After an update: the sum of the squared weights must stay finite in their dtype (as the
+    L2 term and Adam's squared gradients need), which also fails on NaN or infinite weights.
+    One dot product per array: cheaper than a max and a min of each."""
+    total = sum(float(np.vdot(p, p)) for p in params)
+    if not math.isfinite(total):
+        largest = max(float(np.nanmax(np.abs(p))) for p in params)
+        _diverged(params, backup, history, start,
+                  f"the weights left the safe range of {params[0].dtype} at iteration "
+                  f"{history.iterations + 1} (|w| up to {largest:.3g}: their squares overflow); "
+                  f"try a smaller learning rate than {alpha0}")
+
+
+def _check_cost(cost, history, params, backup, start, alpha0):
+    """The cost of the step about to be taken: finite, and not runaway growth."""
+    if not math.isfinite(cost):
+        _diverged(params, backup, history, start,
+                  f"the cost became {cost} at iteration {history.iterations + 1}; "
+                  f"try a smaller learning rate than {alpha0}")
+    if history.cost and cost > COST_GROWTH_LIMIT * max(history.cost[0], COST_FLOOR):
+        _diverged(params, backup, history, start,
+                  f"the cost grew from {history.cost[0]:.4g} to {cost:.4g} at iteration "
+                  f"{history.iterations + 1}; try a smaller learning rate than {alpha0}")
 
 
 def _log_row(history, record, start):

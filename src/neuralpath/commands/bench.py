@@ -40,11 +40,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--breakdown", action="store_true",
                         help="instead: where one tutorial-preset iteration spends its time")
+    parser.add_argument("--contention", action="store_true",
+                        help="instead: each preset's training quiet and beside one busy "
+                             "process, per BLAS thread setting (busy/quiet ratios)")
+    parser.add_argument("--presets", default="tutorial,tutorial-l2,best,mnist",
+                        help="with --contention: comma-separated presets to measure")
+    parser.add_argument("--thread-settings", default="1,2,rule",
+                        help="with --contention: BLAS threads to compare: 1, 2 and/or rule "
+                             "(network.blas_threads' choice)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Measure each contender in turn (progress on stderr), then print the table."""
     from .. import bench
+    if args.contention:
+        return _contention(args, out, err)
     if args.breakdown:
         for dtype in ("float64", "float32"):
             steps, train_us, expit_us = bench.breakdown(dtype)
@@ -64,4 +74,22 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(json.dumps({"results": results, "targets": bench.targets(results)}), file=out)
     else:
         print(bench.report(results), file=out)
+    return 0
+
+
+def _contention(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """``--contention``: busy / quiet time per preset and thread setting (``contention``)."""
+    from .. import contention
+    specs = contention.plan([p for p in args.presets.split(",") if p],
+                            [t for t in args.thread_settings.split(",") if t], args.repeat)
+    results = []
+    for i, spec in enumerate(specs, 1):
+        print(f"[{i}/{len(specs)}] {spec['preset']}, threads {spec['threads']}, "
+              f"{'busy' if spec['busy'] else 'quiet'}", file=err, flush=True)
+        results.append(contention.measure(spec))
+    for r in results:
+        if "error" in r:
+            print(f"neuralpath: {r['preset']} threads {r['threads']}: {r['error']}", file=err)
+    rows = contention.summarise(results)
+    print(json.dumps(rows) if args.json else contention.report(rows), file=out)
     return 0

@@ -3,8 +3,9 @@ part of the split it was trained with, and the settings it was trained with."""
 from __future__ import annotations
 
 import argparse
-from typing import IO
+from typing import IO, Any
 
+from ..errors import UsageError
 from .common import format_confusion
 from .train import describe_differences
 
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from ..pipeline import evaluate, test_part
     from ..presets import PRESETS
     model = load(args.model)
+    check_inputs(model, args.model)
     X_te, y_te = test_part(model, args.data_dir)
     metrics = evaluate(model, X_te, y_te)
     cfg = model.config
@@ -51,3 +53,15 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     print(format_confusion(metrics["confusion_matrix"], [str(c) for c in model.classes]),
           file=out)
     return 0
+
+
+def check_inputs(model: Any, path: str) -> None:
+    """``UsageError`` when the model expects other inputs than its data set's raw pixels
+    (e.g. a classifier saved from inside a scikit-learn Pipeline with a scaler)."""
+    from ..data import dataset_for_inputs
+    found = dataset_for_inputs(model.n_features, model.inputs.get("dataset"))
+    if found is None:
+        return  # test_part says that no data set fits
+    problem = model.input_problem(found.pixel_max, f"evaluate ({found.name} test images)")
+    if problem:
+        raise UsageError(f"neuralpath evaluate: {path}: {problem}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -50,6 +50,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     model = load(args.model)
     if not args.index and not args.images:
         raise UsageError("predict needs --index N or one or more image files")
+    check_inputs(model, args)
     rows, names = [], []
     reasons: list[str | None] = []
     if args.index:
@@ -58,8 +59,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         cfg = model.config or PRESETS["tutorial"]
         X, _, _ = load_data(cfg, args.data_dir)
         for i in args.index:
-            if not -len(X) <= i < len(X):
-                raise UsageError(f"--index must be in 0..{len(X) - 1}, got {i}")
+            check_index(i, len(X))
             rows.append(X[i])
             names.append(f"index {i}")
             reasons.append(None)
@@ -90,3 +90,22 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if args.json:
         print(json.dumps(results), file=out)
     return 0
+
+
+def check_index(i: int, n: int) -> None:
+    """Row ``i`` of a data set of ``n`` rows: 0..n-1 (no counting from the end), else
+    ``UsageError``."""
+    if not 0 <= i < n:
+        raise UsageError(f"--index must be in 0..{n - 1}, got {i}")
+
+
+def check_inputs(model: Any, args: argparse.Namespace) -> None:
+    """``UsageError`` when the model expects inputs that rows or pictures are not: raw pixels
+    of its data set (``--index``) or a picture's pixels (images)."""
+    from ..data import DATASETS, dataset_for_inputs
+    found = dataset_for_inputs(model.n_features, model.inputs.get("dataset"))
+    pixel_max = found.pixel_max if found is not None else DATASETS["digits"].pixel_max
+    where = "--index (a row of the data set)" if args.index else "a picture file"
+    problem = model.input_problem(pixel_max, f"predict with {where}")
+    if problem:
+        raise UsageError(f"neuralpath predict: {args.model}: {problem}")

@@ -14,11 +14,13 @@ import json
 import math
 import os
 import re
+import tempfile
 from typing import IO, Any
 
 from ..config import TrainConfig
 from ..data import get_dataset
 from ..errors import TrainingDiverged, UsageError
+from ..persist import HeldSignals
 from ..presets import PRESETS, resolve
 from .common import TqdmProgress, format_confusion, int_list, positive_int
 
@@ -115,6 +117,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="PNG",
                         help="cost-curve PNG (default: cost.png in the run folder; with --out, "
                              "none unless given)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite an existing --out or --plot file (without it, an "
+                             "existing file is refused before training starts)")
     add_run_options(parser)
 
 
@@ -203,7 +208,23 @@ def reporting(args: argparse.Namespace, cfg: TrainConfig, out: IO[str], err: IO[
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    """Train, save the run's record, print what it learned."""
+    """Train, save the run's record, print what it learned.
+
+    From the first training step until the model is saved, SIGINT and SIGTERM never lose the
+    run: training stops after a complete step (at once on a second signal), the weights are
+    saved, and the exit code is 130."""
+    held = HoldSignalsFromTraining()
+    try:
+        return _train(args, out, err, held)
+    except KeyboardInterrupt:  # only before training began: later signals are held
+        print("neuralpath: interrupted before training began; no model was written", file=err)
+        return 130
+    finally:
+        held.stop()
+
+
+def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
+           held: HoldSignalsFromTraining) -> int:
     from ..pipeline import test_part, train_config
     from ..plots import cost_curve, write_figure
     from ..runs import new_run_dir, save_checkpoint, save_run
@@ -213,9 +234,11 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         preset, cfg, resume = resume_from(args)
     else:
         preset, cfg = config_from_args(args)
+    check_destinations(args)
     run_dir = args.resume or (None if args.out else new_run_dir())
     tables, callbacks = reporting(args, cfg, out, err,
                                   resume.history.iterations if resume else 0)
+    callbacks.append(held)
     if args.verbose:
         changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
         print(describe_differences(preset, changed), file=tables)
@@ -232,11 +255,10 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         model, history, metrics = train_config(cfg, callbacks, args.data_dir, preset=preset,
                                                **options)
     except TrainingDiverged as exc:
-        path = (save_run(exc.model, run_dir)["model"] if run_dir
-                else exc.model.save(args.out))
+        path = _save_model(exc.model, args.out, run_dir, None, title, err)
         print(f"neuralpath: training stopped: {exc}; those weights are saved in {path}",
               file=err)
-        return 1
+        return 130 if held.received else 1
     latest: str | None = None
     plot_path: str | None = None
     if run_dir:
@@ -244,14 +266,17 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         model_path, plot_path, latest = paths["model"], paths["cost"], paths["latest"]
         if os.path.abspath(latest) == os.path.abspath(run_dir):  # resumed in runs/latest
             latest = None
+        if args.plot:  # a copy of the cost curve where the user asked, too
+            plot_path = _write_plot(cost_curve(history, title), args.plot, write_figure, err)
     else:
-        model_path = model.save(args.out)
-        plot_path = write_figure(cost_curve(history, title), args.plot) if args.plot else None
+        model_path = _save_model(model, args.out, None, history, title, err)
+        plot_path = _write_plot(cost_curve(history, title), args.plot, write_figure, err)
     labels = [str(c) for c in model.classes]
     print(f"preset {preset}: layer sizes {model.network.layer_sizes}, seed {cfg.seed}, "
           f"{history.iterations} iterations ({history.epochs} epochs) in "
           f"{history.seconds:.1f} s", file=tables)
-    print(f"final cost J {metrics['final_cost']:.5f}; train accuracy "
+    cost = metrics["final_cost"]  # None when stopped before the first step
+    print(f"final cost J {'-' if cost is None else format(cost, '.5f')}; train accuracy "
           f"{metrics['train_accuracy']:.2%}; test accuracy {metrics['test_accuracy']:.2%} "
           f"on {metrics['n_test']} test images", file=tables)
     print("\nconfusion matrix (rows: true digit, columns: predicted)", file=tables)
@@ -271,6 +296,9 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if args.checkpoint_every and run_dir:
             print(f"neuralpath: continue from the last checkpoint with: neuralpath train "
                   f"--resume {run_dir}", file=err)
+    elif held.received:
+        print(f"neuralpath: interrupted after training ended; the model is saved in "
+              f"{model_path}", file=err)
     if args.json:
         result = dict(preset=preset, layer_sizes=model.network.layer_sizes, seed=cfg.seed,
                       iterations=history.iterations, epochs=history.epochs,
@@ -279,7 +307,93 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                       train_seconds=history.seconds, model_path=model_path, plot_path=plot_path,
                       run_dir=run_dir, stopped=history.stopped)
         print(json.dumps(result), file=out)
-    return 130 if history.stopped == "interrupted" else 0
+    if history.stopped == "interrupted" or held.received:
+        return 130
+    failed = (args.out and model_path != args.out) or (args.plot and args.out and not plot_path)
+    return 1 if failed else 0
+
+
+# --- destinations and signals (issue 14) -------------------------------------------------------
+
+def check_destinations(args: argparse.Namespace) -> None:
+    """Before training: ``--out`` and ``--plot`` can be written, and are not existing files
+    unless ``--force`` (``UsageError`` naming the option and the path)."""
+    for name, path in (("--out", args.out), ("--plot", args.plot)):
+        if path:
+            _check_destination(name, path, args.force)
+    if args.out and args.plot and os.path.abspath(args.out) == os.path.abspath(args.plot):
+        raise UsageError(f"neuralpath train: --out and --plot are the same file: {args.out}")
+
+
+def _check_destination(name: str, path: str, force: bool) -> None:
+    if os.path.isdir(path):
+        raise UsageError(f"neuralpath train: {name} {path} is a folder; give a file name "
+                         "inside it")
+    if os.path.lexists(path) and not force:
+        raise UsageError(f"neuralpath train: {name} {path} exists; give --force to "
+                         "overwrite it")
+    folder = os.path.dirname(os.path.abspath(path))
+    existing = folder
+    while not os.path.exists(existing):  # the folder is made on saving: probe its parent
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"neuralpath train: {name} {path} cannot be written: {existing} is "
+                         "not a folder")
+    with HeldSignals():  # the probe file never outlives this block
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=existing)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise UsageError(f"neuralpath train: {name} {path} cannot be written: "
+                             f"{exc.strerror or exc}") from None
+
+
+def _save_model(model: Any, out: str | None, run_dir: str | None, history: Any, title: str,
+                err: IO[str]) -> str:
+    """Save to ``out`` (or the run folder); if writing ``out`` fails after all, save the
+    weights in a new run folder instead and say so. Returns where the model is."""
+    from ..runs import new_run_dir, save_run
+    if out is None:
+        return save_run(model, run_dir or new_run_dir(), history, title)["model"]
+    try:
+        return str(model.save(out))
+    except OSError as exc:
+        path = save_run(model, new_run_dir(), history, title)["model"]
+        print(f"neuralpath: {exc}; the model is saved in {path} instead", file=err)
+        return path
+
+
+def _write_plot(figure: Any, path: str | None, write: Any, err: IO[str]) -> str | None:
+    """Write the cost curve to ``path`` if asked; a failure is reported, the run goes on."""
+    if not path:
+        return None
+    try:
+        return str(write(figure, path))
+    except OSError as exc:
+        print(f"neuralpath: {exc}; no cost curve was written", file=err)
+        return None
+
+
+class HoldSignalsFromTraining(HeldSignals):
+    """A training callback: from the first step on, SIGINT and SIGTERM are recorded rather
+    than raised (training itself stops on them after a complete step), so that no signal
+    between the last step and the saved file loses the run. ``stop()`` ends it."""
+
+    def __init__(self) -> None:
+        super().__init__(redeliver=False)
+        self.active = False
+
+    def on_train_begin(self, total: int) -> None:
+        """Start holding signals (training's own handler takes them while it runs)."""
+        self.__enter__()
+        self.active = True
+
+    def stop(self) -> None:
+        """Put the previous handlers back (the received signals stay in ``received``)."""
+        if self.active:
+            self.active = False
+            self.__exit__(None, None, None)
 
 
 def describe_differences(preset: str, changed: dict[str, tuple[Any, Any]]) -> str:
