@@ -48,7 +48,8 @@ def test_presets_lists_every_setting_of_every_preset():
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
-    argv = ["train", "--iterations", "30", "--out", str(tmp_path / "m.npz")]
+    # --force: each run writes the same model file again
+    argv = ["train", "--iterations", "30", "--out", str(tmp_path / "m.npz"), "--force"]
     code, out, err = run(argv)
     assert code == 0 and "it/s" not in err and "30/30" not in err and err == ""
     code, out, err = run(argv + ["--progress"])
@@ -60,7 +61,8 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
 
 
 def test_quiet_prints_nothing_and_json_stays_one_object(tmp_path):
-    argv = ["train", "--iterations", "30", "--out", str(tmp_path / "m.npz"), "--progress"]
+    argv = ["train", "--iterations", "30", "--out", str(tmp_path / "m.npz"), "--progress",
+            "--force"]
     code, out, err = run(argv + ["--quiet"])
     assert code == 0 and out == ""
     code, out, err = run(argv + ["--quiet", "--json"])

@@ -542,10 +542,11 @@ def test_other_counts_train_evaluate_and_predict_with_data_dir(tmp_path, capsys)
     assert f"test accuracy {result['test_accuracy']:.2%} on 70 test images" in out
     from neuralpath import load
     X, _, _ = mnist.load_mnist_arrays(folder)
-    code, out, err = run_cli(["predict", model, "--index", "5", "--index", "-1",
+    last = len(X) - 1  # the last row (--index -1 is refused like any index out of range)
+    code, out, err = run_cli(["predict", model, "--index", "5", "--index", str(last),
                               "--data-dir", str(folder), "--json"], capsys)
     assert code == 0, err
-    assert [a["digit"] for a in json.loads(out)] == load(model).predict(X[[5, -1]]).tolist()
+    assert [a["digit"] for a in json.loads(out)] == load(model).predict(X[[5, last]]).tolist()
 
 
 def test_the_mnist_preset_trains_on_updates_and_augments():

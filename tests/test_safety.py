@@ -307,7 +307,7 @@ def _signalled_run(server, folder, argv, offset, pattern):
 def test_signals_at_many_offsets_never_lose_a_run(tmp_path):
     server = subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
-    argv = ["train", "--iterations", "200", "--out", "model.npz"]
+    argv = ["train", "--iterations", "200", "--out", "model.npz", "--progress"]
     try:
         # one run without signals: how long training and saving take here, today
         status, err = _signalled_run(server, tmp_path / "reference", argv, 0,
@@ -526,7 +526,7 @@ class _ReachedTraining(BaseException):
     """Raised by the stand-in for training: every check before training passed."""
 
 
-def _stand_in_training(cfg, callbacks=(), data_dir=None, arrays=None, preset=None):
+def _stand_in_training(cfg, callbacks=(), data_dir=None, arrays=None, preset=None, **options):
     n_features = 64 if cfg.dataset == "digits" else 784
     pipeline.check_layer_sizes(cfg.layer_sizes, n_features, 10)
     pipeline.check_memory(cfg, 1078)
