@@ -45,6 +45,7 @@ from ..data import dataset_for_inputs
 from ..imaging import image_to_input, input_max
 from ..model import TrainedModel, load
 from ..runs import new_run_dir, save_run
+from .live import LiveRuns, make_router
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
@@ -387,6 +388,7 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
                 args=(state, state.preset, seed, runs_dir, dict(train_overrides or {})))
             state.thread.start()
         yield
+        await run_in_threadpool(live_runs.stop_all)  # the live runs (web/live.py) end too
         if state.thread is not None:
             state.stop.set()
             await run_in_threadpool(state.thread.join, 30)
@@ -394,6 +396,8 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     app = FastAPI(title="neuralpath: draw a digit", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.model_state = state
+    live_runs = app.state.live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
+    app.include_router(make_router(live_runs, state.set_model))
     app.add_middleware(_SecurityHeaders)
 
     @app.exception_handler(ApiError)
