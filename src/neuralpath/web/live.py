@@ -408,7 +408,8 @@ class LiveRun:
             total=self.total, iterations_per_second=round(self.rate, 1),
             train_accuracy=done.get("train_accuracy", m.get("train_accuracy")),
             test_accuracy=done.get("test_accuracy", m.get("test_accuracy")),
-            final_cost=done.get("final_cost"), model_ready=self.model is not None,
+            final_cost=done.get("final_cost"), train_seconds=done.get("train_seconds"),
+            model_ready=self.model is not None,
             model_path=self.model_path)
 
     def update_since(self, n_cost: int, version: int) -> tuple[dict[str, Any] | None, int, int]:

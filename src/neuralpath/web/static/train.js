@@ -184,7 +184,9 @@ function apply(u) {
   $("state").textContent = u.error ? `${u.state}: ${u.error}` : u.state;
   $("iteration").textContent = `${u.iteration} of ${u.total}` +
     (u.epoch && u.settings.batch_size !== null ? ` (epoch ${u.epoch})` : "");
-  $("rate").textContent = u.state === "running" ? String(Math.round(u.iterations_per_second)) : "–";
+  const average = u.train_seconds ? u.iteration / u.train_seconds : null;  // a finished run
+  $("rate").textContent = u.state === "running" ? String(Math.round(u.iterations_per_second))
+    : average ? `${Math.round(average)} on average` : "–";
   $("cost-now").textContent = cost.length ? cost.at(-1).toFixed(4) : "–";
   $("train-accuracy").textContent = percent(u.train_accuracy);
   $("test-accuracy").textContent = percent(u.test_accuracy);
