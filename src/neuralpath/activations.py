@@ -18,7 +18,7 @@ adding an activation is one entry here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -118,19 +118,19 @@ def identity_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) 
     return out
 
 
-def _ones(n, dtype):
+def ones_matrix(n: int, dtype: Any) -> np.ndarray:
     """A read-only (n, n) matrix of ones, made once per size: ``e @ ones`` puts each row's
     sum in every column of that row."""
     key = (n, np.dtype(dtype))
-    ones = _ONES.get(key)
+    ones = ONES_MATRICES.get(key)
     if ones is None:
         ones = np.ones((n, n), dtype)
         ones.flags.writeable = False
-        _ONES[key] = ones
+        ONES_MATRICES[key] = ones
     return ones
 
 
-_ONES: dict = {}
+ONES_MATRICES: dict = {}  # (n, dtype) -> the read-only matrix
 
 
 def softmax(z: np.ndarray, out: np.ndarray | None = None,
@@ -149,7 +149,7 @@ def softmax(z: np.ndarray, out: np.ndarray | None = None,
     np.copyto(buf, out[:, :1])  # (m, k): each row's maximum in every column
     np.subtract(z, buf, out=out)
     np.exp(out, out=out)
-    np.matmul(out, _ones(z.shape[1], z.dtype), out=buf)  # each row's sum in every column
+    np.matmul(out, ones_matrix(z.shape[1], z.dtype), out=buf)  # each row's sum in every column
     return np.divide(out, buf, out=out)
 
 

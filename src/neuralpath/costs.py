@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import OUTPUT_ACTIVATIONS, Activation, _ones, get_activation
+from .activations import OUTPUT_ACTIVATIONS, Activation, get_activation, ones_matrix
 
 # probabilities are clipped this far from 0 and 1 before a log, so J stays finite
 _EPS = 1e-12
@@ -59,7 +59,7 @@ def quadratic_softmax_delta(act: Activation, z: np.ndarray, h: np.ndarray, y: np
     out = np.subtract(h, y, out=out)
     buf = np.empty_like(h) if buf is None else buf
     np.multiply(out, h, out=buf)  # h g
-    np.matmul(buf, _ones(h.shape[1], h.dtype), out=out)  # each row's sum(h g), spread
+    np.matmul(buf, ones_matrix(h.shape[1], h.dtype), out=out)  # each row's sum(h g), spread
     out *= h
     return np.subtract(buf, out, out=out)
 

@@ -36,30 +36,24 @@ unit_float = number_type(float, lambda v: math.isfinite(v) and 0 < v < 1, "a num
 below_one = number_type(float, lambda v: math.isfinite(v) and 0 <= v < 1, "a number in [0, 1)")
 
 
-def int_list(text: str) -> list[int]:
-    """``64,30,10`` -> [64, 30, 10]: two or more positive integers."""
+def _ints(text: str, at_least: int, expected: str) -> list[int]:
     try:
-        values = [int(s) for s in text.split(",")]
+        values = [int(v) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers like 64,30,10, got {text!r}") from None
-    if len(values) < 2 or min(values) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected two or more positive integers like 64,30,10, got {text!r}")
+        values = []
+    if len(values) < at_least or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return values
+
+
+def int_list(text: str) -> list[int]:
+    """``64,30,10`` -> [64, 30, 10]: two or more positive integers (layer sizes)."""
+    return _ints(text, 2, "two or more positive comma-separated integers like 64,30,10")
 
 
 def positive_int_list(text: str) -> list[int]:
     """``32,128`` -> [32, 128]: one or more positive integers."""
-    try:
-        values = [int(v) for v in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated positive integers, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated positive integers, got {text!r}")
-    return values
+    return _ints(text, 1, "comma-separated positive integers like 32,128")
 
 
 class TqdmProgress:
