@@ -81,6 +81,9 @@ def test_bodies_that_are_not_settings(client):
     assert "JSON object" in error_of(client.post("/api/train", json=[1, 2]), 422)
     error_of(client.post("/api/train", content=b"x" * (live.MAX_BODY + 1),
                          headers={"content-type": "application/json"}), 413)
+    assert "Content-Type" in error_of(client.post("/api/train", content=b"{}"), 415)
+    error_of(client.post("/api/model", content=b'{"train_id": "x"}',
+                         headers={"content-type": "text/plain"}), 415)
 
 
 def test_options_list_presets_help_and_bounds(client):

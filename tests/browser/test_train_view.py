@@ -55,24 +55,26 @@ def test_train_watch_pause_step_use_draw(train_page):
         assert a.get_attribute("href").startswith("https://adventuresinmachinelearning.com/")
     assert "α" in page.text_content("#settings") and "λ" in page.text_content("#settings")
     page.fill("#hidden", "40")
-    page.fill("#length", "12000")
+    page.fill("#length", "6000")
     page.click("#start")
 
     # the curve and the accuracy change at least three times while it runs
     seen = []
     for _ in range(3):
-        updates = int(body(page, "updates") or 0)
+        measured = int(body(page, "measurements") or 0)  # train and test accuracy
         page.wait_for_function(
-            f"() => +document.body.dataset.updates > {updates} && "
+            f"() => +document.body.dataset.measurements > {measured} && "
             "document.getElementById('test-accuracy').textContent.endsWith('%')",
             timeout=20_000)
         page.wait_for_timeout(150)  # the next frame draws it
         seen.append((int(body(page, "points")), page.text_content("#iteration"),
-                     page.text_content("#test-accuracy"), curve_pixels(page)))
+                     int(body(page, "measurements")), curve_pixels(page)))
     assert body(page, "state") == "running"
     points = [s[0] for s in seen]
     assert points == sorted(points) and points[0] < points[-1]
     assert len({s[1] for s in seen}) == 3  # the iteration shown moved each time
+    measurements = [s[2] for s in seen]  # train and test accuracy, measured again each time
+    assert measurements == sorted(set(measurements))
     assert seen[-1][3] > 50  # the curve is drawn
 
     page.click("#pause")
@@ -86,11 +88,11 @@ def test_train_watch_pause_step_use_draw(train_page):
     page.wait_for_function(f"() => +document.body.dataset.iteration === {paused_at + 2}",
                            timeout=10_000)
     assert body(page, "state") == "paused"
-    assert page.text_content("#iteration").startswith(f"{paused_at + 2} of 12000")
+    assert page.text_content("#iteration").startswith(f"{paused_at + 2} of 6000")
     page.click("#resume")
     page.wait_for_selector("body[data-state=done]", timeout=120_000)
-    assert int(body(page, "points")) == 12000
-    assert page.text_content("#iteration").startswith("12000 of 12000")
+    assert int(body(page, "points")) == 6000
+    assert page.text_content("#iteration").startswith("6000 of 6000")
     accuracy = float(page.text_content("#test-accuracy").rstrip("%"))
     assert accuracy > 50
     assert page.locator("#confusion td").count() == 100

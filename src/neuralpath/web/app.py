@@ -15,6 +15,9 @@ API
     ``{"image": "data:image/png;base64,..."}`` -> ``{"digit", "classes", "probabilities",
     "hidden", "pixels", "side", "pixel_max"}``; ``pixels`` is the input the network saw.
 
+The training view (``/train``: watch a network learn, ``/api/train/...`` and
+``POST /api/model``) lives in ``web/live.py``; ``create_app`` includes its router.
+
 Every error is JSON ``{"error": message}`` with a 4xx status for bad input (413 for a body
 over ``MAX_BODY`` bytes, 415 for a body that is not declared JSON, 400 for one that does not
 parse, 422 for JSON that is not a valid request) and 503 while no model is ready. An

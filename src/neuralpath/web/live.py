@@ -248,8 +248,9 @@ class LiveRun:
                 path = save_run(model, new_run_dir(self.runs_dir), history, title)["model"]
             except OSError as exc:
                 error = f"the run could not be saved: {exc.strerror or exc}"
-        with self.lock:
-            self.model, self.model_path, self.final = model, path, final
+        with self.lock:  # a run stopped before its first update has no network to use
+            self.model = model if history.iterations else None
+            self.model_path, self.final = path, final
             self.epoch = history.epochs
         state = "stopped" if self.stop_reason else "done"
         self._end(state, self.stop_reason or error)
@@ -580,6 +581,12 @@ def options() -> dict[str, Any]:
 
 
 async def _body(request: Request) -> bytes:
+    """The JSON body of a request, refused unless declared JSON (which also keeps other
+    sites' plain form posts out) and at most ``MAX_BODY`` bytes."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise HTTPException(415, "send the request as JSON (Content-Type: application/json), "
+                                 f"got {kind or 'no Content-Type'!r}")
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
         raise HTTPException(413, f"the body may hold at most {MAX_BODY} bytes")

@@ -136,6 +136,7 @@ function clearView() {
   document.body.dataset.state = "idle";
   document.body.dataset.updates = "0";
   document.body.dataset.points = "0";
+  document.body.dataset.measurements = "0";
   drawAll();
   setButtons("idle");
 }
@@ -176,8 +177,10 @@ function percent(x) {
 
 function apply(u) {
   if (!run || u.id !== run.id) return;
-  cost.length = Math.min(cost.length, u.cost_from);  // a reconnected stream starts over
-  for (const c of u.cost) cost.push(c);
+  if (u.cost_from !== undefined) {  // an event (a control's answer carries no costs)
+    cost.length = Math.min(cost.length, u.cost_from);  // a reconnected stream starts over
+    for (const c of u.cost) cost.push(c);
+  }
   if (u.accuracy) for (const a of u.accuracy) accuracy.push(a);
   if (u.measured && u.measured.confusion) measured = u.measured;
   total = u.total;
@@ -186,13 +189,14 @@ function apply(u) {
     (u.epoch && u.settings.batch_size !== null ? ` (epoch ${u.epoch})` : "");
   const average = u.train_seconds ? u.iteration / u.train_seconds : null;  // a finished run
   $("rate").textContent = u.state === "running" ? String(Math.round(u.iterations_per_second))
-    : average ? `${Math.round(average)} on average` : "–";
+    : average ? `${Math.round(average)} (mean)` : "–";
   $("cost-now").textContent = cost.length ? cost.at(-1).toFixed(4) : "–";
   $("train-accuracy").textContent = percent(u.train_accuracy);
   $("test-accuracy").textContent = percent(u.test_accuracy);
   document.body.dataset.state = u.state;
   document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
   document.body.dataset.points = String(cost.length);
+  document.body.dataset.measurements = String(accuracy.length);
   document.body.dataset.iteration = String(u.iteration);
   setButtons(u.state);
   drawAll();
@@ -206,7 +210,7 @@ async function control(action) {
   if (!run) return;
   showError("");
   try {
-    apply(Object.assign({ cost_from: cost.length, cost: [] }, await post(`/api/train/${run.id}/${action}`)));
+    apply(await post(`/api/train/${run.id}/${action}`));
   } catch (err) {
     showError(err.message);
   }
