@@ -86,6 +86,12 @@ def test_bodies_that_are_not_settings(client):
                          headers={"content-type": "text/plain"}), 415)
 
 
+def test_null_batch_size_is_the_full_batch():
+    preset, cfg = live.parse_settings(b'{"preset": "best", "batch_size": null, "epochs": 2}')
+    assert preset == "best" and cfg.batch_size is None and cfg.epochs == 2
+    assert live.parse_settings(b'{"preset": "best"}')[1].batch_size == 128
+
+
 def test_options_list_presets_help_and_bounds(client):
     info = client.get("/api/train/options").json()
     assert info["presets"]["tutorial"]["layer_sizes"] == [64, 30, 10]
