@@ -53,6 +53,8 @@ def describe(cfg):
         parts.append(f"dropout {cfg['dropout']:g}")
     if cfg["augment"]:
         parts.append("shift augmentation x5")
+    if cfg.get("augment_drawings"):
+        parts.append("drawing augmentation x5 + made-up drawings")
     if cfg["early_stopping"]:
         parts.append(f"early stopping ({cfg['validation_fraction']:g} validation)")
     parts.append(SCALERS.get(cfg["scaler"], f"scaler {cfg['scaler']}"))

@@ -7,9 +7,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from neuralpath import data
-from neuralpath.imaging import (grey_to_input, image_file_to_input, image_to_input,
-                                input_max)
+from neuralpath import data, imaging
+from neuralpath.imaging import (
+    grey_to_input,
+    image_file_to_input,
+    image_to_input,
+    input_max,
+    read_image,
+)
 
 CANVAS = 280
 
@@ -178,3 +183,122 @@ def test_image_file_errors_name_the_file(tmp_path):
     good = tmp_path / "ring.png"
     picture(RING).save(good)
     assert np.array_equal(image_file_to_input(good), image_to_input(good.read_bytes()))
+
+
+# ---- every image mode (issue 13) -----------------------------------------------------------
+
+def _grey_ring(size=CANVAS):
+    """The ring as an 8-bit grey array, with a grey level between ink and paper too."""
+    return np.asarray(picture(RING, size=size), dtype=np.uint16)  # (size, size) 0..255
+
+
+@pytest.mark.parametrize("size", [CANVAS, 1100])  # 1100: box-averaged down before reading
+def test_8_and_16_bit_versions_of_a_picture_give_the_same_input(size):
+    eight = _grey_ring(size)
+    reference = image_to_input(png(Image.fromarray(eight.astype(np.uint8))))
+    sixteen = Image.fromarray(eight * 257)  # the same levels on the 16-bit scale
+    assert sixteen.mode == "I;16"
+    raw = png(sixteen)
+    assert Image.open(io.BytesIO(raw)).mode.startswith("I")  # stored as a 16-bit PNG
+    assert np.array_equal(image_to_input(raw), reference)
+    # a 16-bit picture is scaled, not clipped: a dark 16-bit grey is not white
+    dark = Image.fromarray(np.where(eight < 128, 0, 30000).astype(np.uint16))
+    assert image_to_input(png(dark)).any()
+
+
+def test_32_bit_integer_and_float_pictures_give_the_same_input():
+    eight = _grey_ring()
+    reference = image_to_input(png(Image.fromarray(eight.astype(np.uint8))))
+    as_int = Image.fromarray((eight * 257).astype(np.int32))
+    assert as_int.mode == "I"
+    assert np.array_equal(image_to_input(png(as_int, "TIFF")), reference)
+    for scale in (1 / 255, 1.0):  # floats 0..1 and 0..255
+        as_float = Image.fromarray((eight * scale).astype(np.float32))
+        assert as_float.mode == "F"
+        buf = io.BytesIO()
+        as_float.save(buf, "TIFF")
+        assert np.array_equal(image_to_input(buf.getvalue()), reference)
+
+
+def test_la_p_with_transparency_and_cmyk_give_the_same_input():
+    reference = image_to_input(png(picture(RING)))
+    opaque_la = picture(RING).convert("LA")
+    painted_la = picture(RING, ink=(0, 255), background=(0, 0), mode="LA")  # on transparency
+    palette = Image.new("P", (CANVAS, CANVAS), 0)
+    palette.putpalette([255, 255, 255, 0, 0, 0] + [0] * 762)
+    palette.paste(1, mask=picture(RING, ink=255, background=0))
+    palette.info["transparency"] = 0  # the white of the palette is see-through
+    cmyk = picture(RING, ink=(10, 10, 10), background=(255, 255, 255), mode="RGB").convert("CMYK")
+    for img, fmt in ((opaque_la, "PNG"), (painted_la, "PNG"), (palette, "PNG"), (cmyk, "JPEG"),
+                     (cmyk, "TIFF")):
+        assert np.abs(image_to_input(png(img, fmt)) - reference).mean() < 1.0, (img.mode, fmt)
+    assert Image.open(io.BytesIO(png(palette))).info.get("transparency") == 0
+
+
+def test_float_pictures_with_nan_are_refused():
+    bad = np.zeros((20, 20), np.float32)
+    bad[3, 3] = np.nan
+    buf = io.BytesIO()
+    Image.fromarray(bad).save(buf, "TIFF")
+    with pytest.raises(ValueError, match="finite"):
+        image_to_input(buf.getvalue())
+
+
+# ---- no digit (issue 13): both sides of every boundary -------------------------------------
+
+def capsule(length, width, size=CANVAS, grey=0):
+    """A horizontal stroke ``length`` pixels long (ends included), ``width`` wide."""
+    half = (length - width) / 2
+    return picture([[(0.5 - half / size, 0.5), (0.5 + half / size, 0.5)]], width=width,
+                   size=size, ink=grey)
+
+
+def reading(img):
+    return read_image(png(img))
+
+
+def test_a_picture_without_ink_holds_no_digit():
+    for img in (Image.new("L", (CANVAS, CANVAS), 255), Image.new("L", (1, 1), 0),
+                Image.new("L", (40, 40), 128), Image.new("RGBA", (60, 60), (0, 0, 0, 0))):
+        r = reading(img)
+        assert r.reason == "no ink" and not r.input.any()
+    speck = Image.new("L", (CANVAS, CANVAS), 255)
+    speck.putpixel((100, 100), 0)  # one pixel of 78,400: below MIN_INK_SHARE
+    assert reading(speck).reason == "no ink"
+    assert reading(picture(RING)).reason is None  # the other side: a drawn 0
+
+
+def test_faint_ink_holds_no_digit_and_pale_ink_does():
+    below = round(255 * (1 - (imaging.FAINT - 0.03)))  # ink 17% darker than the paper
+    above = round(255 * (1 - (imaging.FAINT + 0.03)))
+    smudge = Image.new("L", (CANVAS, CANVAS), 255)
+    ImageDraw.Draw(smudge).ellipse([60, 50, 210, 230], fill=below)
+    assert reading(smudge).reason == "the ink is too faint"
+    assert reading(picture(RING, ink=below)).reason == "the ink is too faint"
+    pale = reading(picture(RING, ink=above))
+    assert pale.reason is None and pale.measures.contrast > imaging.FAINT
+
+
+@pytest.mark.parametrize("pen", [20, 60])  # the page's pen, and a blot
+def test_a_dot_holds_no_digit_and_a_dash_is_not_a_dot(pen):
+    dot = reading(picture([[(0.5, 0.5)]], width=pen))
+    assert dot.reason == "only a dot" and dot.measures.length <= imaging.DOT_LENGTH
+    dash = reading(capsule(3 * pen, pen))  # 3 widths long: past the dot's boundary
+    assert dash.measures.length > imaging.DOT_LENGTH and dash.reason != "only a dot"
+
+
+def test_a_short_mark_holds_no_digit_unless_long_or_large():
+    pen = 14
+    short = reading(capsule(3.5 * pen, pen))  # 3.5 widths, 18% of the picture
+    assert short.reason == "only a short mark"
+    assert short.measures.length < imaging.MARK_LENGTH
+    assert short.measures.extent < imaging.MARK_EXTENT
+    longer = reading(capsule(6 * pen, pen))  # 6 widths: long enough for a 1
+    assert longer.measures.length >= imaging.MARK_LENGTH and longer.reason is None
+    large = reading(capsule(3.5 * 20, 20, size=200))  # 3.5 widths but 35% of the picture
+    assert large.measures.extent >= imaging.MARK_EXTENT and large.reason is None
+
+
+def test_measure_ink_refuses_what_is_not_a_picture():
+    with pytest.raises(ValueError, match="2-D"):
+        imaging.measure_ink(np.zeros(4))

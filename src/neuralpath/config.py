@@ -51,6 +51,11 @@ class TrainConfig:
                                 "0.4); data sets with their own test files ignore it")
     augment: bool = _setting(False, "add each training image shifted by one pixel up, down, "
                              "left and right")
+    augment_drawings: bool = _setting(False, "digits only: add 4 copies of each training image "
+                                      "varied as drawings vary (turned, slanted, stretched, "
+                                      "thinner or fatter strokes) and made-up drawings of "
+                                      "styles the data lacks (data.drawing_augment); replaces "
+                                      "augment's shifts")
     # -- the network
     layer_sizes: list[int] = _setting([64, 30, 10], "nodes per layer s_1,...,s_nl, input "
                                       "first (tutorial 5.4: nn_structure = [64, 30, 10])")
@@ -204,6 +209,7 @@ _UNIT = _number(0.0, 1.0, False, "a number in (0, 1)")
 _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "test_size": _UNIT,
     "augment": _flag,
+    "augment_drawings": _flag,
     "early_stopping": _flag,
     "learning_rate": _POSITIVE,
     "momentum": _number(0.0, 1.0, True, "a number in [0, 1)"),

@@ -1,334 +1,833 @@
 """scikit-learn estimators on neuralpath's engine: ``NeuralNetworkClassifier`` and
-``NeuralNetworkRegressor``.
+``NeuralNetworkRegressor``, drop-ins for ``MLPClassifier`` and ``MLPRegressor``.
 
-They are thin adapters, not a second implementation: ``fit`` builds a ``Network`` and hands it
-to ``training.train``, the same two calls that ``pipeline.train_preset`` makes, so the
-classifier with the tutorial's settings reproduces the ``tutorial`` preset bit for bit.
-What this module adds is scikit-learn's contract: one table of parameter constraints checked
-on every ``fit``, input validation (``n_features_in_``, ``feature_names_in_``), label
-encoding (``classes_``), ``partial_fit`` and ``warm_start``, tags, and saving to
-neuralpath's own ``.npz`` format.
+They take MLPClassifier's and MLPRegressor's parameters with the same meanings (solver
+sgd/adam/lbfgs, learning_rate constant/invscaling/adaptive, alpha, tol, n_iter_no_change,
+early stopping on the validation score, ...) and have the same fitted attributes with the same
+shapes, so code written for scikit-learn's MLP runs after changing one import; beside them they
+take neuralpath's own: ``cost`` (the tutorial's quadratic J), ``output_activation``, ``dropout``,
+``initializer`` and ``dtype``. The training loop is scikit-learn's, step for step (the same
+random numbers for the same ``random_state``), written here with the engine's activation and
+cost tables in the tutorial's notation.
 
-Orientation: ``coefs_[l]`` is the engine's ``W[l]``, shape (s_{l+1}, s_l) as in the
-tutorial, i.e. the *transpose* of ``MLPClassifier.coefs_[l]`` (n_in, n_out). A layer is
-``Z = H @ coefs_[l].T + intercepts_[l]``.
+Orientation: ``coefs_[l]`` is (n_in, n_out) as in scikit-learn, the *transpose* of the
+tutorial's ``W[l]`` (s_{l+1}, s_l) that ``Network`` keeps; ``network_`` gives the engine's
+``Network`` whose ``W[l]`` is ``coefs_[l].T`` (a view: the same numbers).
+
+Printing: with ``verbose`` the estimators print one line per epoch to stdout, exactly as
+scikit-learn's MLP does (that is scikit-learn's contract), the one place where the library
+prints.
 """
 from __future__ import annotations
 
-import copy
-import logging
+import os
 import warnings
+from itertools import pairwise
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+import scipy.optimize
+from scipy.special import xlogy
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d, gen_batches, shuffle
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .activations import HIDDEN_ACTIVATIONS
-from .config import TrainConfig
-from .costs import COSTS
-from .data import one_hot
+from .activations import ACTIVATIONS, Activation
+from .costs import get_cost
 from .errors import ModelFileError, TrainingDiverged
 from .initializers import INITIALIZERS
-from .model import TrainedModel, probabilities
+from .model import TrainedModel
 from .model import load as _load_model
 from .model import save as _save_model
-from .network import Network
-from .optimizers import OPTIMIZERS, SCHEDULES, from_settings
-from .training import accuracy, train
+from .network import Network, blas_threads
 
-__all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor"]
-
-logger = logging.getLogger(__name__)
+__all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor",
+           "to_model"]
 
 _FLOAT_DTYPES = (np.float64, np.float32)
-# initializer="auto": He et al. for the relu family, Glorot/Xavier for the rest
-_AUTO_INITIALIZER = {"relu": "he", "leaky_relu": "he"}
+_STOCHASTIC = ("sgd", "adam")
+# scikit-learn's activation names -> the engine's (the engine calls the logistic 'sigmoid')
+_ENGINE_ACTIVATION = {"identity": "identity", "logistic": "sigmoid", "sigmoid": "sigmoid",
+                      "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu",
+                      "softmax": "softmax", "exp": "exp"}
+_SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+_EXP = Activation("exp", lambda z, out=None, buf=None: np.exp(z, out=out),
+                  lambda z, h, out=None: np.copyto(out, h) if out is not None else h.copy())
+_NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain "
+               "large values and need to be preprocessed.")
+
+
+_FITTED = ("n_features_in_", "feature_names_in_", "n_iter_", "t_", "n_layers_", "n_outputs_",
+           "out_activation_", "loss_", "best_loss_", "loss_curve_", "validation_scores_",
+           "best_validation_score_")
+
+
+def _jsonable(value):
+    """A parameter or fitted attribute as JSON (a RandomState or Generator is None)."""
+    if isinstance(value, (np.random.RandomState, np.random.Generator)):
+        return None
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, type):
+        return np.dtype(value).name
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and np.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def _scaler_affine(step: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, scale) with step.transform(X) == (X - mean) / scale, for the supported scalers."""
+    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
+    check_is_fitted(step)
+    n = step.n_features_in_
+    if type(step) is StandardScaler:
+        mean = step.mean_ if step.with_mean else np.zeros(n)
+        scale = step.scale_ if step.with_std else np.ones(n)
+        return np.asarray(mean, float), np.asarray(scale, float)
+    if type(step) is MinMaxScaler and not step.clip:
+        # X * scale_ + min_ = (X - (-min_ / scale_)) / (1 / scale_)
+        return -step.min_ / step.scale_, 1.0 / step.scale_
+    if type(step) is MaxAbsScaler:
+        return np.zeros(n), np.asarray(step.scale_, float)
+    raise ValueError("a saved Pipeline may scale its inputs only with StandardScaler, "
+                     "MinMaxScaler (clip=False) or MaxAbsScaler before a neuralpath estimator, "
+                     f"got {step!r}")
+
+
+def to_model(obj: Any) -> TrainedModel:
+    """A fitted estimator, or a fitted Pipeline of scalers ending in one, as a ``TrainedModel``.
+
+    The scalers (StandardScaler, MinMaxScaler, MaxAbsScaler, 'passthrough') are affine, so
+    they fold into the model's one input scaling (X - mean) / scale: the model predicts on
+    the pipeline's raw inputs, wherever it is loaded (``neuralpath.load``, the CLI, the page).
+
+    Parameters
+    ----------
+    obj : NeuralNetworkClassifier, NeuralNetworkRegressor or sklearn.pipeline.Pipeline
+
+    Returns
+    -------
+    TrainedModel
+    """
+    from sklearn.pipeline import Pipeline
+    if isinstance(obj, _BaseNeuralNetwork):
+        return obj._model()
+    if not isinstance(obj, Pipeline) or not obj.steps \
+            or not isinstance(obj.steps[-1][1], _BaseNeuralNetwork):
+        raise TypeError("expected a fitted NeuralNetworkClassifier or NeuralNetworkRegressor, "
+                        "or a Pipeline ending in one, got " + type(obj).__name__)
+    model = obj.steps[-1][1]._model()
+    mean, scale = np.zeros(model.n_features), np.ones(model.n_features)  # (s_1,)
+    for _, step in obj.steps[:-1]:
+        if step is None or step == "passthrough":
+            continue
+        m, s = _scaler_affine(step)
+        # ((X - mean) / scale - m) / s = (X - (mean + m scale)) / (scale s)
+        mean, scale = mean + m * scale, scale * s
+    model.scaler_mean, model.scaler_scale = mean, scale
+    model.metadata["pipeline"] = [name for name, _ in obj.steps]
+    return model
+
+
+def _activation(name: str) -> Activation:
+    name = _ENGINE_ACTIVATION[name]
+    return _EXP if name == "exp" else ACTIVATIONS[name]
 
 
 class NeuralNetworkDiverged(TrainingDiverged, ValueError):
-    """Training produced a NaN or infinite cost.
+    """Training produced non-finite weights (a NaN or infinite cost).
 
-    It is a ``ValueError`` (what scikit-learn raises for a fit that cannot succeed, so
-    ``GridSearchCV`` scores such a candidate ``error_score`` and goes on) and a
-    ``neuralpath.TrainingDiverged`` (``.history`` says what ran). The estimator keeps the
-    last weights whose cost was finite.
+    It is a ``ValueError``, what scikit-learn's MLP raises for non-finite weights (so
+    ``GridSearchCV`` scores such a candidate ``error_score`` and goes on), and a
+    ``neuralpath.TrainingDiverged``.
     """
 
 
-class _EpochLog:
-    """Training callback: the validation score after each epoch, and log lines if verbose."""
+# --- the loss J(y, h) of each (cost, output activation), weighted over samples ------------------
+def _log_loss(Y, H, sw):
+    # cross-entropy; a single logistic output is the binary case: both columns count
+    eps = np.finfo(H.dtype).eps
+    H = np.clip(H, eps, 1 - eps)
+    if H.shape[1] == 1:
+        H, Y = np.hstack([1 - H, H]), np.hstack([1 - Y, Y])
+    return -np.average(xlogy(Y, H), weights=sw, axis=0).sum()
 
-    def __init__(self, estimator, validation, verbose):
-        self.estimator, self.validation, self.verbose = estimator, validation, verbose
-        self.scores = []
 
-    def on_epoch_end(self, epoch, record):
-        message = f"epoch {self.estimator.n_iter_ + epoch + 1}: cost {record['train_cost']:.6g}"
-        if self.validation is not None:
-            X_val, Y_val = self.validation
-            score = self.estimator._score_outputs(
-                self.estimator.network_.predict_output(X_val), Y_val)
-            self.scores.append(score)
-            message += f", validation score {score:.4f}"
-        if self.verbose:
-            logger.info(message)
+def _binary_log_loss(Y, H, sw):
+    # per-output binary cross-entropy (multilabel), summed over outputs
+    eps = np.finfo(H.dtype).eps
+    H = np.clip(H, eps, 1 - eps)
+    return -np.average(xlogy(Y, H) + xlogy(1 - Y, 1 - H), weights=sw, axis=0).sum()
+
+
+def _squared_error(Y, H, sw):
+    # scikit-learn's: half the squared error, averaged over samples and over outputs
+    return 0.5 * np.average((Y - H) ** 2, weights=sw, axis=0).mean()
+
+
+def _quadratic(Y, H, sw):
+    # tutorial 4.2: J = 1/2 ||y - h||^2 per sample, averaged over samples
+    return 0.5 * np.average(((Y - H) ** 2).sum(axis=1), weights=sw)
+
+
+def _poisson(Y, H, sw):
+    return np.average(xlogy(Y, Y / H) - Y + H, weights=sw, axis=0).sum()
+
+
+_LOSSES = {"log_loss": _log_loss, "binary_log_loss": _binary_log_loss,
+           "squared_error": _squared_error, "quadratic": _quadratic, "poisson": _poisson}
+
+
+# --- scikit-learn's two stochastic optimizers, the same updates ----------------------------------
+class _SGD:
+    """Gradient descent with (Nesterov) momentum and a learning-rate schedule."""
+
+    def __init__(self, params, learning_rate_init, schedule, momentum, nesterov, power_t):
+        self.learning_rate_init = self.learning_rate = float(learning_rate_init)
+        self.schedule, self.momentum, self.nesterov = schedule, momentum, nesterov
+        self.power_t = power_t
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        for p, v, g in zip(params, self.velocities, grads):
+            v *= self.momentum
+            v -= self.learning_rate * g  # v = momentum v - alpha grad
+            if self.nesterov:
+                p += self.momentum * v - self.learning_rate * g
+            else:
+                p += v
+
+    def iteration_ends(self, time_step):
+        if self.schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg, verbose):
+        if self.schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(f"{msg} Setting learning rate to {self.learning_rate:f}")
+        return False
+
+
+class _Adam:
+    """Adam (Kingma and Ba, 2014), with the bias correction folded into the rate."""
+
+    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = self.learning_rate = float(learning_rate_init)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.t = 0
+        self.ms = [np.zeros_like(p) for p in params]
+        self.vs = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        self.learning_rate = (self.learning_rate_init * np.sqrt(1 - b2 ** self.t)
+                              / (1 - b1 ** self.t))
+        for p, m, v, g in zip(params, self.ms, self.vs, grads):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= self.learning_rate * m / (np.sqrt(v) + self.epsilon)
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
 
 
 class _BaseNeuralNetwork(BaseEstimator):
-    """What the classifier and the regressor share: parameters, training, saving."""
+    """What the classifier and the regressor share: parameters, training, the way out."""
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "schedule": [StrOptions(set(SCHEDULES))],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "sigmoid",
+                                   "leaky_relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
+                       None],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
-        "l2": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state", np.random.Generator],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "initializer": [StrOptions({"auto"} | set(INITIALIZERS))],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state", np.random.Generator],
-        "dtype": [StrOptions({"float64", "float32"}), Options(type, {np.float64, np.float32})],
-        "verbose": ["verbose"],
+        "dtype": [None, StrOptions({"float64", "float32"}),
+                  Options(type, {np.float64, np.float32})],
     }
 
     # --- what the subclasses define -------------------------------------------------------
-    def _output_activation_name(self):
+    def _validate_input(self, X, y, incremental, reset):
         raise NotImplementedError
 
-    def _cost_name(self):
+    def _output_activation_for(self, Y) -> str:
         raise NotImplementedError
 
-    def _targets(self, X, y, continuing, incremental, classes):
-        """Validate X and y; return (X, Y) with Y (m, n_outputs) for the network.
-
-        ``continuing``: the fitted network goes on training (warm start or partial_fit);
-        ``incremental``: called by partial_fit.
-        """
+    def _loss_name(self) -> str:
         raise NotImplementedError
 
-    def _score_outputs(self, output, Y):
-        """The validation score (what ``score`` returns) from network outputs and targets."""
+    def _predict(self, X, check_input=True):
         raise NotImplementedError
 
-    # --- construction ---------------------------------------------------------------------
-    def _hidden_sizes(self):
+    def _score_function(self):
+        raise NotImplementedError
+
+    # --- the network ----------------------------------------------------------------------
+    def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+        if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
-        try:
-            sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else None
-        except TypeError:
-            sizes = None
-        if sizes is None or not all(isinstance(s, Integral) and not isinstance(s, bool)
-                                    and s >= 1 for s in sizes):
-            raise ValueError("hidden_layer_sizes must be a positive integer or a sequence of "
-                             "positive integers (empty for no hidden layer), "
-                             f"got {self.hidden_layer_sizes!r}")
+        sizes = list(sizes)
+        if any(not isinstance(s, Integral) or s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
-    def _initializer_name(self):
-        if self.initializer == "auto":
-            return _AUTO_INITIALIZER.get(self.activation, "xavier")
-        return self.initializer
+    def _init_coef(self, fan_in, fan_out, dtype, rng):
+        """(coef (fan_in, fan_out), intercept (fan_out,)) for one layer.
 
-    def _random_states(self):
-        """(seed or generator for the initial weights, generator for shuffling and dropout).
-
-        An int seed is used exactly as ``pipeline.train_preset`` uses it: ``Network`` and
-        ``train`` each start a generator from it, so both give the same numbers.
+        'auto' is scikit-learn's Glorot uniform draw from the RandomState (the same numbers
+        as MLPClassifier for the same ``random_state``); the others come from the engine's
+        table, drawn as (s_{l+1}, s_l) and transposed.
         """
+        if self.initializer == "auto":
+            factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coef = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+            intercept = self._random_state.uniform(-bound, bound, fan_out)
+        else:
+            W, intercept = INITIALIZERS[self.initializer](rng, fan_out, fan_in)
+            coef = np.ascontiguousarray(W.T)  # (s_l, s_{l+1})
+        return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+
+    def _initialize(self, Y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = Y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation_for(Y)
+        rng = None
+        if self.initializer != "auto":
+            # the engine's initializers draw from a Generator: the int seed itself when
+            # given, so 'tutorial' gives the same weights as Network(..., random_state=seed)
+            seed = self.random_state if isinstance(self.random_state, Integral) else \
+                int(self._random_state.randint(np.iinfo(np.int32).max))
+            rng = np.random.default_rng(seed)
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in pairwise(layer_units):
+            coef, intercept = self._init_coef(fan_in, fan_out, dtype, rng)
+            self.coefs_.append(coef)
+            self.intercepts_.append(intercept)
+        self._best_coefs = [c.copy() for c in self.coefs_]
+        self._best_intercepts = [b.copy() for b in self.intercepts_]
+        if self.solver in _STOCHASTIC:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _check_random_state(self):
+        """A RandomState of our own: a seed, a given RandomState or Generator, never numpy's
+        global state (``random_state=None`` seeds a new one from the operating system)."""
         rs = self.random_state
-        if isinstance(rs, np.random.RandomState):  # scikit-learn's kind: draw a seed from it
-            rs = int(rs.randint(np.iinfo(np.int32).max))
-        if isinstance(rs, Integral):
-            return int(rs), np.random.default_rng(int(rs))
-        rng = np.random.default_rng(rs)  # a Generator is used (and advanced) as given
-        return rng, rng
+        if rs is None:
+            return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+        if isinstance(rs, np.random.Generator):
+            return np.random.RandomState(int(rs.integers(np.iinfo(np.int32).max)))
+        return check_random_state(rs)
 
-    def _config(self, sizes, epochs):
-        """The ``TrainConfig`` these parameters describe: the one the engine trains with."""
-        rs = self.random_state
-        return TrainConfig(
-            layer_sizes=sizes, activation=self.activation,
-            output_activation=self._output_activation_name(), cost=self._cost_name(),
-            initializer=self._initializer_name(), dtype=np.dtype(self.dtype).name,
-            optimizer=self.optimizer, learning_rate=float(self.learning_rate),
-            schedule=self.schedule, iterations=None, epochs=epochs,
-            batch_size=None if self.batch_size is None else int(self.batch_size),
-            l2=float(self.l2), dropout=float(self.dropout),
-            early_stopping=bool(self.early_stopping),
-            validation_fraction=float(self.validation_fraction), patience=int(self.patience),
-            seed=int(rs) if isinstance(rs, Integral) and rs >= 0 else 0)
+    def _feed_forward(self, X, masks=None):
+        """Tutorial 3.4 for a batch: the lists h and d, h[0] = X, h[-1] the output.
 
-    def _new_network(self, sizes, weight_seed):
-        return Network(sizes, self.activation, self._output_activation_name(), self._cost_name(),
-                       self._initializer_name(), random_state=weight_seed, dtype=self.dtype)
+        ``d[l]`` is f'(z^(l)) of hidden layer l (times its dropout mask, ``masks[l - 1]``),
+        taken before the mask touches h; ``d[-1]`` is z of the output layer.
+        """
+        f = _activation(self.activation)
+        f_out = _activation(self.out_activation_)
+        h, d = [X], [None]
+        last = len(self.coefs_) - 1
+        for l, (coef, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            # z^(l+1) = W^(l) h^(l) + b^(l), with coefs_[l] = W^(l)T: (m, s_{l+1})
+            z = safe_sparse_dot(h[l], coef) + b
+            if l == last:
+                h.append(f_out.f(z))
+                d.append(z)
+                break
+            h.append(f.f(z))
+            d.append(f.deriv(z, h[l + 1]))  # f'(z^(l+1)), from h where cheaper
+            if masks is not None:  # inverted dropout on a hidden layer
+                h[l + 1] *= masks[l]
+                d[l + 1] *= masks[l]
+        return h, d
 
-    def _check_architecture(self, net, sizes):
-        """warm_start and partial_fit continue ``net``: the parameters must still describe it."""
-        wanted = dict(layer_sizes=sizes, activation=self.activation,
-                      output_activation=self._output_activation_name(), cost=self._cost_name(),
-                      dtype=np.dtype(self.dtype).name)
-        have = dict(layer_sizes=net.layer_sizes, activation=net.activation.name,
-                    output_activation=net.output_activation.name, cost=net.cost.name,
-                    dtype=net.dtype.name)
-        changed = [k for k in wanted if wanted[k] != have[k]]
-        if changed:
-            raise ValueError(
-                "warm_start and partial_fit continue the fitted network, but "
-                + ", ".join(f"{k} is now {wanted[k]!r} where the network has {have[k]!r}"
-                            for k in changed)
-                + "; set warm_start=False (or clone the estimator) to start a new network")
+    def _forward_pass_fast(self, X, check_input=True):
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        return self._feed_forward(X)[0][-1]
+
+    def _dropout_masks(self, m):
+        if not self.dropout:
+            return None
+        keep = 1.0 - self.dropout
+        dtype = self.coefs_[0].dtype
+        return [(self._random_state.random_sample((m, c.shape[1])) < keep).astype(dtype) / keep
+                for c in self.coefs_[:-1]]
+
+    def _backprop(self, X, Y, sw, coef_grads, intercept_grads, masks=None):
+        """The loss J (with alpha's L2 term) and its gradients, tutorial 4.5-4.8 vectorised.
+
+        Weighted as scikit-learn weighs: each sample's delta times its weight, and every
+        gradient (and the L2 term alpha/2 sum ||W||^2) divided by the total weight (m when
+        unweighted, the tutorial's 1/m). ``coef_grads[l]`` is (s_l, s_{l+1}), the transpose
+        of the tutorial's Delta W^(l), like ``coefs_[l]``.
+        """
+        h, d = self._feed_forward(X, masks)
+        loss_name = self._loss_name()
+        if loss_name == "log_loss" and self.out_activation_ == "logistic":
+            loss_name = "binary_log_loss"  # one cross-entropy per sigmoid output
+        loss = _LOSSES[loss_name](Y, h[-1], sw)
+        sw_sum = X.shape[0] if sw is None else sw.sum()
+        loss += 0.5 * self.alpha * sum(np.dot(c.ravel(), c.ravel()) for c in self.coefs_) / sw_sum
+        n = len(self.coefs_)
+        f_out = _activation(self.out_activation_)
+        delta = [None] * (n + 1)
+        if loss_name == "quadratic":
+            # tutorial 4.5: delta^(n_l) = -(y - h) * f'(z) (the softmax Jacobian in costs.py)
+            delta[n] = get_cost("quadratic", f_out.name).delta(f_out, d[n], h[n], Y)
+        else:
+            # the canonical pairs (logistic or softmax with cross-entropy, identity with
+            # squared error, exp with Poisson): f' cancels, delta = h - y
+            delta[n] = h[n] - Y
+        if sw is not None:
+            delta[n] *= sw.reshape(-1, 1)
+        for l in range(n - 1, -1, -1):
+            # tutorial 4.8: Delta W^(l) = sum over samples of delta^(l+1) h^(l)T, + alpha W
+            coef_grads[l] = safe_sparse_dot(h[l].T, delta[l + 1])  # (s_l, s_{l+1})
+            coef_grads[l] += self.alpha * self.coefs_[l]
+            coef_grads[l] /= sw_sum
+            intercept_grads[l] = np.sum(delta[l + 1], axis=0) / sw_sum
+            if l > 0:
+                # tutorial 4.7: delta^(l) = (W^(l)T delta^(l+1)) * f'(z^(l))
+                delta[l] = safe_sparse_dot(delta[l + 1], self.coefs_[l].T)  # (m, s_l)
+                delta[l] *= d[l]
+        return loss, coef_grads, intercept_grads
+
+    def _multilabel(self) -> bool:
+        return False
 
     # --- training -------------------------------------------------------------------------
-    def _fit(self, X, y, incremental, classes=None):
-        continuing = hasattr(self, "network_") and (incremental or self.warm_start)
-        X, Y = self._targets(X, y, continuing, incremental, classes)
-        sizes = [X.shape[1], *self._hidden_sizes(), Y.shape[1]]
-        if continuing:
-            self._check_architecture(self.network_, sizes)
-            if not hasattr(self, "_rng"):  # a loaded estimator: a fresh stream for shuffling
-                self._rng = self._random_states()[1]
-        else:
-            weight_seed, self._rng = self._random_states()
-            self.network_ = self._new_network(sizes, weight_seed)
-            self.n_iter_, self.loss_curve_ = 0, []
-            self.validation_scores_ = self.best_validation_score_ = None
-            self._optimizer = None
-        cfg = self._config(sizes, 1 if incremental else int(self.max_iter))
-        # partial_fit keeps the optimizer's state (momentum, Adam moments) between calls;
-        # each fit, warm or not, starts a new optimizer, as scikit-learn's MLP does
-        if not incremental or getattr(self, "_optimizer", None) is None:
-            self._optimizer = from_settings(cfg.optimizer, cfg.learning_rate, cfg)
-        self._optimizer.learning_rate = cfg.learning_rate  # a schedule moved it
-
-        early = bool(self.early_stopping) and not incremental
-        validation = None
-        if early:
-            seed = self.random_state if isinstance(self.random_state, Integral) else \
-                int(self._rng.integers(np.iinfo(np.int32).max))
-            stratify = Y.argmax(axis=1) if isinstance(self, ClassifierMixin) else None
-            X, X_val, Y, Y_val = train_test_split(
-                X, Y, test_size=self.validation_fraction, random_state=seed, stratify=stratify)
-            validation = (X_val, Y_val)
-        log = _EpochLog(self, validation, self.verbose)
-        try:
-            # overflow inside a diverging run is reported once, as NeuralNetworkDiverged
-            with np.errstate(over="ignore", invalid="ignore"):
-                history = train(self.network_, X, Y, cfg.replace(early_stopping=early),
-                                optimizer=self._optimizer, validation_data=validation,
-                                callbacks=[log], random_state=self._rng)
-        except TrainingDiverged as exc:
-            self._record(exc.history, log, early)
-            raise NeuralNetworkDiverged(
-                f"{type(self).__name__} diverged: {exc}. Lower learning_rate (it is "
-                f"{self.learning_rate!r}) or scale the inputs (StandardScaler in a Pipeline).",
-                exc.history) from None
-        self._record(history, log, early)
-        if history.stopped == "interrupted":
-            warnings.warn(f"training interrupted by the user (Ctrl-C) after {history.epochs} "
-                          "epochs; the estimator keeps the weights it had then", UserWarning,
-                          stacklevel=3)
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if self.dtype is not None:
+            X = X.astype(np.dtype(self.dtype), copy=False)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if self.dropout and self.solver == "lbfgs":
+            raise ValueError("dropout must be 0 with solver='lbfgs' (its objective must not "
+                             f"change between evaluations), got dropout={self.dropout!r}")
+        Y = y.reshape((-1, 1)) if y.ndim == 1 else y  # (m, n_outputs)
+        self.n_outputs_ = Y.shape[1]
+        layer_units = [X.shape[1], *hidden, self.n_outputs_]
+        self._random_state = self._check_random_state()
+        if first_pass:
+            self._initialize(Y, layer_units, X.dtype)
+        coef_grads = [np.empty((a, b), X.dtype) for a, b in pairwise(layer_units)]
+        intercept_grads = [np.empty(b, X.dtype) for b in layer_units[1:]]
+        batch = X.shape[0] if self.solver == "lbfgs" or self.batch_size in (None, "auto") \
+            else min(int(self.batch_size), X.shape[0])
+        with np.errstate(over="ignore", invalid="ignore"), blas_threads(layer_units, batch):
+            if self.solver in _STOCHASTIC:
+                self._fit_stochastic(X, Y, sample_weight, coef_grads, intercept_grads,
+                                     incremental)
+            else:
+                self._fit_lbfgs(X, Y, sample_weight, coef_grads, intercept_grads, layer_units)
+        if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
+            raise NeuralNetworkDiverged(_NON_FINITE, None)
         return self
 
-    def _record(self, history, log, early):
-        self.n_iter_ += history.epochs
-        self.loss_curve_.extend(float(c) for c in history.train_cost)
-        self.stopped_ = history.stopped
-        if early:
-            self.validation_scores_ = (self.validation_scores_ or []) + log.scores
-            if history.best_epoch is not None:  # the epoch whose weights train() put back
-                self.best_validation_score_ = log.scores[history.best_epoch]
+    def _fit_lbfgs(self, X, Y, sw, coef_grads, intercept_grads, layer_units):
+        shapes = [c.shape for c in self.coefs_] + [b.shape for b in self.intercepts_]
+        bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
 
-    def _output(self, X):
-        """The output layer for X, (m, n_outputs), in X's float type (float64 for ints).
+        def unpack(theta):
+            parts = [theta[a:b].reshape(s) for a, b, s in zip(bounds[:-1], bounds[1:], shapes)]
+            n = len(self.coefs_)
+            self.coefs_, self.intercepts_ = parts[:n], parts[n:]
 
-        The network computes in its own ``dtype``; results follow the input's precision,
-        as scikit-learn's estimators do, so float64 data gets float64 predictions.
+        def loss_grad(theta):
+            unpack(theta)
+            loss, cg, ig = self._backprop(X, Y, sw, coef_grads, intercept_grads)
+            return loss, np.hstack([g.ravel() for g in cg + ig])
+
+        iteration = [0]
+
+        def report(intermediate_result):
+            iteration[0] += 1
+            print(f"Iteration {iteration[0]}, loss = {intermediate_result.fun:.8f}")
+
+        theta0 = np.hstack([p.ravel() for p in self.coefs_ + self.intercepts_])
+        result = scipy.optimize.minimize(
+            loss_grad, theta0, method="L-BFGS-B", jac=True,
+            callback=report if self.verbose else None,
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol})
+        if result.status != 0:
+            message = result.message
+            if isinstance(message, bytes):
+                message = message.decode("latin1")
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iteration(s) (status="
+                f"{result.status}): {message}. Increase max_iter (it is {self.max_iter}) or "
+                f"max_fun (it is {self.max_fun}), or scale the data.",
+                ConvergenceWarning, stacklevel=4)
+        self.n_iter_ = min(int(result.nit), self.max_iter)
+        self.loss_ = float(result.fun)
+        unpack(result.x.astype(X.dtype, copy=False))
+
+    def _fit_stochastic(self, X, Y, sw, coef_grads, intercept_grads, incremental):
+        params = self.coefs_ + self.intercepts_
+        if not incremental or not hasattr(self, "_optimizer"):
+            if self.solver == "sgd":
+                self._optimizer = _SGD(params, self.learning_rate_init, self.learning_rate,
+                                       self.momentum, self.nesterovs_momentum, self.power_t)
+            else:
+                self._optimizer = _Adam(params, self.learning_rate_init, self.beta_1,
+                                        self.beta_2, self.epsilon)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            # stratified for a single-output classifier, not for multilabel
+            stratify = Y if isinstance(self, ClassifierMixin) and self.n_outputs_ == 1 else None
+            arrays = (X, Y) if sw is None else (X, Y, sw)
+            parts = train_test_split(*arrays, random_state=self._random_state,
+                                     test_size=self.validation_fraction, stratify=stratify)
+            X_train, X_val, Y_train, Y_val = parts[:4]
+            sw_train, sw_val = (parts[4], parts[5]) if sw is not None else (None, None)
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+            y_val = self._labels_of(Y_val)
+        else:
+            X_train, Y_train, sw_train = X, Y, sw
+            X_val = y_val = sw_val = None
+
+        m = X_train.shape[0]
+        index = np.arange(m, dtype=int)
+        if self.batch_size is None:
+            batch = m  # neuralpath: full-batch gradient descent, the tutorial's
+        elif self.batch_size == "auto":
+            batch = min(200, m)
+        else:
+            if self.batch_size > m:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                              "going to be clipped", stacklevel=4)
+            batch = int(np.clip(self.batch_size, 1, m))
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    index = shuffle(index, random_state=self._random_state)
+                accumulated = 0.0
+                for part in gen_batches(m, batch):
+                    rows = index[part] if self.shuffle else part
+                    masks = self._dropout_masks(part.stop - part.start)
+                    loss, coef_grads, intercept_grads = self._backprop(
+                        X_train[rows], Y_train[rows], None if sw_train is None
+                        else sw_train[rows], coef_grads, intercept_grads, masks)
+                    accumulated += loss * (part.stop - part.start)
+                    self._optimizer.update_params(params, coef_grads + intercept_grads)
+                self.n_iter_ += 1
+                self.loss_ = accumulated / m
+                self.t_ += m
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sw_val)
+                self._optimizer.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    what = "Validation score" if early_stopping else "Training loss"
+                    msg = (f"{what} did not improve more than tol={self.tol:f} for "
+                           f"{self.n_iter_no_change} consecutive epochs.")
+                    if self._optimizer.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                                  "reached and the optimization hasn't converged yet.",
+                                  ConvergenceWarning, stacklevel=4)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.", UserWarning, stacklevel=4)
+        if early_stopping:  # the weights of the best validation score
+            self.coefs_, self.intercepts_ = self._best_coefs, self._best_intercepts
+
+    def _labels_of(self, Y):
+        return Y
+
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sw_val):
+        if early_stopping:
+            score = self._score(X_val, y_val, sw_val)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print(f"Validation score: {score:f}")
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_coefs = [c.copy() for c in self.coefs_]
+                self._best_intercepts = [b.copy() for b in self.intercepts_]
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+
+    def _score(self, X, y, sample_weight=None):
+        """The validation score without input validation (it would drop feature names)."""
+        pred = self._predict(X, check_input=False)
+        if np.issubdtype(pred.dtype, np.floating) and not np.isfinite(pred).all():
+            return np.nan
+        return float(self._score_function()(y, pred, sample_weight=sample_weight))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Train on X (n_samples, n_features), dense or sparse, and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (a label indicator matrix for multilabel) or real targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss and its gradient.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
-        return self.network_.predict_output(X).astype(X.dtype, copy=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
+    def _check_solver(self) -> bool:
+        if self.solver not in _STOCHASTIC:
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
+        return True
+
+    # --- the engine's view and the way out ------------------------------------------------
     @property
-    def coefs_(self):
-        """Weight matrices: ``coefs_[l]`` is W^(l+1) of the tutorial, shape (s_{l+1}, s_l).
+    def network_(self) -> Network:
+        """The engine's ``Network`` with these weights: ``W[l]`` is ``coefs_[l].T`` (a view).
 
-        The transpose of ``MLPClassifier.coefs_[l]``. These are the network's own arrays.
+        Not available for ``loss='poisson'`` (the engine has no exponential output).
         """
         check_is_fitted(self)
-        return list(self.network_.W)
+        act, out = _ENGINE_ACTIVATION[self.activation], _ENGINE_ACTIVATION[self.out_activation_]
+        if out == "exp":
+            raise ValueError("network_ needs an output activation the engine has, got 'exp' "
+                             "(loss='poisson')")
+        cost = "cross_entropy" if self._loss_name() == "log_loss" else "quadratic"
+        initializer = "xavier" if self.initializer == "auto" else self.initializer
+        W = [c.T for c in self.coefs_]  # (s_{l+1}, s_l)
+        net = Network.from_weights(W, self.intercepts_, act, out, cost, initializer)
+        net.W, net.b = W, list(self.intercepts_)  # views of coefs_, not copies
+        return net
 
-    @property
-    def intercepts_(self):
-        """Bias vectors: ``intercepts_[l]`` is b^(l+1) of the tutorial, shape (s_{l+1},)."""
+    def _export_layers(self) -> Any:
+        """The network as ``export.Layers``: W[l] = coefs_[l].T, and how outputs become
+        probabilities (what to_torch and to_onnx are built from)."""
+        from .export import _CANONICAL, Layers
         check_is_fitted(self)
-        return list(self.network_.b)
+        W = [np.asarray(c).T for c in self.coefs_]  # (s_{l+1}, s_l)
+        b = [np.asarray(v) for v in self.intercepts_]
+        probabilities = None
+        if isinstance(self, ClassifierMixin):
+            if self.n_outputs_ == 1:
+                probabilities = "binary"
+            elif self.out_activation_ == "logistic" and not self._multilabel():
+                probabilities = "normalise"
+            else:
+                probabilities = "as_is"
+        return Layers(W, b, _CANONICAL[self.activation], _CANONICAL[self.out_activation_],
+                      probabilities)
 
-    def __getstate__(self):
-        # the network's per-batch-size scratch arrays are a cache: leave them out of pickles
-        state = dict(super().__getstate__())  # a copy: Python 3.11 hands out __dict__ itself
-        net = state.get("network_")
-        if net is not None and getattr(net, "_workspaces", None):
-            net = copy.copy(net)
-            net._workspaces = {}
-            state["network_"] = net
-        return state
+    def to_torch(self) -> Any:
+        """A ``torch.nn.Sequential`` with the same weights, giving the same outputs.
 
-    # --- saving ---------------------------------------------------------------------------
-    def save(self, path):
-        """Write the fitted estimator to ``path``, one neuralpath ``.npz`` model (no pickle).
+        Needs the ``torch`` extra. The last module is the output activation (``Softmax``,
+        ``Sigmoid``, or none for a regressor's identity); drop it (``module[:-1]``) to train
+        on logits with PyTorch's own losses. See ``neuralpath.export.to_torch``.
 
-        The file is an ordinary neuralpath model (``neuralpath.load`` reads it) with an
-        identity scaler (mean 0, scale 1: scaling, if any, belongs to your Pipeline), the
-        parameters and fitted attributes in its metadata. Optimizer state (momentum, Adam
-        moments) is not saved. Returns the path.
+        Returns
+        -------
+        torch.nn.Sequential
         """
-        check_is_fitted(self)
-        n_in = self.n_features_in_
-        fitted = dict(n_features_in_=int(n_in), n_iter_=int(self.n_iter_),
-                      loss_curve_=[float(c) for c in self.loss_curve_],
-                      validation_scores_=self.validation_scores_,
-                      best_validation_score_=self.best_validation_score_,
-                      stopped_=self.stopped_)
-        if hasattr(self, "feature_names_in_"):
-            fitted["feature_names_in_"] = [str(f) for f in self.feature_names_in_]
-        fitted.update(self._extra_fitted_metadata())
-        meta = {"estimator": type(self).__name__, "params": self._json_params(),
-                "fitted": fitted}
-        model = TrainedModel(self.network_, np.zeros(n_in), np.ones(n_in),
-                             self._output_labels(), meta)
-        return _save_model(model, path)
+        from .export import to_torch
+        return to_torch(self)
 
-    def _json_params(self):
-        params = {}
-        for name, value in self.get_params().items():
-            if name == "hidden_layer_sizes":
-                value = self._hidden_sizes()
-            elif name == "random_state":  # a Generator or RandomState has no JSON form
-                value = int(value) if isinstance(value, Integral) else None
-            elif name == "dtype":
-                value = np.dtype(value).name
-            elif isinstance(value, (np.generic,)):
-                value = value.item()
-            params[name] = value
+    def to_onnx(self) -> Any:
+        """An ``onnx.ModelProto`` computing this estimator's outputs (the ``onnx`` extra).
+
+        Returns
+        -------
+        onnx.ModelProto
+            See ``neuralpath.export.to_onnx``.
+        """
+        from .export import to_onnx
+        return to_onnx(self)
+
+    def _sklearn_params(self) -> dict:
+        """The parameters scikit-learn's MLP takes, or ValueError naming what it lacks."""
+        problems = []
+        if self.activation not in _SKLEARN_ACTIVATIONS:
+            problems.append(f"activation={self.activation!r}")
+        if self.dropout:
+            problems.append(f"dropout={self.dropout!r}")
+        if self.initializer != "auto":
+            problems.append(f"initializer={self.initializer!r}")
+        if self.batch_size is None:
+            problems.append("batch_size=None")
+        problems += self._sklearn_problems()
+        if problems:
+            raise ValueError(f"{type(self).__name__} with " + ", ".join(problems) + " has no "
+                             "scikit-learn equivalent; to_sklearn needs scikit-learn's settings")
+        own = {"dropout", "initializer", "dtype", "cost", "output_activation"}
+        params = {k: v for k, v in self.get_params().items() if k not in own}
+        if isinstance(params["random_state"], np.random.Generator):
+            params["random_state"] = None
         return params
 
+    def _sklearn_problems(self) -> list[str]:
+        return []
+
+    def _copy_fitted_to(self, est):
+        for name in ("coefs_", "intercepts_"):
+            setattr(est, name, [a.copy() for a in getattr(self, name)])
+        for name in ("n_features_in_", "feature_names_in_", "n_iter_", "t_", "n_layers_",
+                     "n_outputs_", "out_activation_", "loss_", "best_loss_", "loss_curve_",
+                     "validation_scores_", "best_validation_score_"):
+            if hasattr(self, name):
+                setattr(est, name, getattr(self, name))
+        return est
+
+    # --- saving ---------------------------------------------------------------------------
+    def _model(self) -> TrainedModel:
+        """This estimator as a neuralpath ``TrainedModel`` (identity scaler, one output node
+        per class), what the CLI and the web page read.
+
+        A binary classifier's single logistic output p = sigmoid(z) is written as the
+        two-class softmax over (0, z), which gives (1 - p, p): the same probabilities.
+        """
+        check_is_fitted(self)
+        if self.out_activation_ == "exp":
+            raise ValueError("a neuralpath model file has no exponential output: "
+                             "loss='poisson' cannot be saved; use to_onnx or pickle")
+        net = self.network_
+        labels = np.arange(self.n_outputs_)
+        binary = False
+        if isinstance(self, ClassifierMixin):
+            if self._multilabel():
+                raise ValueError("a neuralpath model file holds one label per sample: a "
+                                 "multilabel classifier cannot be saved; use to_onnx or pickle")
+            labels = self.classes_
+            binary = self.n_outputs_ == 1
+        if binary:
+            W = [*net.W[:-1], np.vstack([np.zeros_like(net.W[-1]), net.W[-1]])]  # (2, s_l)
+            b = [*net.b[:-1], np.concatenate([np.zeros_like(net.b[-1]), net.b[-1]])]  # (2,)
+            net = Network.from_weights(W, b, net.activation.name, "softmax", "cross_entropy",
+                                       net.initializer)
+        fitted = {name: _jsonable(getattr(self, name)) for name in _FITTED
+                  if hasattr(self, name)}
+        meta = {"estimator": type(self).__name__, "binary": binary, "fitted": fitted,
+                "params": {k: _jsonable(v) for k, v in self.get_params().items()}}
+        n_in = self.n_features_in_
+        return TrainedModel(net, np.zeros(n_in), np.ones(n_in), labels, meta)
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the fitted estimator to ``path``, one neuralpath ``.npz`` model (no pickle).
+
+        The file is an ordinary neuralpath model (``neuralpath.load``, the CLI and the web
+        page read it) with an identity scaler; the parameters and fitted attributes are in
+        its metadata, so ``load`` gives back an estimator that predicts the same. Optimizer
+        state (momentum, Adam moments) is not saved.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Where to write (atomically).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        return _save_model(self._model(), path)
+
     @classmethod
-    def load(cls, path):
-        """Read an estimator written by ``save``; it predicts exactly as the one saved."""
+    def load(cls, path: str | os.PathLike) -> Any:
+        """Read an estimator written by ``save``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        estimator
+            A fitted estimator that predicts as the one saved.
+        """
         model = _load_model(path)
         meta = model.metadata
         if meta.get("estimator") != cls.__name__:
@@ -338,350 +837,516 @@ class _BaseNeuralNetwork(BaseEstimator):
                                  "load it with neuralpath.load")
         try:
             params = dict(meta["params"])
-            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+            if isinstance(params.get("hidden_layer_sizes"), list):
+                params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+            if params.get("n_iter_no_change") == "inf":
+                params["n_iter_no_change"] = np.inf  # _jsonable's spelling
             est = cls(**params)
-            fitted = meta["fitted"]
-            est.network_ = model.network
-            est._check_architecture(model.network, [int(fitted["n_features_in_"]),
-                                                    *est._hidden_sizes(),
-                                                    model.network.layer_sizes[-1]])
-            for name in ("n_features_in_", "n_iter_", "loss_curve_", "validation_scores_",
-                         "best_validation_score_", "stopped_"):
-                setattr(est, name, fitted[name])
-            if "feature_names_in_" in fitted:
-                est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-            est._restore_fitted(model, fitted)
+            for name, value in meta["fitted"].items():
+                if value in ("inf", "-inf"):  # _jsonable's spelling of infinite floats
+                    value = float(value)
+                setattr(est, name, value)
+            net = model.network
+            W, b = list(net.W), list(net.b)
+            if meta.get("binary"):
+                W[-1], b[-1] = W[-1][1:] - W[-1][:1], b[-1][1:] - b[-1][:1]
+            est.coefs_ = [np.ascontiguousarray(w.T) for w in W]
+            est.intercepts_ = [np.array(v) for v in b]
+            if "feature_names_in_" in meta["fitted"]:
+                est.feature_names_in_ = np.asarray(est.feature_names_in_, dtype=object)
+            if isinstance(est, ClassifierMixin):
+                est._label_binarizer = LabelBinarizer().fit(model.classes)
+                est.classes_ = est._label_binarizer.classes_
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{path} is a damaged {cls.__name__} file ({exc})") from None
         return est
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
 
 _COMMON_DOC = """
-    hidden_layer_sizes : int or sequence of int, default=(100,)
+    hidden_layer_sizes : int or array-like of int, default=(100,)
         Nodes in each hidden layer; the input and output layers are sized from the data.
-        ``()`` is a network without hidden layer.
-    activation : {'relu', 'leaky_relu', 'sigmoid', 'tanh', 'identity'}, default='relu'
-        Hidden-layer activation (the tutorial uses 'sigmoid').
-    optimizer : {'adam', 'gd', 'sgd', 'momentum', 'nesterov'}, default='adam'
-        'gd' and 'sgd' are the same plain step W -= learning_rate * gradient.
-    learning_rate : float, default=0.001
-        The tutorial's alpha (the starting rate when ``schedule`` is not constant).
-    schedule : {'constant', 'step', 'cosine'}, default='constant'
-        The learning rate as a function of the epoch over ``max_iter`` epochs.
+    activation : {'relu', 'logistic', 'tanh', 'identity', 'leaky_relu'}, default='relu'
+        Hidden-layer activation. 'logistic' is the tutorial's sigmoid ('sigmoid' is accepted
+        as the same); 'leaky_relu' is neuralpath's own (slope 0.01).
+    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+        'sgd' is gradient descent with momentum, 'adam' Adam, 'lbfgs' scipy's L-BFGS-B on
+        the whole data set (often best on small data sets).
+    alpha : float, default=1e-4
+        L2 penalty: the loss plus alpha/2 sum ||W||^2 divided by the (weighted) number of
+        samples in the batch, as scikit-learn scales it.
+    batch_size : int, 'auto' or None, default='auto'
+        Samples per step of sgd and adam; 'auto' is min(200, n_samples); None (neuralpath's
+        own) is the whole data set, the tutorial's full-batch gradient descent.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        The schedule of sgd's step size: 'invscaling' is
+        learning_rate_init / (t + 1)^power_t after t samples; 'adaptive' divides it by 5
+        each time n_iter_no_change epochs pass without an improvement of tol.
+    learning_rate_init : float, default=0.001
+        The first step size (the tutorial's alpha), for sgd and adam.
+    power_t : float, default=0.5
+        The exponent of 'invscaling'.
     max_iter : int, default=200
-        Epochs, i.e. passes over the training data. Each epoch takes
-        ceil(n_samples / batch_size) optimizer steps, so with ``batch_size=None`` (full
-        batch) ``max_iter`` is the tutorial's number of iterations. Training always runs
-        ``max_iter`` epochs unless ``early_stopping`` stops it.
-    batch_size : int or None, default=200
-        Samples per optimizer step (reshuffled every epoch); None or a size >= n_samples
-        is full-batch gradient descent, the tutorial's.
-    l2 : float, default=1e-4
-        Weight decay lambda: the cost plus lambda/2 sum ||W||^2 (biases are not decayed).
-    dropout : float in [0, 1), default=0.0
-        Probability of dropping each hidden node while training (inverted dropout).
-    initializer : {'auto', 'he', 'xavier', 'tutorial'}, default='auto'
-        Initial weights. 'auto' is 'he' for relu and leaky_relu, 'xavier' otherwise;
-        'tutorial' is uniform [0, 1) for weights and biases, as in the tutorial.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified for the classifier), stop
-        when its cost (not its score, unlike scikit-learn's MLP) has not improved for
-        ``patience`` epochs and keep the weights of the epoch with the lowest validation
-        cost. Ignored by ``partial_fit``.
-    validation_fraction : float in (0, 1), default=0.1
-        Share of the training data held out for early stopping.
-    patience : int, default=10
-        Epochs without improvement of the validation cost before early stopping.
-    warm_start : bool, default=False
-        When True, ``fit`` continues from the fitted network for another ``max_iter``
-        epochs (same classes, same architecture) instead of starting again.
-    random_state : int, numpy.random.Generator, numpy.random.RandomState or None
+        Epochs for sgd and adam, iterations for lbfgs.
+    shuffle : bool, default=True
+        Shuffle the samples every epoch (sgd and adam).
+    random_state : int, RandomState, numpy.random.Generator or None, default=None
         Seed for the initial weights, shuffling, dropout and the validation split. An int
-        gives the same numbers as ``neuralpath.pipeline.train_preset(seed=...)``. numpy's
-        global random state is never used.
-    dtype : {'float64', 'float32'}, default='float64'
-        Precision of the weights and of the computation.
+        gives the same initial weights and order of samples as scikit-learn's MLP with the
+        same int. numpy's global random state is never used: None seeds a new generator
+        from the operating system.
+    tol : float, default=1e-4
+        Training stops (or 'adaptive' lowers the rate) when the loss (or the validation
+        score, with early_stopping) has not improved by tol for n_iter_no_change epochs.
     verbose : bool or int, default=False
-        Log one line per epoch (cost, validation score) at INFO level to the logger
-        ``neuralpath.estimator``; the library never prints. Enable it with, e.g.,
-        ``logging.basicConfig(level=logging.INFO)``.
+        Print the loss of each epoch to stdout, as scikit-learn's MLP prints
+        ("Iteration 1, loss = ..."); this is the only place the library prints.
+    warm_start : bool, default=False
+        Continue from the fitted weights instead of starting again.
+    momentum : float, default=0.9
+        Momentum of sgd.
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum for sgd (with momentum > 0).
+    early_stopping : bool, default=False
+        Hold out validation_fraction of the data (stratified for one-output classifiers),
+        stop when its score has not improved by tol for n_iter_no_change epochs, and keep
+        the weights of the best score (sgd and adam).
+    validation_fraction : float, default=0.1
+        The share held out for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates of the first and second moments.
+    epsilon : float, default=1e-8
+        Adam's numerical stability term.
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without an improvement of tol before stopping (sgd and adam).
+    max_fun : int, default=15000
+        Most loss evaluations for lbfgs.
+    dropout : float in [0, 1), default=0.0
+        neuralpath's own: the probability of dropping each hidden node while training
+        (inverted dropout; sgd and adam only).
+    initializer : {'auto', 'tutorial', 'xavier', 'he'}, default='auto'
+        neuralpath's own: 'auto' is scikit-learn's Glorot uniform draw (the same numbers as
+        MLPClassifier); 'tutorial' is uniform [0, 1) for weights and biases, the tutorial's.
+    dtype : {None, 'float64', 'float32'}, default=None
+        neuralpath's own: the precision of weights and computation; None follows X
+        (float32 data gives float32 weights, as scikit-learn does).
 """
 
 _ATTRIBUTES_DOC = """
     coefs_ : list of ndarray
-        ``coefs_[l]`` has shape (s_{l+1}, s_l): the tutorial's W^(l+1), the transpose of
-        ``MLPClassifier.coefs_[l]``. These are the network's arrays.
+        ``coefs_[l]`` has shape (n_in, n_out), as in scikit-learn: the transpose of the
+        tutorial's W^(l+1); ``network_.W[l]`` is ``coefs_[l].T``.
     intercepts_ : list of ndarray
-        ``intercepts_[l]`` has shape (s_{l+1},): the tutorial's b^(l+1).
+        ``intercepts_[l]`` has shape (n_out,): the tutorial's b^(l+1).
+    loss_ : float
+        The loss at the end of training (the mean over the last epoch for sgd and adam).
+    best_loss_ : float or None
+        The lowest loss_curve_ value (None with early_stopping).
     loss_curve_ : list of float
-        Mean cost of each epoch over its batches as trained on (the data cost J, without
-        the L2 term; ``neuralpath.History.train_cost``), continued by warm starts. With
-        full batches it is the tutorial's ``avg_cost_func``.
+        The loss of each epoch (sgd and adam).
     validation_scores_ : list of float or None
-        The score on the held-out part after each epoch with ``early_stopping``, else None.
+        The score on the held-out part after each epoch with early_stopping, else None.
     best_validation_score_ : float or None
-        With ``early_stopping``, the validation score of the epoch with the lowest
-        validation cost: the epoch whose weights the estimator keeps.
+        The best of validation_scores_ (None without early_stopping).
+    t_ : int
+        Samples seen by the solver during fitting.
     n_iter_ : int
-        Epochs run (added up over warm starts and ``partial_fit`` calls).
-    stopped_ : str
-        How the last training ended: 'completed', 'early_stopping', 'interrupted' (Ctrl-C)
-        or 'diverged'.
+        Epochs (or lbfgs iterations) of the last fit.
+    n_layers_ : int
+        Layers, input and output included.
+    n_outputs_ : int
+        Output nodes.
+    out_activation_ : str
+        The output activation: 'logistic', 'softmax', 'identity' or 'exp'.
     n_features_in_ : int
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Column names, when ``fit`` was given a DataFrame with string column names.
-    n_outputs_ : int
-        Nodes in the output layer.
     network_ : neuralpath.Network
-        The trained engine network.
+        The engine's network with these weights (a property).
 """
 
 
 class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
-    __doc__ = f"""A feed-forward neural network classifier trained by neuralpath's engine.
+    __doc__ = f"""A multi-layer perceptron classifier: scikit-learn's ``MLPClassifier`` on
+    neuralpath's engine, with the tutorial's choices beside scikit-learn's.
 
-    One output node per class, for two classes as well: binary problems use a two-class
-    softmax by default (equal to logistic regression on the network's last layer), so
-    ``predict_proba`` has one column per class and a saved classifier is an ordinary
-    neuralpath model that the CLI and the web page read the same way. Targets are one-hot
-    rows in the order of ``classes_`` (sorted labels), as the tutorial's section 5.3.
+    Binary and multilabel problems have one logistic output per label, multiclass ones a
+    softmax over the classes (as MLPClassifier); ``output_activation='logistic'`` gives
+    the tutorial's independent sigmoid outputs for a multiclass problem, and
+    ``cost='quadratic'`` its J = 1/2 ||y - h||^2.
 
     Parameters
-    ----------{_COMMON_DOC}    output_activation : {{'softmax', 'sigmoid'}}, default='softmax'
-        'sigmoid' gives independent per-class outputs, as the tutorial's network;
-        ``predict_proba`` then divides them by their sum.
-    cost : {{'cross_entropy', 'quadratic'}}, default='cross_entropy'
-        'quadratic' is the tutorial's J = 1/2 ||y - h||^2.
+    ----------{_COMMON_DOC}    cost : {{'log_loss', 'quadratic'}}, default='log_loss'
+        neuralpath's own: 'quadratic' is the tutorial's J.
+    output_activation : {{'auto', 'logistic', 'softmax'}}, default='auto'
+        neuralpath's own: 'auto' is scikit-learn's choice (softmax for multiclass, logistic
+        otherwise); 'logistic' on a multiclass problem gives one sigmoid per class, whose
+        row-normalised outputs ``predict_proba`` returns.
 
     Attributes
     ----------
     classes_ : ndarray
-        The sorted labels, one per output node.{_ATTRIBUTES_DOC}
+        The class labels.{_ATTRIBUTES_DOC}
     Notes
     -----
-    A run whose cost turns NaN or infinite raises ``NeuralNetworkDiverged`` (a
-    ``ValueError``), as scikit-learn's MLP raises ``ValueError`` for non-finite weights.
-    Ctrl-C during ``fit`` stops after a complete step with a warning and keeps the model.
-    Pickling works; ``save``/``load`` need no pickle.
+    With ``verbose`` the estimator prints to stdout, as MLPClassifier does.
+    ``to_sklearn()`` gives the equivalent fitted MLPClassifier, ``to_torch()`` a PyTorch
+    module, ``to_onnx()`` an ONNX model.
 
-    The tutorial's network::
+    The tutorial's network (section 5: [64, 30, 10], sigmoid, quadratic cost, full-batch
+    gradient descent with alpha = 0.25 for 3000 iterations, weights uniform [0, 1))::
 
-        NeuralNetworkClassifier(hidden_layer_sizes=(30,), activation="sigmoid",
-            output_activation="sigmoid", cost="quadratic", optimizer="gd",
-            learning_rate=0.25, max_iter=3000, batch_size=None, l2=0.0,
+        NeuralNetworkClassifier(hidden_layer_sizes=(30,), activation="logistic",
+            output_activation="logistic", cost="quadratic", solver="sgd",
+            learning_rate_init=0.25, momentum=0.0, alpha=0.0, batch_size=None,
+            shuffle=False, max_iter=3000, n_iter_no_change=np.inf,
             initializer="tutorial", random_state=seed)
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **_BaseNeuralNetwork._parameter_constraints,
-        "output_activation": [StrOptions({"softmax", "sigmoid"})],
-        "cost": [StrOptions(set(COSTS))],
+        "cost": [StrOptions({"log_loss", "quadratic"})],
+        "output_activation": [StrOptions({"auto", "logistic", "softmax"})],
     }
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
-                 output_activation: str = "softmax", cost: str = "cross_entropy",
-                 optimizer: str = "adam", learning_rate: float = 0.001,
-                 schedule: str = "constant", max_iter: int = 200, batch_size: int | None = 200,
-                 l2: float = 1e-4, dropout: float = 0.0, initializer: str = "auto",
-                 early_stopping: bool = False, validation_fraction: float = 0.1,
-                 patience: int = 10, warm_start: bool = False, random_state: Any = None,
-                 dtype: Any = "float64", verbose: Any = False) -> None:
+                 solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: int | str | None = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+                 verbose: Any = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: float = 10, max_fun: int = 15000,
+                 cost: str = "log_loss", output_activation: str = "auto", dropout: float = 0.0,
+                 initializer: str = "auto", dtype: Any = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.output_activation = output_activation
-        self.cost = cost
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.max_iter = max_iter
+        self.solver = solver
+        self.alpha = alpha
         self.batch_size = batch_size
-        self.l2 = l2
-        self.dropout = dropout
-        self.initializer = initializer
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.warm_start = warm_start
-        self.random_state = random_state
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.cost = cost
+        self.output_activation = output_activation
+        self.dropout = dropout
+        self.initializer = initializer
         self.dtype = dtype
-        self.verbose = verbose
 
-    def _output_activation_name(self):
-        return self.output_activation
-
-    def _cost_name(self):
+    def _loss_name(self):
         return self.cost
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> NeuralNetworkClassifier:
-        """Train on X (n_samples, n_features) and labels y (n_samples,); returns self."""
-        return self._fit(X, y, incremental=False)
+    def _multilabel(self):
+        return self._label_binarizer.y_type_.startswith("multilabel")
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> NeuralNetworkClassifier:
-        """One epoch over (X, y), continuing the network (and the optimizer's state).
+    def _output_activation_for(self, Y):
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        if self.output_activation == "softmax" and not multiclass:
+            raise ValueError("output_activation='softmax' needs a multiclass y (3 or more "
+                             f"classes), got {self._label_binarizer.y_type_} y")
+        if self.output_activation == "logistic" or not multiclass:
+            return "logistic"
+        return "softmax"
 
-        ``classes`` (every label that will ever be seen) is required on the first call
-        and must not change afterwards; ``y`` may hold any subset of it.
-        """
-        return self._fit(X, y, incremental=True, classes=classes)
-
-    def _targets(self, X, y, continuing, incremental, classes):
-        X, y = validate_data(self, X, y, reset=not continuing, dtype=_FLOAT_DTYPES)
-        check_classification_targets(y)
-        seen = unique_labels(y)
-        if continuing:
-            if classes is not None and not np.array_equal(unique_labels(classes), self.classes_):
-                raise ValueError(f"classes must be the classes_ of the first call, "
-                                 f"{self.classes_.tolist()}, got {list(classes)!r}")
-            if self.warm_start and not incremental and not np.array_equal(seen, self.classes_):
-                raise ValueError("warm_start needs y to have the same classes as the previous "
-                                 f"fit, {self.classes_.tolist()}, got {seen.tolist()}")
-            labels = self.classes_
-        elif incremental:
-            if classes is None:
-                raise ValueError("classes must be given on the first call to partial_fit: "
-                                 "every label that will be seen, e.g. np.unique(y_all)")
-            labels = unique_labels(classes)
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=_FLOAT_DTYPES, reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
         else:
-            labels = seen
-        if len(labels) < 2:
-            raise ValueError("a classifier needs at least 2 classes, got 1 class: "
-                             f"{labels.tolist()}")
-        unknown = np.setdiff1d(seen, labels)
-        if len(unknown):
-            raise ValueError(f"y has labels that are not in classes_ {labels.tolist()}: "
-                             f"{unknown.tolist()}")
-        self.classes_ = labels
-        self.n_outputs_ = len(labels)
-        return X, one_hot(y, labels)  # (m, k), the tutorial's section 5.3
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in the "
+                        f"previous call to fit. Previously got {self.classes_}, `y` has "
+                        f"{classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError("`y` has classes not in `self.classes_`. `self.classes_` has "
+                                 f"{self.classes_}. 'y' has {classes}.")
+        # bool, so that float32 data is not upcast
+        return X, self._label_binarizer.transform(y).astype(bool)
 
-    def _score_outputs(self, output, Y):
-        return accuracy(output, Y)
+    def _labels_of(self, Y):
+        return self._label_binarizer.inverse_transform(Y)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probability of each class, columns in the order of ``classes_``: (n_samples, k).
+    def _score_function(self):
+        return accuracy_score
 
-        A softmax output is a distribution already; sigmoid outputs are independent scores
-        in (0, 1) and are divided by their row sum.
-        """
-        return probabilities(self._output(X), self.network_)
+    def _outputs(self, X, check_input=True):
+        out = self._forward_pass_fast(X, check_input)  # (m, n_outputs)
+        if self.n_outputs_ > 1 and self.out_activation_ == "logistic" and not self._multilabel():
+            # the tutorial's independent sigmoids: normalised into a distribution
+            total = out.sum(axis=1, keepdims=True)
+            out = np.divide(out, total, out=np.full_like(out, 1.0 / out.shape[1]),
+                            where=total > 0)
+        return out
 
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """Log of ``predict_proba`` (-inf where a probability is 0)."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+    def _predict(self, X, check_input=True):
+        out = self._outputs(X, check_input)
+        if self.n_outputs_ == 1:
+            out = out.ravel()
+        return self._label_binarizer.inverse_transform(out)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The label of the largest output for each row (the tutorial's ``predict_y``)."""
-        out = self._output(X)  # checks fitted first
-        return self.classes_[out.argmax(axis=1)]
+        """The predicted class of each row (a label indicator row for multilabel).
 
-    def _output_labels(self):
-        return self.classes_
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
-    def _extra_fitted_metadata(self):
-        return {}
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self._predict(X)
 
-    def _restore_fitted(self, model, fitted):
-        self.classes_ = model.classes
-        self.n_outputs_ = len(model.classes)
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None,
+                    classes: Any = None) -> NeuralNetworkClassifier:
+        """One epoch of sgd or adam over (X, y), continuing the network and the optimizer.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array-like, default=None
+            Every label that will be seen; required on the first call.
+
+        Returns
+        -------
+        self
+        """
+        if not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+            self.classes_ = self._label_binarizer.classes_
+        elif classes is not None and not np.array_equal(self.classes_, unique_labels(classes)):
+            raise ValueError(f"`classes={classes!r}` is not the same as on last call to "
+                             f"partial_fit, was: {self.classes_!r}")
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """The probability of each class, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        out = self._outputs(X)
+        if self.n_outputs_ == 1:
+            p = out.ravel()
+            return np.vstack([1 - p, p]).T
+        return out
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        proba = self.predict_proba(X)
+        return np.log(proba, out=proba)
+
+    def _sklearn_problems(self):
+        problems = []
+        if self.cost != "log_loss":
+            problems.append(f"cost={self.cost!r}")
+        if hasattr(self, "out_activation_") and self.out_activation_ == "logistic" \
+                and self.n_outputs_ > 1 and not self._multilabel():
+            problems.append("output_activation='logistic' on a multiclass problem")
+        return problems
+
+    def to_sklearn(self) -> Any:
+        """The equivalent fitted ``sklearn.neural_network.MLPClassifier``.
+
+        Same parameters, weights and fitted attributes, so it predicts the same. Raises
+        ``ValueError`` for settings scikit-learn lacks (cost='quadratic', dropout, ...).
+
+        Returns
+        -------
+        sklearn.neural_network.MLPClassifier
+        """
+        from sklearn.neural_network import MLPClassifier
+        check_is_fitted(self)
+        est = self._copy_fitted_to(MLPClassifier(**self._sklearn_params()))
+        est.classes_ = self.classes_
+        est._label_binarizer = self._label_binarizer
+        return est
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
-    __doc__ = f"""A feed-forward neural network regressor trained by neuralpath's engine.
+    __doc__ = f"""A multi-layer perceptron regressor: scikit-learn's ``MLPRegressor`` on
+    neuralpath's engine.
 
-    The output layer is linear (identity activation), one node per target, and the cost is
-    the tutorial's quadratic J = 1/2 ||y - h||^2 averaged over samples. Targets are not
-    scaled: for targets far from unit scale, wrap the regressor in
-    ``sklearn.compose.TransformedTargetRegressor``. ``predict`` returns the shape of the
-    ``y`` given to ``fit``: (n_samples,) for 1-D y, (n_samples, n_targets) for 2-D.
+    The output layer is linear (identity) with the squared error, or exponential with
+    ``loss='poisson'``. Targets are not scaled: for targets far from unit scale, wrap it in
+    ``sklearn.compose.TransformedTargetRegressor``.
 
     Parameters
-    ----------{_COMMON_DOC}
+    ----------
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        Half the squared error (averaged over outputs, as scikit-learn does), or half the
+        Poisson deviance with an exponential output.{_COMMON_DOC}
     Attributes
     ----------{_ATTRIBUTES_DOC}
     Notes
     -----
-    A run whose cost turns NaN or infinite raises ``NeuralNetworkDiverged`` (a
-    ``ValueError``). ``save`` stores the output index 0..n_outputs-1 in the model file's
-    ``classes`` entry (a regressor has no labels).
+    With ``verbose`` the estimator prints to stdout, as MLPRegressor does.
+    ``to_sklearn()`` gives the equivalent fitted MLPRegressor.
     """
 
-    def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
-                 optimizer: str = "adam", learning_rate: float = 0.001,
-                 schedule: str = "constant", max_iter: int = 200, batch_size: int | None = 200,
-                 l2: float = 1e-4, dropout: float = 0.0, initializer: str = "auto",
-                 early_stopping: bool = False, validation_fraction: float = 0.1,
-                 patience: int = 10, warm_start: bool = False, random_state: Any = None,
-                 dtype: Any = "float64", verbose: Any = False) -> None:
+    _parameter_constraints: ClassVar[dict] = {
+        **_BaseNeuralNetwork._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: Any = (100,),
+                 activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: int | str | None = "auto", learning_rate: str = "constant",
+                 learning_rate_init: float = 0.001, power_t: float = 0.5, max_iter: int = 200,
+                 shuffle: bool = True, random_state: Any = None, tol: float = 1e-4,
+                 verbose: Any = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: float = 10, max_fun: int = 15000,
+                 dropout: float = 0.0, initializer: str = "auto", dtype: Any = None) -> None:
+        self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.schedule = schedule
-        self.max_iter = max_iter
+        self.solver = solver
+        self.alpha = alpha
         self.batch_size = batch_size
-        self.l2 = l2
-        self.dropout = dropout
-        self.initializer = initializer
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.warm_start = warm_start
-        self.random_state = random_state
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.initializer = initializer
         self.dtype = dtype
-        self.verbose = verbose
 
-    def _output_activation_name(self):
-        return "identity"
+    def _loss_name(self):
+        return self.loss
 
-    def _cost_name(self):
-        return "quadratic"
+    def _output_activation_for(self, Y):
+        return "exp" if self.loss == "poisson" else "identity"
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
-        """Train on X (n_samples, n_features) and y (n_samples,) or (n_samples, n_targets)."""
-        return self._fit(X, y, incremental=False)
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             y_numeric=True, dtype=_FLOAT_DTYPES, reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X: Any, y: Any) -> NeuralNetworkRegressor:
-        """One epoch over (X, y), continuing the network (and the optimizer's state)."""
-        return self._fit(X, y, incremental=True)
+    def _score_function(self):
+        return r2_score
 
-    def _targets(self, X, y, continuing, incremental, classes):
-        X, y = validate_data(self, X, y, reset=not continuing, dtype=_FLOAT_DTYPES,
-                             multi_output=True, y_numeric=True)
-        Y = y.reshape(len(y), -1)  # (m, n_targets)
-        if continuing and Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y must have {self.n_outputs_} target column(s) like the fitted "
-                             f"network, got {Y.shape[1]}")
-        self.n_outputs_ = Y.shape[1]
-        self._y_ndim = y.ndim
-        return X, Y
-
-    def _score_outputs(self, output, Y):
-        if len(Y) < 2:  # R^2 needs a variance: undefined on one validation sample
-            return float("nan")
-        return float(r2_score(Y, output))
+    def _predict(self, X, check_input=True):
+        out = self._forward_pass_fast(X, check_input)
+        return out.ravel() if out.shape[1] == 1 else out
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted targets: (n_samples,) if fitted on 1-D y, else (n_samples, n_targets)."""
-        out = self._output(X)
-        return out[:, 0] if self._y_ndim == 1 else out
+        """The predicted targets.
 
-    def _output_labels(self):
-        return np.arange(self.n_outputs_)
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
-    def _extra_fitted_metadata(self):
-        return {"y_ndim": int(self._y_ndim)}
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        check_is_fitted(self)
+        return self._predict(X)
 
-    def _restore_fitted(self, model, fitted):
-        self.n_outputs_ = int(model.network.layer_sizes[-1])
-        self._y_ndim = int(fitted["y_ndim"])
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X: Any, y: Any,
+                    sample_weight: Any = None) -> NeuralNetworkRegressor:
+        """One epoch of sgd or adam over (X, y), continuing the network and the optimizer.
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def to_sklearn(self) -> Any:
+        """The equivalent fitted ``sklearn.neural_network.MLPRegressor``.
+
+        Returns
+        -------
+        sklearn.neural_network.MLPRegressor
+        """
+        from sklearn.neural_network import MLPRegressor
+        check_is_fitted(self)
+        return self._copy_fitted_to(MLPRegressor(**self._sklearn_params()))

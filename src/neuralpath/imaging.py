@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import math
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,13 +35,54 @@ MAX_PIXELS = 50_000_000  # refuse decompression bombs
 REDUCED = 512  # pictures over twice this side are box-averaged down to about it first
 
 
-def _as_grey(img: Image.Image):
-    """Greyscale ink strength 0..1 (ink bright); transparent pixels count as background."""
+def _full_scale(top: float, mode: str) -> float:
+    """The value that means full white for a picture of ``mode``.
+
+    8-bit modes: 255. ``I;16*``: 65535. ``I`` (32-bit integers, what some decoders give a
+    16-bit file) and ``F`` (floats) say nothing of their range: ``F`` up to 1 is taken as
+    0..1, up to 255 (or ``I`` up to 255) as 8-bit, up to 65535 as 16-bit, else its largest
+    value.
+    """
+    if mode.startswith("I;16"):
+        return 65535.0
+    if mode == "F" and top <= 1.0:
+        return 1.0
+    for full in (255.0, 65535.0):
+        if top <= full:
+            return full
+    return top
+
+
+def _levels(img: Image.Image, full: float | None = None) -> np.ndarray:
+    """Grey levels 0 (black) .. 1 (white) of a single-band picture of high bit depth;
+    ``full`` is the value of white (else found from the picture, ``_full_scale``)."""
+    values = np.asarray(img, dtype=np.float64)  # (H, W)
+    if not np.all(np.isfinite(values)):
+        raise ValueError("the picture's values must be finite numbers, got NaN or infinity")
+    if full is None:
+        full = _full_scale(float(values.max()) if values.size else 0.0, img.mode)
+    return np.clip(values / full, 0.0, 1.0)
+
+
+def _high_depth(img: Image.Image) -> bool:
+    """Whether ``img`` has one band of more than 8 bits (16-bit, 32-bit integer or float)."""
+    return img.mode.startswith("I") or img.mode == "F"
+
+
+def _as_grey(img: Image.Image, full: float | None = None) -> np.ndarray:
+    """Greyscale ink strength 0..1 (ink bright); transparent pixels count as background.
+
+    16-bit (``I;16``), 32-bit integer (``I``) and float (``F``) pictures are scaled, not
+    clipped, to 0..1 (see ``_full_scale``), so a 16-bit picture gives what its 8-bit
+    version gives. CMYK and every other mode go through Pillow's conversion to grey.
+    """
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = np.asarray(img.convert("RGBA"), dtype=np.float64) / 255.0  # (H, W, 4)
         grey, alpha = rgba[..., :3].mean(axis=2), rgba[..., 3]
         if alpha.min() < 0.99:  # strokes painted on a transparent canvas
             return alpha * _ink(grey, alpha)
+    elif _high_depth(img):
+        grey = _levels(img, full)
     else:
         grey = np.asarray(img.convert("L"), dtype=np.float64) / 255.0  # (H, W)
     return _ink(grey, None)
@@ -159,12 +201,129 @@ def _fit_box(crop, canvas, inner):
     return out
 
 
-def image_to_input(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Encoded image bytes (PNG, JPEG, ...) -> side*side values 0..16 (float64).
+# ---- no digit: measures of the ink -------------------------------------------------------
+# A picture holds no digit when its ink is (in this order):
+#   no ink       - its darkest and lightest pixels differ by less than NO_INK (2% of the
+#                  scale), or fewer than MIN_INK_SHARE of its pixels are ink;
+#   too faint    - the ink differs from the paper by less than FAINT (20% of black-to-white):
+#                  a grey smudge, a shadow, a page seen through;
+#   a dot        - the ink's longer extent is at most DOT_LENGTH stroke widths (a disc of any
+#                  size is 2 widths long: the stroke width of a blot is its area/boundary x 2);
+#   a short mark - the ink's longer extent is under MARK_LENGTH stroke widths and under
+#                  MARK_EXTENT of the picture's longer side (a dash, a tick, a stray touch).
+# Ink is the pixels above 35% of the way from the lightest to the darkest level, as for the
+# conversion itself. The stroke width is 2 * area / boundary (see ``_even_strokes``).
+NO_INK = 0.02
+MIN_INK_SHARE = 1e-4
+FAINT = 0.2
+DOT_LENGTH = 2.5
+MARK_LENGTH = 4.5
+MARK_EXTENT = 0.25
 
-    Pictures of more than ``max_pixels`` pixels are refused from their header, before
-    they are decoded (a small file can declare a huge picture).
+
+@dataclass(frozen=True)
+class InkMeasures:
+    """What the no-digit rule looks at, measured on a picture's ink.
+
+    Attributes
+    ----------
+    contrast : float
+        Ink strength of the strongest ink over the paper, 0..1 (1: black on white).
+    amount : float
+        Share of the picture's pixels that are ink, 0..1.
+    extent : float
+        The ink's longer bounding-box side over the picture's longer side, 0..1.
+    width : float
+        Mean stroke width in pixels (2 * area / boundary).
+    length : float
+        The ink's longer bounding-box side in stroke widths.
     """
+
+    contrast: float
+    amount: float
+    extent: float
+    width: float
+    length: float
+
+
+def measure_ink(ink: np.ndarray) -> InkMeasures:
+    """The ``InkMeasures`` of a 2-D array of ink strength (0 paper .. 1 ink).
+
+    Parameters
+    ----------
+    ink : array (H, W)
+        Ink strength, bright ink (as ``grey_to_input`` takes it).
+
+    Returns
+    -------
+    InkMeasures
+    """
+    ink = np.asarray(ink, dtype=np.float64)
+    if ink.ndim != 2 or min(ink.shape) < 1:
+        raise ValueError(f"image must be a 2-D picture, got shape {ink.shape}")
+    paper = float(np.median(ink))
+    span = float(ink.max() - ink.min())
+    contrast = float(ink.max()) - paper
+    if span <= 1e-6:
+        return InkMeasures(contrast, 0.0, 0.0, 0.0, 0.0)
+    mask = ink > (ink.min() + 0.35 * span)  # (H, W)
+    area = int(mask.sum())
+    rows, cols = np.nonzero(mask)
+    longer = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
+    boundary = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    width = 2.0 * area / max(1, boundary)
+    return InkMeasures(contrast=contrast, amount=area / mask.size,
+                       extent=float(longer) / max(ink.shape), width=width,
+                       length=float(longer) / width)
+
+
+def no_digit_reason(ink: np.ndarray) -> str | None:
+    """Why a picture (ink strength, bright ink) holds no digit, or None if it may hold one.
+
+    The rule and its thresholds are described above ``NO_INK``; its answers are "no ink",
+    "the ink is too faint", "only a dot" and "only a short mark".
+
+    Parameters
+    ----------
+    ink : array (H, W)
+        Ink strength 0 (paper) .. 1 (ink).
+
+    Returns
+    -------
+    str or None
+    """
+    m = measure_ink(ink)
+    if m.contrast < NO_INK or m.amount < MIN_INK_SHARE:
+        return "no ink"
+    if m.contrast < FAINT:
+        return "the ink is too faint"
+    if m.length <= DOT_LENGTH:
+        return "only a dot"
+    if m.length < MARK_LENGTH and m.extent < MARK_EXTENT:
+        return "only a short mark"
+    return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A picture read for a model: its input, and why it holds no digit (None if it may).
+
+    Attributes
+    ----------
+    input : array (side * side,)
+        The model input (``grey_to_input``); all zeros when there is no ink.
+    reason : str or None
+        ``no_digit_reason``'s answer.
+    measures : InkMeasures
+    """
+
+    input: np.ndarray
+    reason: str | None
+    measures: InkMeasures
+
+
+def _decode(data: bytes, max_pixels: int) -> np.ndarray:
+    """Encoded image bytes -> ink strength 0..1 (bright ink), big pictures box-averaged."""
     try:
         img: Image.Image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
@@ -178,21 +337,61 @@ def image_to_input(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> 
         img.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
+    full = None
     if max(img.size) > 2 * REDUCED:  # box-average big pictures first: thin strokes stay grey
-        img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info
-                          else "L")
+        if _high_depth(img):  # keep every level: 16-bit and float pictures are not clipped
+            extrema = img.getextrema()
+            full = _full_scale(float(extrema[1]), img.mode)  # type: ignore[arg-type, index]
+            img = img.convert("F")
+        else:
+            img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info
+                              else "L")
         img = img.reduce(max(img.size) // REDUCED)
-    return grey_to_input(_as_grey(img), side)
+    return _as_grey(img, full)
 
 
-def image_file_to_input(path: str | os.PathLike, side: int = 8) -> np.ndarray:
-    """An image file -> side*side values 0..16; a file that is not an image is refused."""
+def read_image(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> Reading:
+    """Encoded image bytes (PNG, JPEG, ...) -> the model input and the no-digit verdict.
+
+    Parameters
+    ----------
+    data : bytes
+        The encoded picture.
+    side : int
+        8 for the digits' 8x8 counts, else MNIST's form of that side.
+    max_pixels : int
+        Pictures of more pixels are refused from their header, before they are decoded.
+
+    Returns
+    -------
+    Reading
+    """
+    ink = _decode(data, max_pixels)
+    return Reading(grey_to_input(ink, side), no_digit_reason(ink), measure_ink(ink))
+
+
+def image_to_input(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Encoded image bytes (PNG, JPEG, ...) -> side*side values 0..16 (float64).
+
+    Pictures of more than ``max_pixels`` pixels are refused from their header, before
+    they are decoded (a small file can declare a huge picture).
+    """
+    return grey_to_input(_decode(data, max_pixels), side)
+
+
+def read_image_file(path: str | os.PathLike, side: int = 8) -> Reading:
+    """An image file -> its ``Reading``; a file that is not an image is refused, named."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except IsADirectoryError:
         raise ValueError(f"{path} is a folder, not an image file") from None
     try:
-        return image_to_input(data, side)
+        return read_image(data, side)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
+
+
+def image_file_to_input(path: str | os.PathLike, side: int = 8) -> np.ndarray:
+    """An image file -> side*side values 0..16; a file that is not an image is refused."""
+    return read_image_file(path, side).input

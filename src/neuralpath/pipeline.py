@@ -49,7 +49,12 @@ def prepare(cfg: TrainConfig, data_dir: str | None = None,
             X_tr, y_tr, test_size=cfg.validation_fraction, random_state=cfg.seed,
             stratify=y_tr)
         X_val = (X_val - mean) / scale
-    if cfg.augment:
+    if cfg.augment_drawings:  # issue 13: varied copies and made-up drawings (8x8 digits only)
+        if X.shape[1] != 64:
+            raise ValueError("augment_drawings needs the digits' 8x8 inputs (64 features), "
+                             f"got {X.shape[1]} features")
+        X_tr, y_tr = data.drawing_augment(X_tr, y_tr, random_state=cfg.seed)
+    elif cfg.augment:
         side = int(round(np.sqrt(X.shape[1])))
         X_tr, y_tr = data.shift_augment(X_tr, y_tr, side)
     return dict(X_train=(X_tr - mean) / scale, y_train=y_tr, X_val=X_val, y_val=y_val,

@@ -16,4 +16,5 @@ COMMANDS = {
     "bench": "bench",
     "serve": "serve",
     "data": "data",
+    "export": "export",
 }

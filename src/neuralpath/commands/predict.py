@@ -1,5 +1,9 @@
 """``neuralpath predict MODEL [IMAGES] [--index N]``: the digit a saved model sees in picture
-files or in rows of its data set."""
+files or in rows of its data set.
+
+A picture that holds no digit (no ink, ink too faint, only a dot or a short mark; see
+``imaging.no_digit_reason``) gives ``"digit": null`` and a ``"reason"`` in ``--json`` and the
+line "no digit found in FILE (reason)" in text."""
 from __future__ import annotations
 
 import argparse
@@ -30,6 +34,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if not args.index and not args.images:
         raise UsageError("predict needs --index N or one or more image files")
     rows, names = [], []
+    reasons: list[str | None] = []
     if args.index:
         from ..pipeline import load_data
         from ..presets import PRESETS
@@ -40,17 +45,25 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 raise UsageError(f"--index must be in 0..{len(X) - 1}, got {i}")
             rows.append(X[i])
             names.append(f"index {i}")
+            reasons.append(None)
     if args.images:
-        from ..imaging import image_file_to_input
+        from ..imaging import read_image_file
         side = int(round(np.sqrt(model.n_features)))
         for path in args.images:
-            rows.append(image_file_to_input(path, side=side))
+            reading = read_image_file(path, side=side)
+            rows.append(reading.input)
             names.append(path)
+            reasons.append(reading.reason)
     X = np.vstack(rows)
     proba = model.predict_proba(X)
     pred = model.predict(X)
-    results = []
-    for name, digit, p in zip(names, pred, proba):
+    results: list[dict[str, object]] = []
+    for name, digit, p, reason in zip(names, pred, proba, reasons):
+        if reason is not None:
+            results.append({"input": name, "digit": None, "reason": reason})
+            if not args.json:
+                print(f"no digit found in {name} ({reason})", file=out)
+            continue
         results.append({"input": name, "digit": digit.item(),
                         "probabilities": {str(c): round(float(v), 6)
                                           for c, v in zip(model.classes, p)}})

@@ -12,8 +12,10 @@ API
     "progress": {...} | null, "error": str | null}``.
 ``POST /api/predict``
     ``{"pixels": [n_features numbers in 0..16]}`` (0..255 for an MNIST model) or
-    ``{"image": "data:image/png;base64,..."}`` -> ``{"digit", "classes", "probabilities",
-    "hidden", "pixels", "side", "pixel_max"}``; ``pixels`` is the input the network saw.
+    ``{"image": "data:image/png;base64,..."}`` -> ``{"digit", "reason", "classes",
+    "probabilities", "hidden", "pixels", "side", "pixel_max"}``; ``pixels`` is the input the
+    network saw. A picture that holds no digit (no ink, too faint, only a dot or a short mark:
+    ``imaging.no_digit_reason``) answers 200 with ``"digit": null`` and the ``"reason"``.
 
 The training view (``/train``: watch a network learn, ``/api/train/...`` and
 ``POST /api/model``) lives in ``web/live.py``; ``create_app`` includes its router.
@@ -45,7 +47,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..data import dataset_for_inputs
-from ..imaging import image_to_input, input_max
+from ..imaging import input_max, read_image
 from ..model import TrainedModel, load
 from ..runs import new_run_dir, save_run
 from .live import LiveRuns, make_router
@@ -278,8 +280,9 @@ def pixels_to_input(value: Any, n_features: int, maximum: float = 16.0) -> np.nd
     return x
 
 
-def data_url_to_input(value: Any, side: int | None) -> np.ndarray:
-    """A ``data:image/...;base64,...`` string -> the side*side input, else ``ApiError``."""
+def data_url_to_input(value: Any, side: int | None) -> tuple[np.ndarray, str | None]:
+    """A ``data:image/...;base64,...`` string -> the side*side input and why the picture holds
+    no digit (None if it may hold one), else ``ApiError``."""
     if not isinstance(value, str):
         raise ApiError(422, "image must be a data URL string like data:image/png;base64,..., "
                             f"got a JSON {type(value).__name__}")
@@ -294,25 +297,28 @@ def data_url_to_input(value: Any, side: int | None) -> np.ndarray:
     except (binascii.Error, ValueError):
         raise ApiError(422, "image's base64 data is not valid base64") from None
     try:
-        return image_to_input(raw, side, max_pixels=MAX_IMAGE_PIXELS)
+        reading = read_image(raw, side, max_pixels=MAX_IMAGE_PIXELS)
     except ValueError as exc:
         raise ApiError(422, f"image: {exc}") from None
+    return reading.input, reading.reason
 
 
 def predict(model: TrainedModel, kind: str, value: Any) -> dict[str, Any]:
     """The answer to a predict request (runs in a worker thread: NumPy and Pillow work)."""
     side = input_side(model)
+    reason = None
     if kind == "pixels":
         x = pixels_to_input(value, model.n_features, pixel_max(model))
     else:
-        x = data_url_to_input(value, side)
+        x, reason = data_url_to_input(value, side)
     X = x[None, :]  # (1, n_features)
     proba = model.predict_proba(X)[0]  # (k,)
     hidden = [h[0] for h in model.hidden(X)]  # each (s_l,)
     if not (np.all(np.isfinite(proba)) and all(np.all(np.isfinite(h)) for h in hidden)):
         raise ApiError(422, "the model's output is not finite for this input")
     digit = model.classes[int(np.argmax(proba))]
-    return dict(digit=digit.item() if hasattr(digit, "item") else digit,
+    return dict(digit=None if reason else digit.item() if hasattr(digit, "item") else digit,
+                reason=reason,
                 classes=[c.item() if hasattr(c, "item") else c for c in model.classes],
                 probabilities=proba.tolist(), hidden=[h.tolist() for h in hidden],
                 pixels=x.tolist(), side=side, pixel_max=pixel_max(model))

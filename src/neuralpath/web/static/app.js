@@ -150,13 +150,44 @@ function settleIfDone() {
 // ---- showing the answer -------------------------------------------------------------
 
 function showEmpty() {
-  $("digit").textContent = "–";
-  $("confidence").textContent = "";
+  showNoDigit("the pad is empty: draw one digit");
   $("error").hidden = true;
   drawSeen(null, model ? model.side : 8);
   buildBars(model ? model.classes : []);
   $("hidden").replaceChildren();
   setSettled(false);
+}
+
+// No digit (an empty pad, or the server's "digit": null with its reason): words, no bars.
+function showNoDigit(reason) {
+  $("result").classList.add("none");
+  $("digit").textContent = "no digit";
+  $("confidence").textContent = reason;
+  $("bars").hidden = true;
+}
+
+// A probability in words a person can weigh: never "100%", never "0.0%".
+function chance(p) {
+  if (p >= 0.99) return "over 99%";
+  if (p < 0.01) return "under 1%";
+  return `${Math.round(100 * p)}%`;
+}
+
+// How the answer is worded: sure-sounding only when the network's probability is high, and
+// the runner-up named when it is not. The probabilities are calibrated on the test digits
+// and on drawings (benchmarks/real_inputs.py), but a drawing unlike any it has seen can still
+// be read wrong with a high one, so even the surest answer is "probably".
+function wording(answer, top) {
+  const p = answer.probabilities[top];
+  let second = -1;
+  answer.probabilities.forEach((q, i) => {
+    if (i !== top && (second < 0 || q > answer.probabilities[second])) second = i;
+  });
+  const other = answer.classes[second];
+  if (p >= 0.9) return `probably ${answer.digit} (${chance(p)})`;
+  if (p >= 0.6) return `maybe ${answer.digit} (${chance(p)}), or ${other}`;
+  return `unsure: ${answer.digit} (${chance(p)}) or ${other} ` +
+    `(${chance(answer.probabilities[second])})`;
 }
 
 function showError(message) {
@@ -166,17 +197,25 @@ function showError(message) {
 
 function showAnswer(answer) {
   $("error").hidden = true;
-  const top = answer.classes.indexOf(answer.digit);
-  $("digit").textContent = String(answer.digit);
-  $("confidence").textContent = `${(100 * answer.probabilities[top]).toFixed(1)}% sure`;
   drawSeen(answer.pixels, answer.side, answer.pixel_max);
+  if (answer.digit === null) {
+    showNoDigit(`no digit found: ${answer.reason}`);
+    $("hidden").replaceChildren();
+    return;
+  }
+  const top = answer.classes.indexOf(answer.digit);
+  $("result").classList.remove("none");
+  $("bars").hidden = false;
+  $("digit").textContent = String(answer.digit);
+  $("confidence").textContent = wording(answer, top);
   const rows = $("bars").children;
   if (rows.length !== answer.classes.length) buildBars(answer.classes);
   answer.probabilities.forEach((p, i) => {
     const row = $("bars").children[i];
     row.classList.toggle("top", i === top);
     row.querySelector(".fill").style.width = `${(100 * p).toFixed(1)}%`;
-    row.querySelector(".value").textContent = `${(100 * p).toFixed(1)}%`;
+    row.querySelector(".value").textContent = chance(p);
+    row.dataset.p = String(p);  // the exact probability, for tools and tests
   });
   drawHidden(answer.hidden);
 }

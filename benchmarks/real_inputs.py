@@ -1,0 +1,140 @@
+"""How the `best` model reads what people draw and print (issue 13): accuracy per digit and a
+confusion table on the drawn and printed corpora (tests/corpus.py), held-out parts first, and
+the expected calibration error (15 bins) on the digits' test split and the drawn corpus.
+
+    .venv/bin/python benchmarks/real_inputs.py                  # best, seed 0, all parts
+    .venv/bin/python benchmarks/real_inputs.py --seeds 0-4 --parts held
+    .venv/bin/python benchmarks/real_inputs.py --set augment=False   # a setting overridden
+    .venv/bin/python benchmarks/real_inputs.py --before      # best as it was before issue 13
+    .venv/bin/python benchmarks/real_inputs.py --timing 3    # training time, after / before
+
+``--before`` trains ``best`` as it was before issue 13 (one-pixel shifts, no
+``augment_drawings``); the conversion of pictures is today's either way. Run with and without
+it for the before/after figures.
+
+The corpora are rendered at run time (nothing is downloaded or committed). The held-out parts
+(drawn styles marked held out, Liberation and URW fonts) are never used to train or tune.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import corpus  # noqa: E402  (tests/corpus.py)
+
+from neuralpath.imaging import image_to_input  # noqa: E402
+from neuralpath.pipeline import train_preset  # noqa: E402
+
+
+def _seeds(text):
+    if "-" in text:
+        lo, hi = (int(v) for v in text.split("-"))
+        return list(range(lo, hi + 1))
+    return [int(v) for v in text.split(",")]
+
+
+def ece(proba, y, bins=15):
+    """Expected calibration error, 15 bins (calibration.expected_calibration_error)."""
+    from neuralpath.calibration import expected_calibration_error
+    return expected_calibration_error(proba, y, bins)
+
+
+def inputs(samples):
+    """The 8x8 inputs and labels of a corpus part, converted as `neuralpath predict` does."""
+    X = np.array([image_to_input(corpus.png(s.image)) for s in samples])  # (m, 64)
+    return X, np.array([s.digit for s in samples])
+
+
+def table(y, pred, out):
+    """Per-digit accuracy and the confusion table (rows: true digit, columns: answer)."""
+    out.write("digit   n   right  " + " ".join(f"{d:>4}" for d in range(10)) + "\n")
+    for d in range(10):
+        rows = y == d
+        counts = [int(np.sum(pred[rows] == k)) for k in range(10)]
+        acc = np.mean(pred[rows] == d) if rows.any() else float("nan")
+        out.write(f"{d:>5} {rows.sum():>3} {100 * acc:6.1f}%  "
+                  + " ".join(f"{c:>4}" if c else "   ." for c in counts) + "\n")
+
+
+def timing(preset, rounds, out):
+    """Wall time of train_preset (data, augmentation and training) for ``preset`` as it is and
+    as it was before issue 13, alternating so both see the same machine load."""
+    import os
+    import time
+    before, after = [], []
+    for _ in range(rounds):
+        for kind, times in (("before", before), ("after", after)):
+            extra = dict(augment=True, augment_drawings=False) if kind == "before" else {}
+            start = time.perf_counter()
+            train_preset(preset, seed=0, **extra)
+            times.append(time.perf_counter() - start)
+            out.write(f"{kind}: {times[-1]:.2f} s\n")
+            out.flush()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
+    out.write(f"median before {np.median(before):.2f} s, after {np.median(after):.2f} s, "
+              f"after / before {np.median(after) / np.median(before):.2f} "
+              f"(OPENBLAS_NUM_THREADS={threads})\n")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="best")
+    p.add_argument("--seeds", default="0", help="e.g. 0 or 0-4 or 0,3")
+    p.add_argument("--parts", default="held,tune", help="held, tune or both")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a preset setting (a Python literal)")
+    p.add_argument("--quiet", action="store_true", help="totals only, no tables")
+    p.add_argument("--before", action="store_true",
+                   help="best before issue 13: augment=True, augment_drawings=False")
+    p.add_argument("--timing", type=int, default=0, metavar="N",
+                   help="only time training (seed 0, augmentation included), before and after "
+                        "in turn, N times each, and print the ratio")
+    args = p.parse_args(argv)
+    if args.timing:
+        return timing(args.preset, args.timing, sys.stdout)
+    overrides = {}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        overrides[name] = ast.literal_eval(value)
+    if args.before:
+        overrides.update(augment=True, augment_drawings=False)
+    parts = {}
+    for part in args.parts.split(","):
+        held = part == "held"
+        parts[f"drawn-{part}"] = inputs(corpus.drawn(held))
+        parts[f"printed-{part}"] = inputs(corpus.printed(held))
+    out = sys.stdout
+    summary = []
+    for seed in _seeds(args.seeds):
+        model, history, metrics = train_preset(args.preset, seed=seed, **overrides)
+        from neuralpath.pipeline import test_part
+        X_te, y_te = test_part(model)
+        line = {"seed": seed, "split": metrics["test_accuracy"],
+                "ece-split": ece(model.predict_proba(X_te), y_te),
+                "seconds": history.seconds}
+        for name, (X, y) in parts.items():
+            pred = model.predict(X)
+            line[name] = float(np.mean(pred == y))
+            line[f"ece-{name}"] = ece(model.predict_proba(X), y)
+            if not args.quiet:
+                out.write(f"\n== {name}, {args.preset} seed {seed}: "
+                          f"{100 * line[name]:.1f}% of {len(y)}\n")
+                table(y, pred, out)
+        summary.append(line)
+        out.write("\n" + "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                   for k, v in line.items()) + "\n")
+        out.flush()
+    if len(summary) > 1:
+        keys = [k for k in summary[0] if k != "seed"]
+        out.write("\nmean over seeds: " + "  ".join(
+            f"{k} {np.mean([s[k] for s in summary]):.4f}" for k in keys) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""The measuring corpora of issue 13, made at run time (nothing rendered is committed).
+
+Drawn digits: the stroke paths of ``tests/data/drawn_digits.json`` (several styles of every
+digit), rendered the way the page's canvas draws them (280x280, white pad, black ink, round
+caps and joins, anti-aliased; the page's pen is 280/14 = 20 pixels, other pens too) and varied
+by a seeded generator in size, position, aspect, slant (shear), rotation, pen width and a
+small wobble of the hand.
+
+Printed digits: 0..9 in the fonts of Debian packages (fonts-dejavu-core, fonts-freefont-ttf,
+fonts-liberation2, fonts-urw-base35; ``.ci/run`` installs them), dark on light and light on
+dark, at two sizes.
+
+Each corpus has a tuning part and a HELD-OUT part. Held-out drawn styles (marked in the JSON)
+and held-out fonts (Liberation and URW) are never used to train or to tune anything; the
+held-out drawn part is also rendered from its own seed. Floors and reports are on them.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+DATA = Path(__file__).parent / "data" / "drawn_digits.json"
+CANVAS = 280  # the page's pad (web/static/index.html)
+PAGE_PEN = CANVAS / 14  # app.js: pen.lineWidth = pad.width / 14
+PENS = (PAGE_PEN, 8.0, 12.0, 28.0, 36.0)  # the page's pen and thinner and fatter ones
+SUPER = 2  # render this many times finer, then box-average: anti-aliased like a canvas
+
+TUNE_SEED, HELD_SEED = 1301, 1302
+PER_STYLE = 20  # drawings of every style in a corpus part
+
+FONT_DIRS = ("/usr/share/fonts/truetype", "/usr/share/fonts/opentype")
+TUNE_FONTS = (
+    "dejavu/DejaVuSans.ttf", "dejavu/DejaVuSans-Bold.ttf", "dejavu/DejaVuSerif.ttf",
+    "dejavu/DejaVuSerif-Bold.ttf", "dejavu/DejaVuSansMono.ttf", "dejavu/DejaVuSansMono-Bold.ttf",
+    "dejavu/DejaVuSansCondensed.ttf", "dejavu/DejaVuSerifCondensed.ttf",
+    "freefont/FreeSans.ttf", "freefont/FreeSansBold.ttf", "freefont/FreeSerif.ttf",
+    "freefont/FreeSerifBold.ttf", "freefont/FreeMono.ttf", "freefont/FreeMonoBold.ttf",
+)
+HELD_FONTS = (
+    "liberation2/LiberationSans-Regular.ttf", "liberation2/LiberationSans-Bold.ttf",
+    "liberation2/LiberationSerif-Regular.ttf", "liberation2/LiberationSerif-Bold.ttf",
+    "liberation2/LiberationMono-Regular.ttf", "liberation2/LiberationMono-Bold.ttf",
+    "urw-base35/NimbusSans-Regular.otf", "urw-base35/NimbusSans-Bold.otf",
+    "urw-base35/NimbusSansNarrow-Regular.otf", "urw-base35/NimbusRoman-Regular.otf",
+    "urw-base35/NimbusRoman-Bold.otf", "urw-base35/NimbusMonoPS-Regular.otf",
+    "urw-base35/C059-Roman.otf", "urw-base35/P052-Roman.otf", "urw-base35/URWGothic-Book.otf",
+    "urw-base35/URWBookman-Light.otf",
+)
+FONT_SIZES = (24, 96)  # pixels: a small and a large print
+
+
+@dataclass
+class Sample:
+    """One picture of the corpus and what it shows."""
+
+    image: Image.Image
+    digit: int
+    source: str  # the style or the font (and polarity, size) it came from
+
+
+def styles(held_out: bool | None = None) -> list[dict]:
+    """The drawn styles of the JSON file; only held-out ones, only tuning ones, or all."""
+    every = json.loads(DATA.read_text())["styles"]
+    return [s for s in every if held_out is None or s["held_out"] == held_out]
+
+
+def draw(strokes, height=180.0, aspect=1.0, shear=0.0, angle=0.0, centre=(140.0, 140.0),
+         pen=PAGE_PEN, wobble=0.0, rng=None, size=CANVAS) -> Image.Image:
+    """Render strokes (points in the digit's own frame, y down) on a white pad in black.
+
+    The digit is scaled to ``height`` pixels, its width by ``aspect`` more, slanted by
+    ``shear`` (x moves by shear * height above the middle), turned by ``angle`` degrees and
+    put with its box centre at ``centre``; ``wobble`` moves each point by that share of the
+    height (Gaussian), like an unsteady hand.
+    """
+    pts = [np.asarray(s, dtype=np.float64) for s in strokes]
+    img = Image.new("L", (size * SUPER, size * SUPER), 255)
+    if not pts:  # an empty pad
+        return img.reduce(SUPER)
+    every = np.concatenate(pts)
+    lo, hi = every.min(axis=0), every.max(axis=0)
+    mid = (lo + hi) / 2
+    span_y = max(hi[1] - lo[1], 1e-6)
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    ink = ImageDraw.Draw(img)
+    r = pen * SUPER / 2
+    for p in pts:
+        q = (p - mid) / span_y * height  # (n, 2) pixels about the box centre
+        if wobble and rng is not None:
+            q = q + rng.normal(0.0, wobble * height, q.shape)
+        q[:, 0] = q[:, 0] * aspect - shear * q[:, 1]
+        q = q @ np.array([[cos, sin], [-sin, cos]])
+        q = (q + np.asarray(centre)) * SUPER
+        xy = [tuple(v) for v in q]
+        if len(xy) > 1:
+            ink.line(xy, fill=0, width=int(round(2 * r)), joint="curve")
+        for x, y in xy:  # round caps and joins, as lineCap/lineJoin = "round"
+            ink.ellipse([x - r, y - r, x + r, y + r], fill=0)
+    return img.reduce(SUPER)
+
+
+def drawn(held_out: bool, per_style: int = PER_STYLE) -> list[Sample]:
+    """The drawn corpus part: every style of the part, ``per_style`` varied drawings each."""
+    rng = np.random.default_rng(HELD_SEED if held_out else TUNE_SEED)
+    out = []
+    for style in styles(held_out):
+        for _ in range(per_style):
+            height = rng.uniform(0.35, 0.85) * CANVAS
+            pen = float(rng.choice(PENS))
+            aspect = rng.uniform(0.8, 1.25)
+            half_w = 0.45 * height * aspect + pen
+            half_h = 0.5 * height + pen
+            centre = (rng.uniform(half_w, CANVAS - half_w) if half_w < CANVAS / 2 else CANVAS / 2,
+                      rng.uniform(half_h, CANVAS - half_h) if half_h < CANVAS / 2 else CANVAS / 2)
+            img = draw(style["strokes"], height=height, aspect=aspect,
+                       shear=rng.uniform(-0.3, 0.3), angle=rng.uniform(-10, 10), centre=centre,
+                       pen=pen, wobble=0.006, rng=rng)
+            out.append(Sample(img, style["digit"], style["name"]))
+    return out
+
+
+def font_path(name: str) -> Path:
+    """The installed file of a font named as ``dir/file`` under the system font folders."""
+    for root in FONT_DIRS:
+        path = Path(root) / name
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"font {name} is not installed (see .ci/run's apt-get line)")
+
+
+def printed(held_out: bool) -> list[Sample]:
+    """The printed corpus part: 0..9 in each font, both polarities, both sizes."""
+    out = []
+    for name in HELD_FONTS if held_out else TUNE_FONTS:
+        path = font_path(name)
+        for px in FONT_SIZES:
+            font = ImageFont.truetype(str(path), px)
+            side = int(px * 2.2)
+            for dark_on_light in (True, False):
+                paper, ink = (255, 0) if dark_on_light else (0, 255)
+                for digit in range(10):
+                    img = Image.new("L", (side, side), paper)
+                    ImageDraw.Draw(img).text((side / 2, side / 2), str(digit), fill=ink,
+                                             font=font, anchor="mm")
+                    polarity = "dark-on-light" if dark_on_light else "light-on-dark"
+                    out.append(Sample(img, digit, f"{Path(name).stem} {px}px {polarity}"))
+    return out
+
+
+def png(img: Image.Image) -> bytes:
+    """The picture as PNG bytes, as a file or the page would send it."""
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
