@@ -100,6 +100,10 @@ def test_train_watch_pause_step_use_draw(train_page):
     assert page.locator("#weights").bounding_box()["height"] > 40  # 40 pictures drawn
     assert page.get_attribute("#download", "href").endswith("/model.npz")
 
+    page.reload()  # a reloaded page follows the run this tab started
+    page.wait_for_selector("body[data-state=done]", timeout=10_000)
+    assert int(body(page, "points")) == 6000 and page.input_value("#hidden") == "40"
+
     page.click("#use")
     page.wait_for_selector("#use-status[data-used]", timeout=10_000)
     page.click("#to-draw")

@@ -5,6 +5,7 @@
 "use strict";
 
 const TUTORIAL = "https://adventuresinmachinelearning.com/neural-networks-tutorial/";
+const RUN_KEY = "neuralpath-live-run";  // sessionStorage: the run this tab watches
 const $ = (id) => document.getElementById(id);
 
 let options = null;  // GET /api/train/options
@@ -162,13 +163,31 @@ async function start() {
     showError(err.message);
     return;
   }
-  run = answer;
-  total = answer.total;
+  watch(answer);
+}
+
+// Follow run {id, total}: its event stream replays every cost so far, then goes on live.
+function watch(info) {
+  run = info;
+  total = info.total;
+  sessionStorage.setItem(RUN_KEY, run.id);  // a reloaded page watches the same run again
   setButtons("running");
   $("download").href = `/api/train/${run.id}/model.npz`;
   source = new EventSource(`/api/train/${run.id}/events`);
   source.addEventListener("update", (event) => apply(JSON.parse(event.data)));
   source.addEventListener("end", () => { source.close(); source = null; });
+}
+
+// After a reload: the run this tab started, if the server still has it.
+async function rejoin() {
+  const id = sessionStorage.getItem(RUN_KEY);
+  if (!id) return;
+  const response = await fetch(`/api/train/${encodeURIComponent(id)}`, { cache: "no-store" });
+  if (!response.ok) { sessionStorage.removeItem(RUN_KEY); return; }
+  const info = await response.json();
+  if (info.preset in options.presets) $("preset").value = info.preset;
+  setForm(info.settings);
+  watch(info);
 }
 
 function percent(x) {
@@ -224,6 +243,7 @@ $("reset").addEventListener("click", async () => {
   if (run && (document.body.dataset.state === "running" || document.body.dataset.state === "paused")) {
     await control("stop");
   }
+  sessionStorage.removeItem(RUN_KEY);
   clearView();
   showError("");
   setForm(options.presets[$("preset").value]);
@@ -445,5 +465,5 @@ function drawAll() {  // at most once per animation frame
 }
 window.addEventListener("resize", drawAll);
 
-loadOptions().then(() => { setButtons("idle"); drawAll(); })
+loadOptions().then(() => { setButtons("idle"); drawAll(); return rejoin(); })
   .catch(() => showError("the server did not answer; is `neuralpath serve` running?"));
