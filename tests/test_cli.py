@@ -181,7 +181,7 @@ def test_ctrl_c_saves_the_weights_reached(tmp_path):
     path = tmp_path / "interrupted.npz"
     proc = subprocess.Popen(
         [sys.executable, "-m", "neuralpath.cli", "train", "--iterations", "1000000",
-         "--out", str(path)],
+         "--out", str(path), "--progress"],  # stderr is a pipe: no bar unless asked
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     # wait until the progress bar shows iterations done: training is under way, however
     # slow the machine is today

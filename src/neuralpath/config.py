@@ -90,12 +90,11 @@ class TrainConfig:
     # -- regularisation
     l2: float = _setting(0.0, "weight decay lambda: J + lambda/2 sum ||W||^2 (the follow-up "
                          "post 'Improve your neural networks - Part 1')")
-    dropout: float = _setting(0.0, "probability of dropping each hidden node while training, "
-                              "in [0, 1)")
+    dropout: float = _setting(0.0, "probability of dropping each hidden node while training")
     early_stopping: bool = _setting(False, "hold out validation_fraction of the training part; "
                                     "stop when its cost stops improving, keep the best epoch")
     validation_fraction: float = _setting(0.1, "share of the training part held out for early "
-                                          "stopping, in (0, 1)")
+                                          "stopping")
     patience: int = _setting(10, "epochs without improvement before early stopping")
     # -- randomness
     seed: int = _setting(0, "seed of the split (train_test_split's random_state) and of the "

@@ -47,9 +47,8 @@ def _load_digits(data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray, N
 
 
 def _load_mnist(data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray, int]:
-    from .mnist import N_TEST, load_mnist_arrays
-    X, y = load_mnist_arrays(data_dir)
-    return X, y, N_TEST
+    from .mnist import load_mnist_arrays  # n_test: the test files' count, whatever it is
+    return load_mnist_arrays(data_dir)
 
 
 DATASETS: dict[str, Dataset] = {

@@ -1,4 +1,4 @@
-"""The real MNIST: 70,000 handwritten digits of 28x28 pixels, in four IDX files.
+"""IDX image sets: MNIST and its look-alikes (Fashion-MNIST, KMNIST, EMNIST digits, subsets).
 
 The tutorial calls its 8x8 digits "MNIST"; the real set is 60,000 training and 10,000 test
 images of 28x28 grey pixels (0 background .. 255 ink), published as four IDX files:
@@ -7,11 +7,16 @@ images of 28x28 grey pixels (0 background .. 255 ink), published as four IDX fil
 
 An IDX file is a 4-byte magic number (two zero bytes, a type code 0x08 for unsigned bytes, the
 number of dimensions), one big-endian uint32 per dimension, then the values in C order.
-``load_mnist`` reads them, gzipped or not, and checks all of that. ``download`` fetches the
-gzipped files from a mirror, checks each against the size and SHA-256 kept below, resumes an
-interrupted transfer with an HTTP Range request and moves a file into place only once it is
-whole and verified. Nothing here downloads implicitly: only ``download`` (and the command
-``neuralpath data mnist --download``) touches the network.
+``load_mnist`` reads the four files, gzipped or not, checks each of them and that they fit
+together (as many labels as images; the same image size for training and test). The training
+files are the training part and the test files the test part, whatever their counts, so a
+subset, Fashion-MNIST or KMNIST (the same names and format) loads the same way.
+
+``download`` fetches the four gzipped MNIST files with pooch: each is checked against the
+SHA-256 kept below, written to a temporary file beside its final place and moved there only
+when it matches (a file that does not match is deleted); a broken transfer is retried. Nothing
+here downloads implicitly: only ``download`` (and ``neuralpath data mnist --download``)
+touches the network.
 
 The folder: ``--data-dir`` / ``data_dir`` when given, else ``$NEURALPATH_DATA``, else
 ``~/.cache/neuralpath``.
@@ -20,13 +25,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.client
+import logging
 import os
 import struct
-import urllib.error
 import urllib.parse
-import urllib.request
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,19 +43,14 @@ TRAIN_LABELS = "train-labels-idx1-ubyte"
 TEST_IMAGES = "t10k-images-idx3-ubyte"
 TEST_LABELS = "t10k-labels-idx1-ubyte"
 NAMES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
-N_TEST = 10000  # the test part: pipeline.prepare takes the last 10,000 rows of load_mnist_arrays
 
-# Size in bytes and SHA-256 of the standard gzipped files, as published with TensorFlow
-# Datasets' MNIST checksums and used by many projects that fetch these same files.
+# SHA-256 of the standard gzipped files, as published with TensorFlow Datasets' MNIST
+# checksums and used by many projects that fetch these same files (pooch's registry).
 CHECKSUMS = {
-    TRAIN_IMAGES + ".gz": (9912422,
-                           "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-    TRAIN_LABELS + ".gz": (28881,
-                           "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-    TEST_IMAGES + ".gz": (1648877,
-                          "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-    TEST_LABELS + ".gz": (4542,
-                          "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    TRAIN_IMAGES + ".gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    TRAIN_LABELS + ".gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    TEST_IMAGES + ".gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    TEST_LABELS + ".gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 MIRRORS = (  # tried in this order when no mirror is given (yann.lecun.com often refuses)
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -60,8 +59,7 @@ MIRRORS = (  # tried in this order when no mirror is given (yann.lecun.com often
 
 _UBYTE = 0x08  # IDX type code of unsigned bytes, the only one MNIST uses
 _KINDS = {"images": 3, "labels": 1}  # IDX dimensions: (n, rows, cols) and (n,)
-_CHUNK = 1 << 20  # bytes per read while loading and downloading
-
+_CHUNK = 1 << 20  # bytes per read while loading and hashing
 
 
 def default_data_dir() -> str:
@@ -174,7 +172,8 @@ def load_mnist(path: str | os.PathLike | None = None
         raise ValueError(f"{folder} is a file; give the folder that holds the four MNIST "
                          "IDX files")
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"MNIST folder not found: {folder} (fetch the files with "
+        raise FileNotFoundError(f"MNIST folder not found: {folder} (point --data-dir at the "
+                                "folder that holds the four IDX files, or fetch them with "
                                 "`neuralpath data mnist --download`)")
     found = {name: find_file(folder, name) for name in NAMES}
     missing = [name for name, p in found.items() if p is None]
@@ -200,31 +199,42 @@ def load_mnist(path: str | os.PathLike | None = None
     return parts[0], parts[1]
 
 
-def load_mnist_arrays(data_dir: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """All of MNIST as the pipeline wants it: training images first, then the test images.
+def load_mnist_arrays(data_dir: str | os.PathLike | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, int]:
+    """All of an IDX set as the pipeline wants it: every training row, then every test row.
 
-    Returns X (n, rows*cols) float64 raw pixels 0..255 and y (n,) int64 labels; the last
-    ``N_TEST`` rows are the test part (pipeline.prepare splits there), so the test files
-    must hold exactly ``N_TEST`` images.
+    The training files are the training part and the test files the test part, whatever
+    their counts: MNIST's 60,000 and 10,000, a 4,000/1,000 subset, Fashion-MNIST, KMNIST or
+    EMNIST digits. ``load_mnist`` has checked that the four files fit together.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        The folder of the four files (default ``default_data_dir()``).
+
+    Returns
+    -------
+    X : ndarray (n_train + n_test, rows*cols) float64
+        Raw pixels 0..255, the training images first.
+    y : ndarray (n_train + n_test,) int64
+        The labels, in the same order.
+    n_test : int
+        How many of the last rows are the test part (the test files' count).
     """
     (X_train, y_train), (X_test, y_test) = load_mnist(data_dir)
-    if len(X_test) != N_TEST:
-        folder = data_dir if data_dir is not None else default_data_dir()
-        raise ValueError(f"the MNIST test files in {folder} hold {len(X_test)} images; "
-                         f"training takes the last {N_TEST} rows as the test part, so they "
-                         f"must hold exactly {N_TEST}")
     n, features = len(X_train) + len(X_test), X_train.shape[1] * X_train.shape[2]
     X = np.empty((n, features), dtype=np.float64)  # (n, rows*cols)
     X[:len(X_train)] = X_train.reshape(len(X_train), features)
     X[len(X_train):] = X_test.reshape(len(X_test), features)
     y = np.concatenate([y_train, y_test]).astype(np.int64)  # (n,)
-    return X, y
+    return X, y, len(X_test)
 
 
 # ----------------------------------------------------------------------------- downloading
 
 
 def sha256_of(path: str) -> str:
+    """The SHA-256 of a file, as 64 hex digits."""
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(_CHUNK), b""):
@@ -232,7 +242,7 @@ def sha256_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def _check_mirror(mirror):
+def _check_mirror(mirror: str) -> str:
     parsed = urllib.parse.urlparse(mirror)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ValueError(f"mirror must be an http:// or https:// URL of a folder holding the "
@@ -240,110 +250,68 @@ def _check_mirror(mirror):
     return mirror if mirror.endswith("/") else mirror + "/"
 
 
-def _matches(path, expected):
-    size, digest = expected
-    if size is not None and os.path.getsize(path) != size:
-        return False
+def _matches(path: str, digest: str) -> bool:
     return sha256_of(path) == digest
 
 
-def _finish(part, final, expected, name):
-    """Verify the whole ``.part`` file and move it into place, or delete it and refuse."""
-    size, digest = expected
-    have = os.path.getsize(part)
-    if size is not None and have != size:
-        os.unlink(part)
-        raise DownloadError(f"{name}: expected {size} bytes, got {have}; the download was "
-                            "deleted")
-    got = sha256_of(part)
-    if got != digest:
-        os.unlink(part)
-        raise DownloadError(f"{name}: checksum mismatch: expected SHA-256 {digest}, got {got}; "
-                            "the download was deleted")
-    with open(part, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(part, final)
+class _Bar:
+    """A progress bar as pooch drives it. pooch asks ``if progressbar:`` before it sets the
+    total, and a tqdm bar without a total refuses ``bool()``: this wrapper is always true and
+    passes the rest on."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def total(self) -> Any:
+        return self.bar.total
+
+    @total.setter
+    def total(self, value: Any) -> None:
+        self.bar.total = value
+
+    def update(self, n: int) -> None:
+        self.bar.update(n)
+
+    def reset(self) -> None:
+        self.bar.reset()
+
+    def close(self) -> None:
+        self.bar.close()
 
 
-def _content_range_start(header):
-    """The first byte of ``Content-Range: bytes START-END/TOTAL``, or None if unreadable."""
+def _fetch(folder: str, base: str, name: str, digest: str, retries: int, timeout: float,
+           progress: Callable[[str], Any] | None) -> None:
+    """One file from one mirror through pooch: a temporary file in ``folder``, checked, then
+    moved into place; retried ``retries`` times. Raises DownloadError naming the URL."""
+    import pooch  # type: ignore[import-untyped]  # (pooch ships no type information)
+    import requests
+
+    fetcher = pooch.create(path=folder, base_url=base, registry={name: f"sha256:{digest}"},
+                           retry_if_failed=retries)
+    downloader = pooch.HTTPDownloader(
+        progressbar=_Bar(progress(name)) if progress is not None else False, timeout=timeout,
+        headers={"User-Agent": f"neuralpath/{__version__}"})
+    logger = pooch.get_logger()  # pooch logs each download on stderr: the library is quiet
+    level = logger.level
+    logger.setLevel(logging.WARNING)
     try:
-        unit, _, span = header.partition(" ")
-        return int(span.split("-", 1)[0]) if unit == "bytes" else None
-    except ValueError:
-        return None
+        fetcher.fetch(name, downloader=downloader)
+    except ValueError as exc:  # pooch: the SHA-256 does not match (the file is deleted)
+        raise DownloadError(f"{base}{name}: checksum mismatch ({exc}); the download was "
+                            "deleted") from None
+    except (requests.RequestException, OSError) as exc:
+        raise DownloadError(f"{base}{name}: {type(exc).__name__}: {exc}") from None
+    finally:
+        logger.setLevel(level)
 
 
-def _fetch(url, part, expected, name, progress, timeout):
-    """Bring ``part`` to the whole file from ``url``, resuming from what it already holds.
-
-    Returns True when the server resumed a partial file. Raises DownloadError when the
-    transfer breaks off (the part is kept for the next attempt) or the server refuses.
-    """
-    size = expected[0]
-    offset = os.path.getsize(part) if os.path.exists(part) else 0
-    if size is not None and offset > size:  # longer than the real file: useless
-        os.unlink(part)
-        offset = 0
-    if size is not None and offset == size:
-        return True  # whole already: only the checksum is left to do
-    headers = {"User-Agent": f"neuralpath/{__version__}", "Accept-Encoding": "identity"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 416 and offset:  # nothing after the bytes we hold: check them as they are
-            return True
-        raise DownloadError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"{url}: {reason}") from None
-    with response:
-        resumed = offset > 0 and response.status == 206
-        if resumed and _content_range_start(response.headers.get("Content-Range", "")) != offset:
-            os.unlink(part)  # cannot tell how the bytes fit: start afresh next time
-            raise DownloadError(f"{url}: the server answered the request for bytes from "
-                                f"{offset} with {response.headers.get('Content-Range')!r}; "
-                                "the partial file was discarded")
-        if not resumed:
-            offset = 0  # the server sent the whole file (it ignored or was not asked a Range)
-        length = response.headers.get("Content-Length", "")
-        length = int(length) if length.isdigit() else None
-        total = size if size is not None else (offset + length if length is not None else None)
-        if progress is not None:
-            progress.start(name, total, offset)
-        received, broken = offset, None
-        with open(part, "ab" if resumed else "wb") as f:
-            try:
-                while True:
-                    try:
-                        chunk = response.read(_CHUNK)
-                    except (OSError, http.client.HTTPException) as exc:  # reset, timeout
-                        broken = f"{type(exc).__name__}: {exc}"
-                        break
-                    if not chunk:
-                        break
-                    f.write(chunk)
-                    received += len(chunk)
-                    if progress is not None:
-                        progress.update(len(chunk))
-            finally:
-                if progress is not None:
-                    progress.finish()
-    promised = offset + length if length is not None else total
-    if broken or (promised is not None and received < promised):
-        of = f" of {promised}" if promised is not None else ""
-        why = f" ({broken})" if broken else ""
-        raise DownloadError(f"{url}: the transfer broke off after {received}{of} bytes{why}; "
-                            f"{part} is kept and the next download resumes from there")
-    return resumed
-
-
-def download(dest: str | None = None, mirror: str | None = None, *,
-             checksums: dict[str, tuple[int, str]] | None = None, progress: Any = None,
+def download(dest: str | os.PathLike | None = None, mirror: str | None = None, *,
+             checksums: dict[str, str] | None = None,
+             progress: Callable[[str], Any] | None = None, retries: int = 2,
              timeout: float = 60.0) -> dict[str, str]:
     """Fetch the four gzipped MNIST files into folder ``dest``; returns {file name: status}.
 
@@ -355,44 +323,48 @@ def download(dest: str | None = None, mirror: str | None = None, *,
         URL of a folder that serves the four ``.gz`` files; default: each of ``MIRRORS``
         in turn until one delivers.
     checksums : dict, optional
-        File name -> (size in bytes or None, SHA-256 hex); default ``CHECKSUMS``, the
-        standard files. Its keys are the files fetched.
-    progress : object, optional
-        With ``start(name, total_bytes, done_bytes)``, ``update(n_bytes)`` and ``finish()``.
+        File name -> SHA-256 hex; default ``CHECKSUMS``, the standard files. Its keys are
+        the files fetched.
+    progress : callable, optional
+        ``progress(file_name)`` returns a progress bar for that file, an object as pooch
+        wants it (``tqdm`` is one): ``total``, ``update(n)``, ``reset()``, ``close()``.
+    retries : int
+        How many more times pooch tries a file whose transfer broke off or whose checksum
+        did not match, waiting 1, 2, ... seconds in between.
     timeout : float
         Seconds to wait for the server on each connection and read.
 
     A file already present with the right checksum is left alone ("present"). Others are
-    written to ``<name>.part`` and moved into place (``os.replace``) only when whole and
-    matching ("downloaded", or "resumed" when a partial ``.part`` was completed). If the
-    transfer breaks off, the ``.part`` file stays and the next call asks the server for
-    the rest (HTTP Range); a file whose checksum is wrong is deleted and refused.
+    downloaded by pooch to a temporary file in ``dest`` and moved into place only when
+    whole and matching ("downloaded"); a temporary file is deleted whatever happens.
 
     Raises
     ------
     DownloadError
         A file could not be fetched from any mirror, or its checksum did not match.
+    ValueError
+        ``mirror`` is not an http(s) URL, or ``retries`` is negative.
     """
     checksums = CHECKSUMS if checksums is None else checksums
     mirrors = [_check_mirror(m) for m in (MIRRORS if mirror is None else (mirror,))]
-    folder = os.fspath(dest) if dest is not None else default_data_dir()
+    if not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
+    folder = os.path.abspath(os.fspath(dest) if dest is not None else default_data_dir())
     os.makedirs(folder, exist_ok=True)
     status = {}
-    for name, expected in checksums.items():
+    for name, digest in checksums.items():
         final = os.path.join(folder, name)
-        if os.path.isfile(final) and _matches(final, expected):
+        if os.path.isfile(final) and _matches(final, digest):
             status[name] = "present"
             continue
-        part = final + ".part"
         failures = []
         for base in mirrors:
             try:
-                resumed = _fetch(base + name, part, expected, name, progress, timeout)
-                _finish(part, final, expected, name)
+                _fetch(folder, base, name, digest, retries, timeout, progress)
             except DownloadError as exc:
                 failures.append(str(exc))
                 continue
-            status[name] = "resumed" if resumed else "downloaded"
+            status[name] = "downloaded"
             break
         else:
             raise DownloadError("; ".join(failures))
@@ -407,15 +379,12 @@ def folder_status(folder: str) -> tuple[list[str], list[str]]:
         path = find_file(folder, name)
         if path is None:
             missing.append(name)
-            part = os.path.join(folder, name + ".gz.part")
-            note = (f" (partial download of {os.path.getsize(part):,} bytes: --download "
-                    "resumes it)" if os.path.isfile(part) else "")
-            lines.append(f"  missing  {name}.gz{note}")
+            lines.append(f"  missing  {name}.gz")
             continue
         base = os.path.basename(path)
         note = "uncompressed, not checked against the checksum"
         if base in CHECKSUMS:
             note = ("checksum ok" if _matches(path, CHECKSUMS[base])
-                    else "checksum differs from the standard file")
+                    else "not the standard MNIST file: a subset or another IDX set")
         lines.append(f"  present  {base} ({os.path.getsize(path):,} bytes, {note})")
     return lines, missing

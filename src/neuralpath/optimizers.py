@@ -23,6 +23,7 @@ class Optimizer:
     """
 
     options: dict[str, tuple[float, float]] = {}
+    counters: tuple[str, ...] = ()  # integer attributes that are state (Adam's step count t)
 
     def __init__(self, learning_rate: float) -> None:
         self.learning_rate = learning_rate
@@ -36,6 +37,34 @@ class Optimizer:
     def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Change every array of ``params`` in place by one step along ``grads``."""
         raise NotImplementedError
+
+    def state(self) -> dict[str, Any]:
+        """What the optimizer has accumulated, to continue later exactly where it is.
+
+        Returns
+        -------
+        dict
+            ``buffers``: copies of its arrays (velocities, Adam's moments; [] before the first
+            update), one list per kind, each in ``params`` order; and each of ``counters``
+            (Adam's step count ``t``). The learning rate is not state: the schedule sets it.
+        """
+        buffers = [[b.copy() for b in kind] for kind in self._scratch or []]
+        return {"buffers": buffers, **{name: int(getattr(self, name)) for name in self.counters}}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Take up ``state`` as ``state()`` gave it (for the same parameter shapes).
+
+        Parameters
+        ----------
+        state : dict
+            ``buffers`` and the counters; a missing counter is refused by name.
+        """
+        buffers = state["buffers"]
+        self._scratch = [[np.array(b, copy=True) for b in kind] for kind in buffers] or None
+        for name in self.counters:
+            if name not in state:
+                raise ValueError(f"optimizer state must hold {name!r}, got {sorted(state)}")
+            setattr(self, name, int(state[name]))
 
 
 class GradientDescent(Optimizer):
@@ -89,6 +118,7 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) with bias-corrected first and second moments."""
 
     options = {"beta_1": (0.0, 1.0), "beta_2": (0.0, 1.0), "epsilon": (1e-300, 1.0)}
+    counters = ("t",)
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8) -> None:

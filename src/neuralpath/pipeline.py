@@ -73,11 +73,13 @@ def check_layer_sizes(sizes: Sequence[int], n_features: int, n_classes: int) -> 
 
 
 def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str | None = None,
-                 arrays: tuple[Any, Any] | None = None, preset: str | None = None
-                 ) -> tuple[TrainedModel, History, dict[str, Any]]:
+                 arrays: tuple[Any, Any] | None = None, preset: str | None = None,
+                 **train_options: Any) -> tuple[TrainedModel, History, dict[str, Any]]:
     """Train the network ``cfg`` describes on its data; returns (model, history, metrics).
 
     ``preset`` names the preset ``cfg`` came from (stored in the model, for the record).
+    ``train_options`` go to ``training.train`` (``resume``, ``checkpoint_every``, ...), except
+    that ``checkpoint`` is called as ``checkpoint(model, state)``, with the model to save.
     ``TrainingDiverged`` carries ``.model``: the model with the last weights whose cost was
     finite, for the caller to keep.
     """
@@ -91,8 +93,12 @@ def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str 
     if cfg.early_stopping:
         validation = (parts["X_val"], data.one_hot(parts["y_val"], classes))
     model = TrainedModel(net, parts["mean"], parts["scale"], classes, {"preset": preset}, cfg)
+    save = train_options.pop("checkpoint", None)
+    if save is not None:
+        train_options["checkpoint"] = lambda state: save(model, state)
     try:
-        history = train(net, X_tr, Y_tr, cfg, validation_data=validation, callbacks=callbacks)
+        history = train(net, X_tr, Y_tr, cfg, validation_data=validation, callbacks=callbacks,
+                        **train_options)
     except TrainingDiverged as exc:
         model.metadata.update(iterations_run=exc.history.iterations, stopped="diverged")
         exc.model = model  # holds the last finite weights, for the caller to keep

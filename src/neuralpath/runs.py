@@ -1,19 +1,42 @@
-"""Run folders: where a training run leaves its record, and the ``latest`` link.
+"""Run folders: where a training run leaves its whole record, checkpoints, the ``latest`` link.
 
-A run folder is ``runs/<timestamp>/`` holding ``model.npz`` and ``cost.png``; ``runs/latest``
-points at the newest one. The command line and the web page both save their runs here, the
-same way.
+A run folder is ``runs/<timestamp>/`` holding
+
+* ``model.npz``: the model (``neuralpath.load`` reads it);
+* ``config.json``: the run's whole ``TrainConfig`` (``to_dict()``, as the model file holds it);
+* ``metrics.csv``: one row per logged epoch (``History.log``: every epoch of a mini-batch run,
+  every 10 iterations of a full-batch one) with the cost, validation cost, accuracy,
+  learning rate and seconds;
+* ``cost.png``: the cost curve; ``confusion.png``: the confusion matrix on the test part;
+  ``errors.png``: the test images the model gets wrong, with their labels and its answers;
+* ``checkpoint.npz`` (with ``--checkpoint-every``): the model with the training state
+  (optimizer, random generator, history) that ``neuralpath train --resume`` continues from.
+
+``runs/latest`` points at the newest folder. The command line and the web page both save their
+runs here, the same way. Every file is written atomically.
 """
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import json
 import os
 import shutil
 from typing import Any
 
+import numpy as np
+
 from .model import TrainedModel
+from .model import load as load_model
 from .model import save as save_model
-from .plots import cost_curve, write_figure
+from .persist import atomic_write, read_model_file, write_model_file
+from .plots import confusion_figure, cost_curve, errors_figure, write_figure
+from .training import History, TrainingState
+
+CHECKPOINT = "checkpoint.npz"
+METRICS_COLUMNS = ("epoch", "iteration", "cost", "val_cost", "accuracy", "learning_rate",
+                   "seconds")
 
 
 def new_run_dir(runs_dir: str = "runs") -> str:
@@ -24,12 +47,14 @@ def new_run_dir(runs_dir: str = "runs") -> str:
 def link_latest(run_dir: str) -> str:
     """Point ``<runs_dir>/latest`` at ``run_dir``: a symlink swapped in with os.replace, so
     latest is never missing; where symlinks are not allowed, a copy. Returns its path."""
-    latest = os.path.join(os.path.dirname(run_dir), "latest")
+    latest = os.path.join(os.path.dirname(os.path.normpath(run_dir)), "latest")
+    if os.path.abspath(latest) == os.path.abspath(run_dir):
+        return latest  # resuming runs/latest itself: it already is the newest
     tmp = latest + ".tmp"
     try:
         if os.path.lexists(tmp):
             os.unlink(tmp)
-        os.symlink(os.path.basename(run_dir), tmp)
+        os.symlink(os.path.basename(os.path.normpath(run_dir)), tmp)
         if os.path.isdir(latest) and not os.path.islink(latest):
             shutil.rmtree(latest)
         os.replace(tmp, latest)
@@ -39,13 +64,152 @@ def link_latest(run_dir: str) -> str:
     return latest
 
 
-def save_run(model: TrainedModel, run_dir: str, history: Any = None,
-             title: str | None = None) -> dict[str, str]:
-    """Save a run into ``run_dir``: ``model.npz``, and ``cost.png`` when the ``history`` is
-    given; then point ``latest`` at it. Returns the paths written, by kind, and ``latest``."""
+def save_run(model: TrainedModel, run_dir: str, history: History | None = None,
+             title: str | None = None, test: tuple[Any, Any] | None = None) -> dict[str, str]:
+    """Save a run into ``run_dir`` and point ``latest`` at it.
+
+    Parameters
+    ----------
+    model : TrainedModel
+        Written as ``model.npz``, its config as ``config.json``.
+    history : History, optional
+        Gives ``metrics.csv`` and ``cost.png``.
+    title : str, optional
+        The cost curve's title.
+    test : (X_raw, y), optional
+        The raw test inputs and labels: give ``confusion.png`` and ``errors.png``.
+
+    Returns
+    -------
+    dict
+        The paths written, by kind (``model``, ``config``, ``metrics``, ``cost``,
+        ``confusion``, ``errors``), and ``latest``.
+    """
     paths = {"model": save_model(model, os.path.join(run_dir, "model.npz"))}
+    if model.config is not None:
+        paths["config"] = write_config(model.config.to_dict(),
+                                       os.path.join(run_dir, "config.json"))
     if history is not None:
+        paths["metrics"] = write_metrics(history, os.path.join(run_dir, "metrics.csv"))
         paths["cost"] = write_figure(cost_curve(history, title),
                                      os.path.join(run_dir, "cost.png"))
+    if test is not None:
+        paths.update(write_test_figures(model, *test, run_dir))
     paths["latest"] = link_latest(run_dir)
     return paths
+
+
+def write_config(config: dict[str, Any], path: str) -> str:
+    """``config`` (``TrainConfig.to_dict()``) as indented JSON, atomically; returns the path."""
+    text = json.dumps(config, indent=2) + "\n"
+    return atomic_write(path, lambda f: f.write(text.encode()))
+
+
+def write_metrics(history: History, path: str) -> str:
+    """``history.log`` as CSV, columns ``METRICS_COLUMNS`` (empty where a value does not
+    exist, e.g. the validation cost of a run without validation); returns the path."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(METRICS_COLUMNS)
+    for row in history.log:
+        writer.writerow(["" if row[k] is None else _plain(row[k]) for k in METRICS_COLUMNS])
+    return atomic_write(path, lambda f: f.write(buf.getvalue().encode()))
+
+
+def read_metrics(path: str) -> list[dict[str, float | None]]:
+    """The rows of a ``metrics.csv`` as dicts of numbers (None where empty)."""
+    with open(path, newline="") as f:
+        return [{k: (float(v) if v != "" else None) for k, v in row.items()}
+                for row in csv.DictReader(f)]
+
+
+def write_test_figures(model: TrainedModel, X_raw: Any, y: Any, run_dir: str) -> dict[str, str]:
+    """``confusion.png`` and ``errors.png`` of ``model`` on the raw test part (X_raw, y)."""
+    from sklearn.metrics import confusion_matrix
+    X_raw, y = np.asarray(X_raw), np.asarray(y)
+    answers = model.predict(X_raw)
+    matrix = confusion_matrix(y, answers, labels=model.classes)
+    accuracy = float(np.mean(answers == y))
+    wrong = np.flatnonzero(answers != y)
+    return {
+        "confusion": write_figure(
+            confusion_figure(matrix, [str(c) for c in model.classes],
+                             f"confusion matrix: {accuracy:.2%} of {len(y)} right"),
+            os.path.join(run_dir, "confusion.png")),
+        "errors": write_figure(errors_figure(X_raw[wrong], y[wrong], answers[wrong], len(y)),
+                               os.path.join(run_dir, "errors.png")),
+    }
+
+
+# -- checkpoints: a model file that also holds the training state ----------------------------
+
+
+def save_checkpoint(model: TrainedModel, state: TrainingState, run_dir: str) -> str:
+    """Write ``run_dir/checkpoint.npz`` atomically: ``model`` (its scaler, classes, config)
+    with the weights of ``state``, and the rest of ``state`` (the optimizer's arrays and
+    counters, the generator's state, the history, early stopping's best weights).
+
+    The file is a model file too: ``neuralpath.load`` reads the weights reached so far.
+    """
+    net = model.network
+    n = len(net.W)
+    W, b = state.params[:n], state.params[n:]
+    extras = dict(scaler_mean=model.scaler_mean, scaler_scale=model.scaler_scale,
+                  classes=model.classes.astype(str) if model.classes.dtype == object
+                  else model.classes)
+    buffers = state.optimizer["buffers"]
+    for k, kind in enumerate(buffers):
+        extras.update({f"state_optimizer_{k}_{i}": a for i, a in enumerate(kind)})
+    if state.best is not None:
+        extras.update({f"state_best_{i}": a for i, a in enumerate(state.best["params"])})
+    counters = {k: v for k, v in state.optimizer.items() if k != "buffers"}
+    meta = dict(model.metadata)
+    meta.update(layer_sizes=net.layer_sizes, activation=net.activation.name,
+                output_activation=net.output_activation.name, cost=net.cost.name,
+                initializer=net.initializer, dtype=net.dtype.name,
+                config=None if model.config is None else model.config.to_dict(),
+                training_state=_plain(dict(
+                    optimizer_counters=counters, optimizer_buffers=len(buffers),
+                    rng=state.rng, history=state.history.as_dict(),
+                    best=None if state.best is None else dict(
+                        cost=state.best["cost"], since=state.best["since"],
+                        count=len(state.best["params"])))))
+    return write_model_file(os.path.join(run_dir, CHECKPOINT), W, b, extras, meta)
+
+
+def load_checkpoint(run_dir: str) -> tuple[TrainedModel, TrainingState]:
+    """The model and ``TrainingState`` that ``save_checkpoint`` wrote into ``run_dir``.
+
+    ``FileNotFoundError`` naming the file when the folder has no checkpoint.
+    """
+    path = os.path.join(run_dir, CHECKPOINT)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no checkpoint in {run_dir} (expected {path}; train with "
+                                "--checkpoint-every N to write one)")
+    W, b, extras, meta = read_model_file(path)
+    info = meta.get("training_state")
+    if not isinstance(info, dict):
+        raise ValueError(f"{path} holds no training state (it is a model file, not a checkpoint)")
+    model = load_model(path)
+    model.metadata.pop("training_state", None)
+    buffers = [[extras[f"state_optimizer_{k}_{i}"] for i in range(len(W) + len(b))]
+               for k in range(info["optimizer_buffers"])]
+    best = info["best"]
+    if best is not None:
+        best = dict(cost=best["cost"], since=best["since"],
+                    params=[extras[f"state_best_{i}"] for i in range(best["count"])])
+    state = TrainingState(params=list(W) + list(b),
+                          optimizer={"buffers": buffers, **info["optimizer_counters"]},
+                          rng=info["rng"], history=History(**info["history"]), best=best)
+    return model, state
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with NumPy scalars turned into Python ones, through dicts and lists."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

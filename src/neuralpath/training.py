@@ -9,14 +9,20 @@ a ``History``; it never prints (progress is a callback).
 Safety: Ctrl-C (SIGINT) sets a flag that the loop reads between steps, so training stops
 after a complete update with ``History.stopped == "interrupted"``; a cost that turns NaN or
 infinite raises ``TrainingDiverged`` after putting back the last weights whose cost was finite.
+
+Checkpoints: with ``checkpoint`` given, every ``checkpoint_every`` epochs (iterations, for
+full-batch runs) the loop hands it a ``TrainingState``: the weights, the optimizer's state,
+the random generator's state and the history so far. ``train(..., resume=state)`` continues
+from it and ends with the same weights as the run left uninterrupted.
 """
 from __future__ import annotations
 
+import copy
 import math
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +33,7 @@ from .errors import TrainingDiverged
 from .network import Network, blas_threads
 from .optimizers import Optimizer, from_settings, get_schedule
 
-__all__ = ["History", "TrainingDiverged", "accuracy", "train"]
+__all__ = ["History", "TrainingDiverged", "TrainingState", "accuracy", "train"]
 
 
 @dataclass
@@ -51,10 +57,32 @@ class History:
     best_epoch: int | None = None
     stopped: str = "completed"  # completed | interrupted | early_stopping | diverged
     seconds: float = 0.0
+    # one row per logged epoch (every epoch of a mini-batch run, every log_every-th of a
+    # full-batch one, and the last): epoch, iteration, cost, val_cost, accuracy,
+    # learning_rate, seconds (see ``train``)
+    log: list = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Every field, as a dict."""
         return dict(self.__dict__)
+
+
+@dataclass
+class TrainingState:
+    """Where a run stands after a whole epoch: all that ``train(resume=...)`` needs to go on
+    exactly as if it had never stopped.
+
+    ``params`` are copies of the network's arrays (W then b), ``optimizer`` is
+    ``Optimizer.state()``, ``rng`` the generator's ``bit_generator.state`` (shuffling and
+    dropout draw from it), ``history`` the run so far (its ``epochs`` and ``iterations`` say
+    where to start) and ``best`` early stopping's record: ``params``, ``cost``, ``since``.
+    """
+
+    params: list[np.ndarray]
+    optimizer: dict[str, Any]
+    rng: dict[str, Any]
+    history: History
+    best: dict[str, Any] | None = None
 
 
 class _Interrupt:
@@ -116,7 +144,9 @@ def _check_data(network, X, Y, what="X and Y"):
 
 def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *,
           callbacks: Sequence[Any] = (), validation_data: Any = None, random_state: Any = None,
-          handle_interrupt: bool = True, **settings: Any) -> History:
+          handle_interrupt: bool = True, checkpoint: Callable[[TrainingState], Any] | None = None,
+          checkpoint_every: int = 1, resume: TrainingState | None = None,
+          log_every: int | None = None, **settings: Any) -> History:
     """Train ``network`` in place on inputs X (m, s_1) and targets Y (m, s_nl).
 
     Parameters
@@ -147,6 +177,17 @@ def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *
         Seed or generator for shuffling and dropout; default: the config's ``seed``.
     handle_interrupt : bool
         Catch Ctrl-C (in the main thread) and stop after the current update.
+    checkpoint : callable, optional
+        Called with a ``TrainingState`` after every ``checkpoint_every``-th epoch (an epoch
+        of a full-batch run is one iteration).
+    resume : TrainingState, optional
+        Continue from this state (made by an earlier call with the same config and data):
+        the network takes its weights, the optimizer and the generator their states.
+    log_every : int, optional
+        Epochs between the rows of ``History.log`` (default: 1 for mini-batches, 10 for
+        full-batch runs); the last epoch is always logged. The row's accuracy is the
+        validation set's, or without validation data that of the epoch's batches as they
+        were trained on (before each step, dropout active), as Keras reports it.
 
     Returns
     -------
@@ -181,12 +222,47 @@ def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *
     rate = get_schedule(cfg.schedule)
     if opt is None:
         opt = from_settings(cfg.optimizer, cfg.learning_rate, cfg)
+    if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
+        raise ValueError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}")
+    if log_every is None:
+        log_every = 10 if cfg.batch_size is None else 1
+    saving = _Checkpoints(checkpoint, checkpoint_every, log_every)
     return _run(network, X, Y, cfg, opt, rate, validation_data, callbacks,
-                cfg.seed if random_state is None else random_state, handle_interrupt)
+                cfg.seed if random_state is None else random_state, handle_interrupt,
+                saving, resume)
+
+
+class _Checkpoints:
+    """When to log a row and when to hand a ``TrainingState`` to ``checkpoint``."""
+
+    def __init__(self, checkpoint: Callable[[TrainingState], Any] | None, every: int,
+                 log_every: int) -> None:
+        self.checkpoint, self.every, self.log_every = checkpoint, every, log_every
+
+    def due(self, epochs_done: int) -> bool:
+        return self.checkpoint is not None and epochs_done % self.every == 0
+
+    def save(self, params, opt, rng, history, best) -> None:
+        assert self.checkpoint is not None
+        self.checkpoint(TrainingState([p.copy() for p in params], opt.state(),
+                                      rng.bit_generator.state, copy.deepcopy(history), best))
+
+
+def _restore(state: TrainingState, params, opt, rng, best) -> tuple[History, float, int]:
+    """Put ``state`` back into the run's objects; returns (history, best_cost, since_best)."""
+    for p, saved in zip(params, state.params, strict=True):
+        np.copyto(p, saved)
+    opt.load_state(state.optimizer)
+    rng.bit_generator.state = state.rng
+    if best is None or state.best is None:
+        return copy.deepcopy(state.history), math.inf, 0
+    for p, saved in zip(best, state.best["params"], strict=True):
+        np.copyto(p, saved)
+    return copy.deepcopy(state.history), float(state.best["cost"]), int(state.best["since"])
 
 
 def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state,
-         handle_interrupt):
+         handle_interrupt, saving, resume):
     """The loop of tutorial 4.9 (mini-batched when asked), with the safety nets."""
     iterations, epochs, batch_size = cfg.iterations, cfg.epochs, cfg.batch_size
     l2, early_stopping, patience = cfg.l2, cfg.early_stopping, cfg.patience
@@ -205,19 +281,26 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
     batch_rows = ((np.empty((batch, X.shape[1]), X.dtype), np.empty((batch, Y.shape[1]), Y.dtype))
                   if batch < m else None)
     masks = _DropoutMasks(network, cfg.dropout, rng)
+    classifies = network.output_activation.classifies
+    counter = _Hits({batch, m % batch or batch})
     history = History()
-    start = time.perf_counter()
+    if resume is not None:
+        history, best_cost, since_best = _restore(resume, params, opt, rng, best)
+    start = time.perf_counter() - history.seconds  # a resumed run counts its earlier time
     _call(callbacks, "on_train_begin", total)
     # overflow is not an error here: a cost that turns inf or NaN is caught below and named
     with _Interrupt(handle_interrupt) as interrupt, blas_threads(network.layer_sizes, batch), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(n_epochs):
+        for epoch in range(history.epochs, n_epochs):
             if interrupt.requested:
                 break
             opt.learning_rate = rate(alpha0, epoch, n_epochs)
             history.learning_rate.append(opt.learning_rate)
             order = rng.permutation(m) if batch_rows is not None else None  # new every epoch
             epoch_cost = 0.0
+            # a logged epoch without validation data counts the batches' right answers
+            logged = (epoch + 1) % saving.log_every == 0 or epoch == n_epochs - 1
+            hits = 0.0 if logged and validation_data is None and classifies else None
             for start_row in range(0, m, batch):
                 if history.iterations == total or interrupt.requested:
                     break
@@ -238,6 +321,8 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                 history.iterations += 1
                 # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
                 epoch_cost += (cost - network.last_penalty) * Xb.shape[0]
+                if hits is not None:  # backprop left the batch's output h^(n_l) in its workspace
+                    hits += counter.count(network.workspace(Xb.shape[0]).h[-1], Yb)
                 _call(callbacks, "on_iteration", history.iterations, cost)
             else:
                 history.epochs += 1
@@ -249,6 +334,10 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                     record.update(_validate(network, *validation_data))
                     history.val_cost.append(record["val_cost"])
                     history.val_accuracy.append(record["val_accuracy"])
+                if logged:
+                    record["accuracy"] = (record.get("val_accuracy") if hits is None
+                                          else hits / m)
+                    history.log.append(_log_row(history, record, start))
                 _call(callbacks, "on_epoch_end", epoch, record)
                 if early_stopping:
                     if record["val_cost"] < best_cost:
@@ -260,6 +349,11 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                     if since_best >= patience:
                         history.stopped = "early_stopping"
                         break
+                if saving.due(history.epochs):
+                    history.seconds = time.perf_counter() - start
+                    record_best = None if best is None else dict(
+                        params=[p.copy() for p in best], cost=best_cost, since=since_best)
+                    saving.save(params, opt, rng, history, record_best)
                 continue
             break  # the inner loop stopped early: iteration budget reached or Ctrl-C
         if not all(np.isfinite(p).all() for p in params):  # the very last update overflowed
@@ -286,12 +380,41 @@ def _diverged(params, backup, history, start, message):
                            "finite)", history)
 
 
+def _log_row(history, record, start):
+    """One row of ``History.log``, at the end of an epoch."""
+    return {"epoch": history.epochs, "iteration": history.iterations,
+            "cost": record["train_cost"], "val_cost": record.get("val_cost"),
+            "accuracy": record["accuracy"], "learning_rate": record["learning_rate"],
+            "seconds": time.perf_counter() - start}
+
+
 def _validate(network, X_val, Y_val):
     out = network.predict_output(X_val)
     cost = network.cost.value(network.output_activation, out,
                               np.asarray(Y_val, network.dtype), None)
     acc = accuracy(out, np.asarray(Y_val)) if network.output_activation.classifies else None
     return {"val_cost": cost, "val_accuracy": acc}
+
+
+class _Hits:
+    """Right answers in a batch, counted in buffers made once per batch size (the training
+    loop allocates nothing per step): the largest output is the target's class, or for one
+    output column, both are on the same side of 0.5."""
+
+    def __init__(self, sizes):
+        self.buffers = {m: (np.empty(m, np.intp), np.empty(m, np.intp), np.empty(m, bool))
+                        for m in sizes}
+
+    def count(self, output, Y):
+        guess, truth, same = self.buffers[output.shape[0]]
+        if Y.shape[1] == 1:
+            np.greater(output[:, 0], 0.5, out=guess)
+            np.greater(Y[:, 0], 0.5, out=truth)
+        else:
+            np.argmax(output, axis=1, out=guess)
+            np.argmax(Y, axis=1, out=truth)
+        np.equal(guess, truth, out=same)
+        return int(np.count_nonzero(same))
 
 
 class _DropoutMasks:

@@ -8,10 +8,17 @@ from typing import IO
 from .common import positive_int, positive_int_list
 
 HELP = "time training side by side: neuralpath, PyTorch, scikit-learn, the tutorial's listing"
+EPILOG = """examples:
+  neuralpath bench --part a --skip torch          the tutorial preset, numpy contenders only
+  neuralpath bench --part b --batch-sizes 128     MNIST-sized mini-batches of 128
+  neuralpath bench --breakdown                    where one tutorial iteration spends its time
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Which parts, how long, how often, with how many threads, and who competes."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--part", choices=["a", "b", "all"], default="all",
                         help="(a) the tutorial preset, (b) MNIST-sized mini-batches, or both")
     parser.add_argument("--iterations", type=positive_int, default=3000,

@@ -59,14 +59,16 @@ def positive_int_list(text: str) -> list[int]:
 class TqdmProgress:
     """A training callback: a tqdm bar over the iterations showing the cost, on stderr."""
 
-    def __init__(self, disable: bool = False, file: IO[str] | None = None) -> None:
+    def __init__(self, disable: bool = False, file: IO[str] | None = None,
+                 initial: int = 0) -> None:
         self.disable = disable
         self.file = file or sys.stderr
+        self.initial = initial  # iterations done before (a resumed run)
 
     def on_train_begin(self, total: int) -> None:
         from tqdm import tqdm
-        self.bar = tqdm(total=total, unit="it", file=self.file, disable=self.disable,
-                        dynamic_ncols=True, mininterval=0.2)
+        self.bar = tqdm(total=total, initial=self.initial, unit="it", file=self.file,
+                        disable=self.disable, dynamic_ncols=True, mininterval=0.2)
 
     def on_iteration(self, iteration: int, cost: float) -> None:
         self.bar.update(1)

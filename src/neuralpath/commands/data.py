@@ -11,34 +11,33 @@ from .. import mnist
 from ..errors import UsageError
 
 HELP = "the real MNIST digits (28x28): where the files go, and --download to fetch them"
+EPILOG = """examples:
+  neuralpath data mnist                     where the files are looked for, and what is there
+  neuralpath data mnist --download          fetch the four files and check their SHA-256
+  neuralpath data mnist --download --data-dir ~/mnist
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The data set, and --download, --mirror, --data-dir."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("dataset", choices=["mnist"], help="the data set (only mnist for now)")
     parser.add_argument("--download", action="store_true",
                         help="fetch the four files (about 11 MB) and check their checksums")
     parser.add_argument("--mirror", help="URL of a folder with the four .gz files "
                         f"(default: {mnist.MIRRORS[0]}, then the others)")
-    parser.add_argument("--data-dir", help="folder for the files (default: $NEURALPATH_DATA "
-                        "or ~/.cache/neuralpath)")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder for the files (default: $NEURALPATH_DATA or "
+                             "~/.cache/neuralpath)")
 
 
-class _TqdmBytes:
-    """Download progress: one tqdm bar per file, in bytes, on stderr."""
-
-    bar: Any
-
-    def start(self, name: str, total: int, done: int) -> None:
-        from tqdm import tqdm
-        self.bar = tqdm(total=total, initial=done, desc=name, unit="B", unit_scale=True,
-                        unit_divisor=1024, file=sys.stderr, dynamic_ncols=True, leave=True)
-
-    def update(self, n: int) -> None:
-        self.bar.update(n)
-
-    def finish(self) -> None:
-        self.bar.close()
+def _tqdm_bytes(name: str) -> Any:
+    """Download progress: one tqdm bar per file, in bytes, on stderr (pooch sets its total and
+    moves it)."""
+    from tqdm import tqdm
+    return tqdm(desc=name, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                dynamic_ncols=True, leave=True)
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -53,12 +52,18 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         if missing:
             print(f"{len(missing)} of 4 files missing; fetch them with: neuralpath data mnist "
                   "--download" + (f" --data-dir {folder}" if args.data_dir else ""), file=out)
-        else:
-            print("all four files present; train with: neuralpath train --dataset mnist"
-                  + (f" --data-dir {folder}" if args.data_dir else ""), file=out)
+            return 0
+        try:  # read them as train will: refuse here what train would refuse
+            (X_train, y_train), (X_test, _) = mnist.load_mnist(folder)
+        except ValueError as exc:
+            raise UsageError(f"neuralpath: error: the files cannot be trained on: {exc}") from None
+        print(f"all four files present: {len(X_train):,} training and {len(X_test):,} test "
+              f"images of {X_train.shape[1]}x{X_train.shape[2]}, labels "
+              f"{int(y_train.min())}..{int(y_train.max())}; train with: neuralpath train "
+              "--dataset mnist" + (f" --data-dir {folder}" if args.data_dir else ""), file=out)
         return 0
     try:
-        status = mnist.download(folder, mirror=args.mirror, progress=_TqdmBytes())
+        status = mnist.download(folder, mirror=args.mirror, progress=_tqdm_bytes)
     except mnist.DownloadError as exc:
         print(f"neuralpath: download failed: {exc}", file=err)
         return 1

@@ -13,15 +13,26 @@ from typing import IO
 from ..errors import UsageError
 
 HELP = "write a saved model as an ONNX file (pip install 'neuralpath[onnx]')"
+EPILOG = """examples:
+  neuralpath export runs/latest/model.npz                  writes runs/latest/model.onnx
+  neuralpath export model.npz --out digits.onnx --force    overwrite digits.onnx
+
+The ONNX file takes raw inputs (the model's scaling is folded into its first layer) and
+gives 'output' and 'probabilities', one column per label in the model's order.
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """MODEL, the format, where to write and whether to overwrite."""
-    parser.add_argument("model", help="a model file written by neuralpath (.npz)")
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("model", metavar="MODEL", help="a model file written by neuralpath (.npz)")
     parser.add_argument("--format", choices=["onnx"], default="onnx",
                         help="the format to write (default: onnx)")
-    parser.add_argument("--out", help="the file to write (default: MODEL with .onnx)")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    parser.add_argument("--out", metavar="FILE",
+                        help="the file to write (default: MODEL with .onnx)")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite an existing --out file (never silently)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -15,16 +15,33 @@ import numpy as np
 from ..errors import UsageError
 
 HELP = "the digit a saved model sees in images or data rows"
+EPILOG = """examples:
+  neuralpath predict runs/latest/model.npz --index 0 --index 5
+  neuralpath predict runs/latest/model.npz digit.png photo.jpg
+  neuralpath predict runs/latest/model.npz digit.png --json
+
+Pictures may be any format Pillow reads (PNG, JPEG, GIF, BMP, TIFF, WebP, ...), any size,
+dark ink on light paper or light on dark; they are cropped to the digit, centred and scaled
+to the model's 8x8 or 28x28 grid. A picture with no digit gets "digit": null.
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """MODEL, the pictures, the rows, and the output form."""
-    parser.add_argument("model", help="a model file written by neuralpath train (.npz)")
-    parser.add_argument("--index", type=int, action="append",
-                        help="row of the model's data set (repeatable)")
-    parser.add_argument("images", nargs="*",
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("model", metavar="MODEL",
+                        help="a model file written by neuralpath train (.npz)")
+    parser.add_argument("--index", type=int, action="append", metavar="N",
+                        help="row N of the model's data set, counted from 0 (negative: from "
+                             "the end); repeat it for several rows")
+    parser.add_argument("images", nargs="*", metavar="IMAGE",
                         help="picture files (PNG, JPEG, ...; any size, dark or light ink)")
     parser.add_argument("--json", action="store_true", help="print one JSON list on stdout")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the data set's files, for --index "
+                        "rows of an mnist model (default: $NEURALPATH_DATA or "
+                        "~/.cache/neuralpath)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -39,7 +56,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         from ..pipeline import load_data
         from ..presets import PRESETS
         cfg = model.config or PRESETS["tutorial"]
-        X, _, _ = load_data(cfg)
+        X, _, _ = load_data(cfg, args.data_dir)
         for i in args.index:
             if not -len(X) <= i < len(X):
                 raise UsageError(f"--index must be in 0..{len(X) - 1}, got {i}")

@@ -10,12 +10,19 @@ from ..presets import PRESETS
 from .train import option
 
 HELP = "list the presets and their settings"
+EPILOG = """examples:
+  neuralpath presets                    every preset, every setting, side by side
+  neuralpath presets --show best        the neuralpath train command that equals best
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """``--show NAME``."""
-    parser.add_argument("--show", choices=sorted(PRESETS),
-                        help="print this preset as the neuralpath train command it equals")
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--show", choices=sorted(PRESETS), metavar="NAME",
+                        help="print preset NAME (" + ", ".join(PRESETS) + ") as the "
+                             "neuralpath train command it equals")
 
 
 def as_command(name: str) -> str:
@@ -40,12 +47,12 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(as_command(args.show), file=out)
         return 0
     names = list(PRESETS)
-    rows = {key: ["-" if v is None else ",".join(map(str, v)) if isinstance(v, list) else str(v)
-                  for v in (PRESETS[n].to_dict()[key] for n in names)]
+    rows = {option(key): ["-" if v is None else ",".join(map(str, v)) if isinstance(v, list)
+                          else str(v) for v in (PRESETS[n].to_dict()[key] for n in names)]
             for key in TrainConfig().to_dict()}
     width = max(len(k) for k in rows) + 2
     col = 2 + max(len(v) for v in [*names, *(v for vs in rows.values() for v in vs)])
-    print("setting".ljust(width) + "".join(n.ljust(col) for n in names).rstrip(), file=out)
+    print("option".ljust(width) + "".join(n.ljust(col) for n in names).rstrip(), file=out)
     for key, values in rows.items():
         print(key.ljust(width) + "".join(v.ljust(col) for v in values).rstrip(), file=out)
     return 0

@@ -6,6 +6,8 @@ without the ``web`` extra.
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 from typing import IO
 
 HELP = "serve the draw-a-digit page: draw a digit, watch the network answer"
@@ -21,14 +23,41 @@ def _port(text: str) -> int:
     return value
 
 
+EPILOG = """examples:
+  neuralpath serve
+  neuralpath serve --model runs/latest/model.npz --port 8080
+  neuralpath serve --host 0.0.0.0 --allow-host digits.example --access-log
+
+Open the printed address, draw a digit, and watch the network answer. Without --model and
+without runs/latest/model.npz, the best preset is trained once at start (the page shows its
+progress) and saved under runs/.
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The model, the address and the port."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--model", help="model file (default runs/latest/model.npz; if there "
                                          "is none, train the best preset once at start)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=_port, default=8000,
                         help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="a name the page may be reached by, besides the --host address "
+                             "(and localhost for a loopback one); repeat for more. Requests "
+                             "naming any other host are refused")
+    parser.add_argument("--access-log", action="store_true",
+                        help="log one line per request on stderr")
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived (raised by the handler installed while the server runs)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -37,7 +66,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         import uvicorn
 
         from ..web.app import create_app, describe_model
-        from ..web.server import is_loopback, listen, url_of
+        from ..web.server import allowed_hosts, is_loopback, listen, url_of, uvicorn_config
     except ImportError as exc:
         print(f"neuralpath: serve needs the web extra ({exc}); install it with "
               "pip install 'neuralpath[web]'", file=err)
@@ -49,7 +78,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if state.model is not None:
         info = describe_model(state.model, state.source)
         accuracy = info["test_accuracy"]
-        print(f"neuralpath: model {info['source']}: preset {info['preset']}, layer sizes "
+        print(f"neuralpath: model {state.source}: preset {info['preset']}, layer sizes "
               f"{info['layer_sizes']}" + (f", test accuracy {accuracy:.2%}"
                                           if accuracy is not None else ""), file=err)
     else:
@@ -57,16 +86,24 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
               "background (the page shows its progress), then saving it under runs/",
               file=err)
     if not is_loopback(host):
+        names = sorted(allowed_hosts(host, args.allow_host))
         print(f"neuralpath: warning: {host} can be reached from other machines, and the page "
-              "has no login", file=err)
+              f"has no login; it answers requests for {', '.join(names)} (--allow-host adds "
+              "names)", file=err)
     print(f"neuralpath: draw a digit at {url_of(sock)}/ (Ctrl-C to stop)", file=err)
-    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on",
-                            server_header=False)
+    config = uvicorn_config(app, host, extra_hosts=args.allow_host, access_log=args.access_log)
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again: SIGINT
+    # becomes KeyboardInterrupt, and this handler makes SIGTERM an exception too, so both end
+    # with the "server stopped" line instead of the process dying by the signal
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
     try:
         uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated):
         pass
     finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
         sock.close()
     print("neuralpath: server stopped", file=err)
     return 0

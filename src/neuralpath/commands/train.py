@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import json
 import math
+import os
 import re
 from typing import IO, Any
 
@@ -18,9 +20,36 @@ from ..config import TrainConfig
 from ..data import get_dataset
 from ..errors import TrainingDiverged, UsageError
 from ..presets import PRESETS, resolve
-from .common import TqdmProgress, format_confusion, int_list
+from .common import TqdmProgress, format_confusion, int_list, positive_int
 
 HELP = "train a network and save it"
+EPILOG = """examples:
+  neuralpath train                                  the tutorial's section 5, seed 0
+  neuralpath train --preset best --seed 3           the most accurate preset on the digits
+  neuralpath train --activation relu --learning-rate 0.05 --iterations 5000
+  neuralpath train --preset mnist --data-dir ~/mnist --checkpoint-every 2
+  neuralpath train --resume runs/latest             go on from the last checkpoint
+  neuralpath train --json --quiet > result.json     one JSON object, nothing else
+
+Options left out take the preset's values: neuralpath presets lists them all.
+A run folder runs/<timestamp>/ gets model.npz, config.json, metrics.csv, cost.png,
+confusion.png and errors.png; runs/latest points at the newest.
+"""
+
+# the tutorial's names for the values, where it has them (alpha, lambda, s_l, m)
+METAVARS = {"learning_rate": "ALPHA", "l2": "LAMBDA", "layer_sizes": "S1,...,SNL",
+            "iterations": "N", "epochs": "N", "batch_size": "M", "seed": "S",
+            "momentum": "MU", "dropout": "P"}
+
+# the values each numeric setting takes (TrainConfig checks them; this says them in --help)
+RANGES = {
+    "test_size": "in (0, 1)", "learning_rate": "> 0", "momentum": "in [0, 1)",
+    "beta_1": "in [0, 1)", "beta_2": "in [0, 1)", "epsilon": "> 0",
+    "iterations": "integer >= 1", "epochs": "integer >= 1",
+    "batch_size": "integer >= 1, or all m samples when left out", "l2": ">= 0",
+    "dropout": "in [0, 1)", "validation_fraction": "in (0, 1)", "patience": "integer >= 1",
+    "seed": "integer >= 0", "layer_sizes": "two or more integers >= 1, comma-separated",
+}
 
 # how a setting's text becomes a value, by the field's type; TrainConfig checks the range
 _TYPES: dict[str, Any] = {"int": int, "int | None": int, "list[int]": int_list}
@@ -41,30 +70,76 @@ def option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def setting_help(f: dataclasses.Field) -> str:
+    """The --help line of setting ``f``: what it is (TrainConfig's help), its range and its
+    default, which is the preset's (the tutorial preset's value shown)."""
+    value = getattr(TrainConfig(), f.name)
+    if isinstance(value, list):
+        shown = ",".join(map(str, value))
+    elif isinstance(value, bool):
+        shown = "on" if value else "off"
+    else:
+        shown = "none" if value is None else str(value)
+    kind = ("on or off" if f.type == "bool" else "one of " + ", ".join(f.metadata["choices"])
+            if "choices" in f.metadata else RANGES[f.name])
+    return f"{f.metadata['help']}. Range: {kind}. Default: the preset's (tutorial: {shown})"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """One option per ``TrainConfig`` setting, plus where the run goes and how it reports."""
-    parser.add_argument("--preset", choices=sorted(PRESETS),
-                        help="the settings to start from (default: tutorial; mnist with "
-                             "--dataset mnist)")
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--preset", choices=sorted(PRESETS), metavar="NAME",
+                        help="the settings to start from: " + ", ".join(PRESETS) + ". Every "
+                             "preset's values: neuralpath presets. Default: tutorial (mnist "
+                             "with --dataset mnist)")
     length = parser.add_mutually_exclusive_group()
-    defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
-        help_text = f"{f.metadata['help']} (tutorial preset: {getattr(defaults, f.name)})"
+        help_text = setting_help(f)
         target = length if f.name in ("iterations", "epochs") else parser
         if f.type == "bool":
             target.add_argument(option(f.name), action=argparse.BooleanOptionalAction,
                                 default=None, help=help_text)
         elif "choices" in f.metadata:
             target.add_argument(option(f.name), choices=f.metadata["choices"],
-                                help=help_text)
+                                metavar=f.name.upper(), help=help_text)
         else:
             target.add_argument(option(f.name), type=_TYPES.get(str(f.type), _finite_float),
-                                help=help_text)
-    parser.add_argument("--data-dir", help="folder with the data set's files (mnist)")
-    parser.add_argument("--out", help="model file (default runs/<timestamp>/model.npz)")
-    parser.add_argument("--plot", help="cost-curve PNG (default beside the model in runs/)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+                                metavar=METAVARS.get(f.name, f.name.upper()), help=help_text)
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder with the data set's files (mnist; default: "
+                             "$NEURALPATH_DATA or ~/.cache/neuralpath)")
+    parser.add_argument("--out", metavar="MODEL.npz",
+                        help="model file (default: runs/<timestamp>/model.npz, with the run's "
+                             "whole record beside it)")
+    parser.add_argument("--plot", metavar="PNG",
+                        help="cost-curve PNG (default: cost.png in the run folder; with --out, "
+                             "none unless given)")
+    add_run_options(parser)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Checkpoints, resuming, and how much the command says."""
+    parser.add_argument("--checkpoint-every", type=positive_int, metavar="N",
+                        help="every N epochs (iterations, for full-batch runs) save the model "
+                             "with the optimizer's and random generator's state into the run "
+                             "folder as checkpoint.npz. Range: integer >= 1. Default: no "
+                             "checkpoints")
+    parser.add_argument("--resume", metavar="RUN_DIR",
+                        help="continue the run in RUN_DIR from its checkpoint.npz, with its "
+                             "own settings, and save it there; ends with the same weights as "
+                             "the run left uninterrupted")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object on stdout; tables go to stderr")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="draw a progress bar on stderr (default: only when stderr is a "
+                             "terminal)")
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument("--quiet", "-q", action="store_true",
+                      help="print nothing but errors (and the --json object)")
+    talk.add_argument("--verbose", "-v", action="store_true",
+                      help="also print the settings that differ from the preset, and one "
+                           "line per logged epoch on stderr")
 
 
 def config_from_args(args: argparse.Namespace) -> tuple[str, TrainConfig]:
@@ -80,19 +155,82 @@ def config_from_args(args: argparse.Namespace) -> tuple[str, TrainConfig]:
         raise UsageError(f"neuralpath train: {message}") from None
 
 
-def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    """Train, save the model (and the cost curve), print what it learned."""
-    from ..pipeline import train_config
-    from ..plots import cost_curve, write_figure
-    from ..runs import new_run_dir, save_run
+def resume_from(args: argparse.Namespace) -> tuple[str, TrainConfig, Any]:
+    """``--resume RUN_DIR``: the preset name, config and ``TrainingState`` of its checkpoint.
+    Settings cannot be changed on the way (the weights would no longer match a run)."""
+    from ..runs import load_checkpoint
+    given = [option(f.name) for f in dataclasses.fields(TrainConfig)
+             if getattr(args, f.name) is not None]
+    given += ["--preset"] * (args.preset is not None) + ["--out"] * (args.out is not None)
+    if given:
+        raise UsageError(f"neuralpath train: --resume continues the run with its own settings "
+                         f"and saves it in RUN_DIR; got also {', '.join(given)}")
+    model, state = load_checkpoint(args.resume)
+    if model.config is None:
+        raise UsageError(f"neuralpath train: --resume needs a checkpoint with its config, got "
+                         f"none in {args.resume}")
+    return str(model.metadata.get("preset") or "tutorial"), model.config, state
 
-    preset, cfg = config_from_args(args)
-    run_dir = None if args.out else new_run_dir()
-    tables = err if args.json else out
+
+class EpochLines:
+    """``--verbose``: one line per logged epoch on ``file`` (every epoch of a mini-batch run,
+    every 10th iteration of a full-batch one, as metrics.csv)."""
+
+    def __init__(self, every: int, file: IO[str]) -> None:
+        self.every, self.file = every, file
+
+    def on_epoch_end(self, epoch: int, record: dict[str, Any]) -> None:
+        """Print the epoch's cost, validation cost and learning rate."""
+        if (epoch + 1) % self.every == 0:
+            val = (f", validation cost {record['val_cost']:.5f}" if "val_cost" in record
+                   else "")
+            print(f"epoch {epoch + 1}: cost {record['train_cost']:.5f}{val}, learning rate "
+                  f"{record['learning_rate']:.4g}", file=self.file, flush=True)
+
+
+def reporting(args: argparse.Namespace, cfg: TrainConfig, out: IO[str], err: IO[str],
+              done: int = 0) -> tuple[IO[str], list[Any]]:
+    """Where the tables go (stdout; stderr with --json; nowhere with --quiet) and the
+    callbacks: a progress bar when stderr is a terminal or --progress asks, epoch lines with
+    --verbose. ``done``: the iterations a resumed run had already made."""
+    tables: IO[str] = io.StringIO() if args.quiet else err if args.json else out
+    show = args.progress if args.progress is not None else (
+        not args.quiet and bool(getattr(err, "isatty", lambda: False)()))
+    callbacks: list[Any] = [TqdmProgress(disable=not show, file=err, initial=done)]
+    if args.verbose:
+        callbacks.append(EpochLines(10 if cfg.batch_size is None else 1, err))
+    return tables, callbacks
+
+
+def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Train, save the run's record, print what it learned."""
+    from ..pipeline import test_part, train_config
+    from ..plots import cost_curve, write_figure
+    from ..runs import new_run_dir, save_checkpoint, save_run
+
+    resume = None
+    if args.resume:
+        preset, cfg, resume = resume_from(args)
+    else:
+        preset, cfg = config_from_args(args)
+    run_dir = args.resume or (None if args.out else new_run_dir())
+    tables, callbacks = reporting(args, cfg, out, err,
+                                  resume.history.iterations if resume else 0)
+    if args.verbose:
+        changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
+        print(describe_differences(preset, changed), file=tables)
+    options: dict[str, Any] = {"resume": resume}
+    if args.checkpoint_every:
+        if run_dir is None:
+            raise UsageError("neuralpath train: --checkpoint-every saves into the run folder, "
+                             "which --out replaces; drop --out (the run goes to runs/)")
+        folder = run_dir
+        options.update(checkpoint=lambda model, state: save_checkpoint(model, state, folder),
+                       checkpoint_every=args.checkpoint_every)
     title = f"{preset} preset, seed {cfg.seed}"
     try:
-        model, history, metrics = train_config(cfg, [TqdmProgress(disable=args.no_progress)],
-                                               args.data_dir, preset=preset)
+        model, history, metrics = train_config(cfg, callbacks, args.data_dir, preset=preset,
+                                               **options)
     except TrainingDiverged as exc:
         path = (save_run(exc.model, run_dir)["model"] if run_dir
                 else exc.model.save(args.out))
@@ -102,8 +240,10 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     latest: str | None = None
     plot_path: str | None = None
     if run_dir:
-        paths = save_run(model, run_dir, history, title)
+        paths = save_run(model, run_dir, history, title, test_part(model, args.data_dir))
         model_path, plot_path, latest = paths["model"], paths["cost"], paths["latest"]
+        if os.path.abspath(latest) == os.path.abspath(run_dir):  # resumed in runs/latest
+            latest = None
     else:
         model_path = model.save(args.out)
         plot_path = write_figure(cost_curve(history, title), args.plot) if args.plot else None
@@ -118,20 +258,33 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     print(format_confusion(metrics["confusion_matrix"], labels), file=tables)
     print("\nper-digit precision, recall and F1", file=tables)
     print(metrics["report"], file=tables)
-    print(f"model written to {model_path}" + (f" (also {latest}/)" if latest else ""),
-          file=tables)
+    if run_dir:
+        print(f"run written to {run_dir}/: model.npz, config.json, metrics.csv, cost.png, "
+              "confusion.png, errors.png" + (f" (also {latest}/)" if latest else ""),
+              file=tables)
+    print(f"model written to {model_path}", file=tables)
     if plot_path:
         print(f"cost curve written to {plot_path}", file=tables)
     if history.stopped == "interrupted":
         print(f"neuralpath: training interrupted at iteration {history.iterations}; the "
               f"weights reached so far are saved in {model_path}", file=err)
+        if args.checkpoint_every and run_dir:
+            print(f"neuralpath: continue from the last checkpoint with: neuralpath train "
+                  f"--resume {run_dir}", file=err)
     if args.json:
         result = dict(preset=preset, layer_sizes=model.network.layer_sizes, seed=cfg.seed,
                       iterations=history.iterations, epochs=history.epochs,
                       train_accuracy=metrics["train_accuracy"],
                       test_accuracy=metrics["test_accuracy"], final_cost=metrics["final_cost"],
                       train_seconds=history.seconds, model_path=model_path, plot_path=plot_path,
-                      stopped=history.stopped)
+                      run_dir=run_dir, stopped=history.stopped)
         print(json.dumps(result), file=out)
     return 130 if history.stopped == "interrupted" else 0
 
+
+def describe_differences(preset: str, changed: dict[str, tuple[Any, Any]]) -> str:
+    """One line: the settings that differ from preset ``preset``, with the preset's values."""
+    if not changed:
+        return f"settings: those of the {preset} preset"
+    parts = [f"{key} {mine} (preset: {theirs})" for key, (mine, theirs) in changed.items()]
+    return f"settings that differ from the {preset} preset: " + ", ".join(parts)

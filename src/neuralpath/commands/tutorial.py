@@ -8,10 +8,16 @@ from typing import IO
 from .common import nonneg_int, positive_int
 
 HELP = "walk through the tutorial: its numbers beside neuralpath's, and its figures"
+EPILOG = """examples:
+  neuralpath tutorial                       sections 2, 3, 4 and 5 in turn
+  neuralpath tutorial --section 5 --seed 1  only section 5, on another split
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Which section, where the figures go, and section 3's and 5's settings."""
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     from ..tutorial.walkthrough import DEFAULT_OUT, SECTIONS
     parser.add_argument("--section", type=int, choices=SECTIONS,
                         help="only this section (default: 2, 3, 4 and 5 in turn)")

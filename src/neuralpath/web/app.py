@@ -7,7 +7,9 @@ hidden layer's activations, so the page can show what the network sees and how i
 
 API
 ---
-``GET /api/model``
+``GET /`` (and ``HEAD /``)
+    The page.
+``GET /api/model`` (and ``HEAD``)
     ``{"status": "ready" | "training" | "failed" | "stopped" | "waiting", "model": {...} | null,
     "progress": {...} | null, "error": str | null}``.
 ``POST /api/predict``
@@ -20,24 +22,40 @@ API
 The training view (``/train``: watch a network learn, ``/api/train/...`` and
 ``POST /api/model``) lives in ``web/live.py``; ``create_app`` includes its router.
 
-Every error is JSON ``{"error": message}`` with a 4xx status for bad input (413 for a body
-over ``MAX_BODY`` bytes, 415 for a body that is not declared JSON, 400 for one that does not
-parse, 422 for JSON that is not a valid request) and 503 while no model is ready. An
-unexpected failure answers 500 with a one-line message, never a traceback.
+Every error is JSON ``{"error": message}``, one line, with a 4xx status for bad input (413 for
+a body over ``MAX_BODY`` bytes, 408 for one that does not arrive within ``body_timeout``
+seconds, 415 for a body that is not declared JSON or an image that is not PNG, JPEG or WebP,
+400 for a body that does not parse, 422 for JSON that is not a valid request, e.g. a picture
+outside ``MAX_IMAGE_SIDE`` / ``MAX_ASPECT``) and 503 while no model is ready. Messages never
+hold server internals (object addresses, the model file's folder). An unexpected failure
+answers 500 with a one-line message, never a traceback.
+
+Pictures are identified by their bytes, never by the data URL's label: only Pillow's PNG,
+JPEG and WebP decoders are ever reached, and a picture's size is checked from its header
+before it is decoded. At most ``DECODERS`` large pictures (over ``LARGE_PICTURE`` pixels) are
+decoded at a time, so a burst of them cannot take the memory (or the CPU) that other
+requests need; the page's small canvases never wait for them.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import collections
+import io
 import json
+import logging
 import math
 import os
+import re
 import threading
 import time
+import warnings
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +63,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ..data import dataset_for_inputs
 from ..imaging import input_max, read_image
@@ -55,6 +74,16 @@ from .live import LiveRuns, make_router
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
 MAX_IMAGE_PIXELS = 4_000_000  # a 2000 x 2000 picture; larger ones are refused, not decoded
+MAX_IMAGE_SIDE = 4000  # pixels on either side: a phone photo fits, a 1 x 4,000,000 strip does not
+MAX_ASPECT = 8  # the longer side at most this many times the shorter (a digit is about square)
+IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")  # Pillow's names; no other decoder is ever reached
+DECODERS = 1  # large pictures decoded at a time (this machine has 2 cores)
+LARGE_PICTURE = 512 * 512  # pixels; the page's canvas is 280 x 280
+BODY_TIMEOUT = 10.0  # seconds a client has to send the whole body
+ESTIMATE_STEPS, ESTIMATE_SHARE, ESTIMATE_SECONDS = 3, 0.02, 1.0  # before a time left is shown
+ESTIMATE_WINDOW, ESTIMATE_EVERY = 20.0, 0.5  # seconds: the recent steps the rate comes from
+LOG = logging.getLogger("uvicorn.error")  # uvicorn's log: one line per event, its format
+_ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>|\bat 0x[0-9a-fA-F]+\b|0x[0-9a-fA-F]{6,}")
 SECURITY_HEADERS = [
     (b"content-security-policy",
      b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -84,7 +113,8 @@ class ModelState:
     ``lock`` and ``describe`` copies under it, so a reader never sees half an update.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.model: TrainedModel | None = None
@@ -95,6 +125,14 @@ class ModelState:
         self.iteration, self.total = 0, 0
         self.cost: float | None = None
         self.started: float | None = None
+        # (time, iteration) of the first step: the rate is measured from there, so loading
+        # the data and the first step's warm-up do not inflate the estimate of time left
+        self.mark: tuple[float, int] | None = None
+        self.latest: tuple[float, int] | None = None  # (time, iteration) of the last step
+        # a (time, iteration) every ESTIMATE_EVERY s over the last ESTIMATE_WINDOW s: the
+        # rate is measured over them, so it follows a machine that gets busier or quieter
+        self.window: collections.deque[tuple[float, int]] = collections.deque(
+            maxlen=int(ESTIMATE_WINDOW / ESTIMATE_EVERY))
         self.thread: threading.Thread | None = None
 
     def set_model(self, model: TrainedModel, source: str | None) -> None:
@@ -109,13 +147,39 @@ class ModelState:
     def on_train_begin(self, total: int) -> None:
         with self.lock:
             self.status, self.total, self.iteration = "training", int(total), 0
-            self.started = time.monotonic()
+            self.started, self.mark, self.latest = self.clock(), None, None
+            self.window.clear()
 
     def on_iteration(self, iteration: int, cost: float) -> None:
         if self.stop.is_set():
             raise _Cancelled
         with self.lock:
             self.iteration, self.cost = int(iteration), float(cost)
+            self.latest = (self.clock(), self.iteration)
+            if self.mark is None:
+                self.mark = self.latest
+            if not self.window or self.latest[0] - self.window[-1][0] >= ESTIMATE_EVERY:
+                self.window.append(self.latest)
+
+    def seconds_left(self, now: float) -> float | None:
+        """Time left at the rate of the recent steps; None until it can be told.
+
+        Nothing is told before ``ESTIMATE_SHARE`` of the steps and ``ESTIMATE_SECONDS``
+        seconds have passed since the first step (the first step carries start-up costs: an
+        estimate made from the start of training said 1145 s at step 1). The rate is then
+        measured over the last ``ESTIMATE_WINDOW`` seconds of steps. Call with ``lock`` held.
+        """
+        if self.mark is None or self.latest is None or not self.total:
+            return None
+        (since, first), (last, latest) = self.mark, self.latest
+        if (latest - first < max(ESTIMATE_STEPS, ESTIMATE_SHARE * self.total)
+                or last - since < ESTIMATE_SECONDS):
+            return None
+        then, before = self.window[0]
+        if latest <= before or last <= then:
+            then, before = since, first
+        rate = (last - then) / (latest - before)  # seconds per step
+        return max(0.0, (self.total - latest) * rate - (now - last))
 
     def ready(self) -> TrainedModel:
         """The model, or an ``ApiError`` (503) that says why there is none yet."""
@@ -136,15 +200,26 @@ class ModelState:
             model, status, error, source = self.model, self.status, self.error, self.source
             progress = None
             if status == "training" or (status in ("failed", "stopped") and self.total):
-                elapsed = time.monotonic() - self.started if self.started else 0.0
+                now = self.clock()
+                elapsed = now - self.started if self.started is not None else 0.0
                 fraction = self.iteration / self.total if self.total else 0.0
-                remaining = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+                remaining = self.seconds_left(now) if status == "training" else None
                 progress = dict(preset=self.preset, iteration=self.iteration, total=self.total,
                                 fraction=fraction, cost=_finite(self.cost),
                                 seconds=round(elapsed, 1),
                                 seconds_left=None if remaining is None else round(remaining, 1))
         return dict(status=status, error=error, progress=progress,
                     model=None if model is None else describe_model(model, source))
+
+
+def one_line(message: str, limit: int = 500) -> str:
+    """``message`` fit for a client: one line, no object addresses, at most ``limit`` characters.
+
+    Pillow and the standard library put ``<_io.BytesIO object at 0x7efd...>`` in their
+    messages; a heap address helps an attacker and tells the user nothing.
+    """
+    text = " ".join(_ADDRESS.sub("<object>", str(message)).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _finite(value):
@@ -176,7 +251,11 @@ def pixel_max(model: TrainedModel) -> float:
 
 
 def describe_model(model: TrainedModel, source: str | None = None) -> dict[str, Any]:
-    """The facts the page shows about a model: preset, layer sizes, accuracy, ..."""
+    """The facts the page shows about a model: preset, layer sizes, accuracy, ...
+
+    ``source`` (the model file) is given by its file name only: the folders it sits in are
+    the server's business, not the page's.
+    """
     meta, cfg, net = model.metadata, model.config, model.network
     return dict(
         preset=meta.get("preset") if isinstance(meta.get("preset"), str) else None,
@@ -188,7 +267,7 @@ def describe_model(model: TrainedModel, source: str | None = None) -> dict[str, 
         train_accuracy=_finite(meta.get("train_accuracy")),
         classes=[c.item() if hasattr(c, "item") else c for c in model.classes],
         n_features=int(model.n_features), side=input_side(model), pixel_max=pixel_max(model),
-        source=source)
+        source=None if source is None else os.path.basename(source))
 
 
 def _train_in_background(state, preset, seed, runs_dir, overrides):
@@ -200,21 +279,24 @@ def _train_in_background(state, preset, seed, runs_dir, overrides):
         state.fail("stopped", "the server stopped before training finished")
         return
     except Exception as exc:  # noqa: BLE001 - reported on the page and by GET /api/model
-        state.fail("failed", f"training the {preset} preset failed: {type(exc).__name__}: {exc}")
+        state.fail("failed", one_line(f"training the {preset} preset failed: "
+                                      f"{type(exc).__name__}: {exc}"))
         return
     model.metadata.setdefault("preset", preset)
     try:
         source = save_run(model, new_run_dir(runs_dir))["model"]
     except OSError as exc:
-        source = f"trained at start, not saved ({exc.strerror or exc})"
+        source = f"trained at start, not saved ({one_line(exc.strerror or str(exc))})"
     state.set_model(model, source)
 
 
-async def _read_body(request: Request):
+async def _read_body(request: Request, timeout: float = BODY_TIMEOUT) -> bytes:
     """The request body, refused (413) as soon as it is known to exceed ``MAX_BODY`` bytes.
 
     Content-Length is checked first; the stream is counted as well, because a chunked
-    request has no Content-Length and a client may send more than it declared.
+    request has no Content-Length and a client may send more than it declared. A body that
+    has not all arrived after ``timeout`` seconds is refused (408, and the connection is
+    closed); a client that hangs up is one line in the log.
     """
     declared = request.headers.get("content-length")
     if declared is not None:
@@ -224,11 +306,21 @@ async def _read_body(request: Request):
             raise ApiError(413, f"the body may hold at most {MAX_BODY} bytes, "
                                 f"got {int(declared)}")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiError(413, f"the body may hold at most {MAX_BODY} bytes")
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise ApiError(413, f"the body may hold at most {MAX_BODY} bytes")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(408, f"the body did not arrive within {timeout:g} s "
+                            f"({size} bytes came)", {"Connection": "close"}) from None
+    except ClientDisconnect:
+        client = request.client
+        LOG.warning("%s left before sending the whole body (%d bytes came)",
+                    f"{client.host}:{client.port}" if client else "a client", size)
+        raise ApiError(400, "the client left before sending the whole body") from None
     return b"".join(chunks)
 
 
@@ -296,11 +388,69 @@ def data_url_to_input(value: Any, side: int | None) -> tuple[np.ndarray, str | N
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise ApiError(422, "image's base64 data is not valid base64") from None
+    if not raw:
+        raise ApiError(422, "image's base64 data is empty")
+    check_image(raw)
     try:
         reading = read_image(raw, side, max_pixels=MAX_IMAGE_PIXELS)
     except ValueError as exc:
-        raise ApiError(422, f"image: {exc}") from None
+        raise ApiError(422, one_line(f"image: {exc}")) from None
     return reading.input, reading.reason
+
+
+def picture_pixels(value: Any) -> int:
+    """The pixels an ``image`` data URL's header declares, 0 if it will be refused anyway."""
+    try:
+        data = value.partition(",")[2] if isinstance(value, str) else ""
+        _, width, height = check_image(base64.b64decode(data, validate=True))
+    except (ApiError, binascii.Error, ValueError):
+        return 0
+    return width * height
+
+
+def check_image(raw: bytes) -> tuple[str, int, int]:
+    """The format, width and height of an encoded picture, read from its header only.
+
+    Parameters
+    ----------
+    raw : bytes
+        The encoded picture.
+
+    Returns
+    -------
+    tuple of (str, int, int)
+        Pillow's format name (one of ``IMAGE_FORMATS``), width and height.
+
+    Raises
+    ------
+    ApiError
+        415 if the bytes are not a PNG, JPEG or WebP picture (whatever the data URL said);
+        422 if a side is over ``MAX_IMAGE_SIDE``, the picture over ``MAX_IMAGE_PIXELS``, or
+        its longer side over ``MAX_ASPECT`` times the shorter.
+    """
+    from PIL import Image, UnidentifiedImageError
+    names = ["WebP" if f == "WEBP" else f for f in IMAGE_FORMATS]
+    accepted = ", ".join(names[:-1]) + " or " + names[-1]
+    try:
+        # a header that declares a decompression bomb is refused like any other huge picture
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw), formats=list(IMAGE_FORMATS)) as img:
+                kind, (width, height) = str(img.format), img.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, EOFError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ApiError(415, f"image must be a {accepted} picture; these bytes are none "
+                            "of them") from None
+    if width < 1 or height < 1:
+        raise ApiError(422, f"image is {width} x {height} pixels: it has no pixels")
+    if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+        raise ApiError(422, f"image is {width} x {height} pixels; at most {MAX_IMAGE_SIDE} "
+                            f"on a side and {MAX_IMAGE_PIXELS} pixels are accepted")
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise ApiError(422, f"image is {width} x {height} pixels; the longer side may be at "
+                            f"most {MAX_ASPECT} times the shorter (draw the digit on a "
+                            "squarer picture)")
+    return kind, width, height
 
 
 def predict(model: TrainedModel, kind: str, value: Any) -> dict[str, Any]:
@@ -344,12 +494,13 @@ class _SecurityHeaders:
 
 
 def _error(status, message, headers=None):
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
 
 
 def create_app(model: TrainedModel | None = None, model_path: str | None = None, *,
                runs_dir: str = "runs", preset: str | None = None, seed: int = 0,
-               train_overrides: dict[str, Any] | None = None) -> FastAPI:
+               train_overrides: dict[str, Any] | None = None,
+               body_timeout: float = BODY_TIMEOUT) -> FastAPI:
     """The draw-a-digit app.
 
     Parameters
@@ -369,6 +520,14 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     train_overrides : dict, optional
         Settings passed on to ``pipeline.train_preset`` (any ``TrainConfig`` setting,
         e.g. ``epochs``).
+    body_timeout : float
+        Seconds a client has to send a request's whole body (408 after that).
+
+    Notes
+    -----
+    The app does not check the Host header nor bound connections and header reads: those
+    depend on the address it is served on, and ``web.server.uvicorn_config`` sets them up
+    (``neuralpath serve`` and ``background_server`` use it).
     """
     from ..presets import PRESETS
     state = ModelState()
@@ -407,6 +566,7 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     app.state.model_state = state
     live_runs = app.state.live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
     app.include_router(make_router(live_runs, state.set_model))
+    limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
     app.add_middleware(_SecurityHeaders)
 
     @app.exception_handler(ApiError)
@@ -426,11 +586,11 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     async def unexpected_error(request, exc: Exception):  # never a traceback to the client
         return _error(500, f"internal error ({type(exc).__name__}); the server log has details")
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index():
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
-    @app.get("/api/model")
+    @app.api_route("/api/model", methods=["GET", "HEAD"])
     async def get_model():
         return JSONResponse(state.describe(), headers={"Cache-Control": "no-store"})
 
@@ -440,9 +600,16 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
         if content_type != "application/json":
             raise ApiError(415, "send the request as JSON (Content-Type: application/json), "
                                 f"got {content_type or 'no Content-Type'!r}")
-        body = await _read_body(request)
+        body = await _read_body(request, body_timeout)
         model = state.ready()
         kind, value = parse_request(body)
+        if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
+            # large pictures take memory and CPU: DECODERS at a time, so a burst of them
+            # leaves room for the page's small canvases (which never wait for them)
+            if "decoders" not in limits:
+                limits["decoders"] = anyio.CapacityLimiter(DECODERS)
+            return await anyio.to_thread.run_sync(predict, model, kind, value,
+                                                  limiter=limits["decoders"])
         return await run_in_threadpool(predict, model, kind, value)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

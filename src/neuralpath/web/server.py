@@ -1,17 +1,39 @@
-"""Running the app on uvicorn: a listening socket, and a server in a background thread.
+"""Running the app on uvicorn: a listening socket, its limits, and a server in a thread.
 
 ``neuralpath serve`` (commands/serve.py) and the tests and scripts that need a real server (a
-browser needs one) start it through these, so all of them listen and start the same way.
+browser needs one) start it through these, so all of them listen, guard and start the same way.
 Nothing here prints.
+
+The guards, for a server anyone on the network (or any web page, by DNS rebinding) can reach:
+
+- ``HostGuard``: a request whose Host header is not a name the server was bound for is
+  answered 400 (JSON), so a page on ``evil.example`` that resolves to 127.0.0.1 cannot read
+  the API.
+- ``guarded_protocol``: uvicorn's h11 protocol with a deadline for a request's headers (408
+  and close; uvicorn itself has none, only a keep-alive timeout between requests) and a
+  bound on open connections (a connection over it is answered 503 and closed at once).
+  Headers over ``MAX_HEADER_BYTES`` are refused by h11 (400).
+- The body's deadline is the app's (``create_app(body_timeout=...)``).
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import copy
 import ipaddress
+import json
+import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+HEADER_TIMEOUT = 10.0  # seconds from a connection (or its previous answer) to a request's headers
+KEEP_ALIVE = 5  # seconds an idle keep-alive connection stays open (uvicorn's default)
+MAX_CONNECTIONS = 64  # open connections; more are answered 503 and closed
+MAX_HEADER_BYTES = 16 * 1024  # a request line and headers larger than this are refused
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+LOG = logging.getLogger("uvicorn.error")
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -42,6 +64,187 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _raw_response(status: int, reason: str, message: str) -> bytes:
+    """A whole HTTP/1.1 response with a JSON ``{"error": message}`` body that closes."""
+    body = json.dumps({"error": message}).encode()
+    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
+
+
+def guarded_protocol(header_timeout: float = HEADER_TIMEOUT,
+                     max_connections: int = MAX_CONNECTIONS) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a deadline for headers and a bound on open connections.
+
+    Parameters
+    ----------
+    header_timeout : float
+        Seconds a connection has, from its start or from the previous answer on it, to send
+        a request's complete headers; after that it is answered 408 and closed (the client
+        that sent half a header and waits holds nothing for long).
+    max_connections : int
+        Open connections allowed; a connection beyond them is answered 503 and closed
+        before anything is read from it.
+
+    Returns
+    -------
+    type
+        A protocol class for ``uvicorn.Config(http=...)``.
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        """H11Protocol plus a header deadline and a connection bound."""
+
+        header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            if len(self.connections) > max_connections:
+                LOG.warning("%d connections are open: one more refused", max_connections)
+                self.transport.write(_raw_response(
+                    503, "Service Unavailable",
+                    f"the server has {max_connections} open connections; try again soon"))
+                self.transport.close()
+                return
+            self._arm()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self.header_timer = self.loop.call_later(header_timeout, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self.header_timer is not None:
+                self.header_timer.cancel()
+                self.header_timer = None
+
+        def _headers_late(self) -> None:
+            self.header_timer = None
+            if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+                return
+            if self.conn.our_state is h11.IDLE and self.conn.trailing_data[0]:
+                # part of a request came: tell the client why it is dropped
+                self.transport.write(_raw_response(
+                    408, "Request Timeout",
+                    f"the request's headers did not arrive within {header_timeout:g} s"))
+            self.transport.close()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:  # the headers are complete
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self._arm()  # the next request's headers get the same deadline
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol
+
+
+def allowed_hosts(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The names a request's Host header may give for a server bound to ``host``.
+
+    A loopback bind allows localhost, 127.0.0.1 and ::1; a wildcard bind (0.0.0.0, ::) also
+    allows this machine's name and the addresses it resolves to; any bind allows its own
+    address and the names in ``extra`` (``neuralpath serve --allow-host``).
+    """
+    names = {host.lower().strip("[]"), *(e.lower().strip("[]") for e in extra)}
+    if is_loopback(host) or host in ("0.0.0.0", "::", ""):
+        names.update(LOOPBACK_NAMES)
+    if host in ("0.0.0.0", "::", ""):
+        name = socket.gethostname()
+        names.update({name.lower(), socket.getfqdn(name).lower()})
+        with contextlib.suppress(OSError, UnicodeError):
+            names.update(str(info[4][0]) for info in socket.getaddrinfo(name, None))
+    names.discard("")
+    return frozenset(names)
+
+
+def host_of(header: str) -> str:
+    """The host name of a Host header, without its port and brackets, lower case."""
+    header = header.strip().lower()
+    if header.startswith("["):  # [::1]:8000
+        return header[1:].partition("]")[0]
+    if header.count(":") == 1:
+        header = header.partition(":")[0]
+    return header.rstrip(".")
+
+
+class HostGuard:
+    """ASGI middleware: a request whose Host header is not in ``hosts`` is answered 400.
+
+    Parameters
+    ----------
+    app : ASGI application
+        The app to guard.
+    hosts : iterable of str
+        Allowed host names (``allowed_hosts``), without ports.
+    """
+
+    def __init__(self, app: Any, hosts: Iterable[str]) -> None:
+        self.app = app
+        self.hosts = frozenset(h.lower() for h in hosts)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Answer 400 for a foreign Host header; hand everything else to the app."""
+        if scope["type"] == "http":
+            given = [v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"]
+            name = host_of(given[0]) if len(given) == 1 else None
+            if name not in self.hosts:
+                body = json.dumps({"error": "this server answers only requests for "
+                                            f"{', '.join(sorted(self.hosts))}; the Host "
+                                            "header named another"}).encode()
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def uvicorn_config(app: Any, host: str, *, extra_hosts: Iterable[str] = (),
+                   access_log: bool = False, header_timeout: float = HEADER_TIMEOUT,
+                   max_connections: int = MAX_CONNECTIONS, keep_alive: int = KEEP_ALIVE) -> Any:
+    """The ``uvicorn.Config`` every neuralpath server runs with.
+
+    Parameters
+    ----------
+    app : ASGI application
+        The app (``create_app``); it is wrapped in ``HostGuard`` for ``host``.
+    host : str
+        The address the server's socket is bound to.
+    extra_hosts : iterable of str
+        More names the Host header may give.
+    access_log : bool
+        Log a line per request to stderr (uvicorn's access log).
+    header_timeout, max_connections : float, int
+        See ``guarded_protocol``.
+    keep_alive : int
+        Seconds an idle keep-alive connection stays open.
+
+    Returns
+    -------
+    uvicorn.Config
+    """
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # stdout is for results
+    config = uvicorn.Config(
+        HostGuard(app, allowed_hosts(host, extra_hosts)), log_level="warning", ws="none",
+        lifespan="on", server_header=False, access_log=access_log, log_config=log_config,
+        http=guarded_protocol(header_timeout, max_connections), timeout_keep_alive=keep_alive,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+    if access_log:  # uvicorn ties the access log to log_level: warning would hide it
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
+    return config
+
+
 def url_of(sock: socket.socket) -> str:
     """The http URL a listening socket serves."""
     host, port = sock.getsockname()[:2]
@@ -50,14 +253,15 @@ def url_of(sock: socket.socket) -> str:
 
 @contextlib.contextmanager
 def background_server(app: Any, host: str = "127.0.0.1", port: int = 0,
-                      timeout: float = 20.0) -> Iterator[str]:
+                      timeout: float = 20.0, **limits: Any) -> Iterator[str]:
     """Run ``app`` on uvicorn in a thread while the block runs; yields its base URL.
 
-    For tests and scripts (a browser needs a real server). ``port=0`` picks a free port.
+    For tests and scripts (a browser needs a real server). ``port=0`` picks a free port;
+    ``limits`` go to ``uvicorn_config`` (e.g. ``header_timeout=1``).
     """
     import uvicorn
     sock = listen(host, port)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, host, **limits))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="neuralpath-serve", daemon=True)
     thread.start()

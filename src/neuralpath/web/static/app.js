@@ -1,7 +1,8 @@
 // The draw-a-digit page: draw on #pad; while drawing (at most every THROTTLE_MS, one request
 // at a time) the canvas goes to POST /api/predict as a PNG data URL. The server converts it
-// with the same function as `neuralpath predict` and answers with the 8x8 input it made,
-// the digit, the ten probabilities and the hidden layer's outputs, which this file draws.
+// with the same function as `neuralpath predict` and answers with the input it made (8x8, or
+// 28x28 for an MNIST model), the digit, the ten probabilities and the hidden layers' outputs,
+// which this file draws.
 "use strict";
 
 const THROTTLE_MS = 120;  // the longest wait between a stroke and its prediction request
@@ -129,7 +130,7 @@ async function send() {
       showAnswer(answer);
     }
   } catch (err) {
-    if (asked === generation) showError("the server did not answer; is `neuralpath serve` running?");
+    if (asked === generation) showError(...serverGone("the server"));
   } finally {
     inFlight = false;
     if (changed && hasInk) inked();
@@ -190,8 +191,15 @@ function wording(answer, top) {
     `(${chance(answer.probabilities[second])})`;
 }
 
-function showError(message) {
-  $("error").textContent = message;
+// The words to show when the server does not answer: text, then the command as code.
+function serverGone(subject) {
+  const code = document.createElement("code");
+  code.textContent = "neuralpath serve";
+  return [`${subject} did not answer; is `, code, " running?"];
+}
+
+function showError(...parts) {
+  $("error").replaceChildren(...parts);
   $("error").hidden = false;
 }
 
@@ -355,7 +363,10 @@ async function pollModel() {
     const response = await fetch("/api/model", { cache: "no-store" });
     info = await response.json();
   } catch (err) {
-    $("model").textContent = "The server did not answer; is `neuralpath serve` running?";
+    // the server stopped: what it said before (a training bar, a model) is no longer so
+    $("model").replaceChildren(...serverGone("The server"));
+    $("training").hidden = true;
+    document.body.dataset.status = "unreachable";
     setTimeout(pollModel, 3 * POLL_MS);
     return;
   }
