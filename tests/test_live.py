@@ -188,7 +188,7 @@ def test_pause_step_resume_finish(client, app, tmp_path):
     assert 0.1 < info["test_accuracy"] <= 1 and 0.1 < info["train_accuracy"] <= 1
     assert sum(map(sum, info["measured"]["confusion"])) == 719  # the test part's 40%
     # saved like a CLI run: runs/<timestamp>/model.npz and cost.png, runs/latest
-    saved = load(info["model_path"])
+    saved = load(tmp_path / "runs" / info["saved_as"])
     assert saved.config.layer_sizes == [64, 12, 10] and saved.metadata["iterations_run"] == 400
     assert (tmp_path / "runs" / "latest" / "cost.png").exists()
     download = client.get(f"/api/train/{run_id}/model.npz")
@@ -271,7 +271,8 @@ def test_use_this_network_in_the_draw_view(client, app):
     assert answer["train_id"] == run_id
     info = client.get("/api/model").json()
     assert info["status"] == "ready" and info["model"]["layer_sizes"] == [64, 12, 10]
-    assert info["model"]["source"] == answer["source"]
+    assert info["model"]["source"] == answer["source"] == f"live run {run_id}"
+    assert str(app.state.live_runs.runs[run_id].runs_dir) not in str(answer)  # no folders
     predicted = client.post("/api/predict", json={"pixels": [8] * 64}).json()
     assert len(predicted["hidden"][0]) == 12  # the live network's hidden layer answers
     error_of(client.post("/api/model", json={"train_id": "nosuchrun"}), 404)

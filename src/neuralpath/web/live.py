@@ -418,7 +418,14 @@ class LiveRun:
             final_cost=done.get("final_cost"), train_seconds=done.get("train_seconds"),
             measure_seconds=round(self.measure_seconds, 4),
             model_ready=self.model is not None,
-            model_path=self.model_path)
+            saved_as=self._saved_as())
+
+    def _saved_as(self) -> str | None:
+        """The saved model file within the runs folder (``<timestamp>/model.npz``): the
+        server's own folders are not told to clients."""
+        if self.model_path is None or self.runs_dir is None:
+            return None
+        return os.path.relpath(self.model_path, self.runs_dir)
 
     def update_since(self, n_cost: int, version: int) -> tuple[dict[str, Any] | None, int, int]:
         """An event's payload: the costs after the first ``n_cost``, the latest measurement if
@@ -715,7 +722,8 @@ def make_router(runs: LiveRuns, use_model: Callable[[TrainedModel, str | None], 
         if run.model is None:
             why = f"it is {run.state}" if run.state in ACTIVE else run.error or "no update"
             raise HTTPException(409, f"run {run.id} has no network to use yet ({why})")
-        use_model(run.model, run.model_path or f"live run {run.id}")
-        return _no_store({"train_id": run.id, "source": run.model_path})
+        source = f"live run {run.id}"  # shown by the draw view (no folders: no slash)
+        use_model(run.model, source)
+        return _no_store({"train_id": run.id, "source": source, "saved_as": run._saved_as()})
 
     return router

@@ -221,7 +221,7 @@ function apply(u) {
   drawAll();
   if (u.state !== "running" && u.state !== "paused") {
     $("finished").hidden = !u.model_ready;
-    $("download").hidden = !u.model_path;
+    $("download").hidden = !u.saved_as;
   }
 }
 
