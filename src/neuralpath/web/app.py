@@ -19,6 +19,9 @@ API
     network saw. A picture that holds no digit (no ink, too faint, only a dot or a short mark:
     ``imaging.no_digit_reason``) answers 200 with ``"digit": null`` and the ``"reason"``.
 
+The training view (``/train``: watch a network learn, ``/api/train/...`` and
+``POST /api/model``) lives in ``web/live.py``; ``create_app`` includes its router.
+
 Every error is JSON ``{"error": message}``, one line, with a 4xx status for bad input (413 for
 a body over ``MAX_BODY`` bytes, 408 for one that does not arrive within ``body_timeout``
 seconds, 415 for a body that is not declared JSON or an image that is not PNG, JPEG or WebP,
@@ -66,6 +69,7 @@ from ..data import dataset_for_inputs
 from ..imaging import input_max, read_image
 from ..model import TrainedModel, load
 from ..runs import new_run_dir, save_run
+from .live import LiveRuns, make_router
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
@@ -552,6 +556,7 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
                 args=(state, state.preset, seed, runs_dir, dict(train_overrides or {})))
             state.thread.start()
         yield
+        await run_in_threadpool(live_runs.stop_all)  # the live runs (web/live.py) end too
         if state.thread is not None:
             state.stop.set()
             await run_in_threadpool(state.thread.join, 30)
@@ -559,6 +564,8 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     app = FastAPI(title="neuralpath: draw a digit", lifespan=lifespan, docs_url=None,
                   redoc_url=None, openapi_url=None)
     app.state.model_state = state
+    live_runs = app.state.live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
+    app.include_router(make_router(live_runs, state.set_model))
     limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
     app.add_middleware(_SecurityHeaders)
 

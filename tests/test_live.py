@@ -1,0 +1,308 @@
+"""Live training (web/live.py) through FastAPI's TestClient: settings validated like the CLI,
+the states a run goes through, its event stream, stop, the bounds, the run saved and used by
+the draw view, and the same final cost as `neuralpath train` for the same settings and seed."""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from neuralpath import load
+from neuralpath.cli import main
+from neuralpath.web import live
+from neuralpath.web.app import create_app
+
+with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns when it finds httpx
+    warnings.filterwarnings("ignore", message=".*install `httpx2`")
+    from fastapi.testclient import TestClient
+
+SMALL = {"preset": "tutorial", "layer_sizes": [64, 12, 10], "iterations": 150, "seed": 1}
+LONG = {"preset": "tutorial", "layer_sizes": [64, 12, 10], "iterations": 20_000, "seed": 1}
+
+
+@pytest.fixture(scope="module")
+def draw_model():
+    from neuralpath.pipeline import train_preset
+    model, _, _ = train_preset("best", seed=0, epochs=1, layer_sizes=[64, 16, 10])
+    return model
+
+
+@pytest.fixture
+def app(draw_model, tmp_path):
+    return create_app(model=draw_model, runs_dir=str(tmp_path / "runs"))
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as client:
+        yield client
+
+
+def finish(app, run_id):
+    """Wait for the run's worker to end (a finished run has nothing left to wait for)."""
+    run = app.state.live_runs.get(run_id)
+    run.thread.join(120)
+    assert not run.thread.is_alive()
+    return run
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and body["error"], body
+    return body["error"]
+
+
+# ---- settings are validated as the CLI validates them -----------------------------------
+
+@pytest.mark.parametrize("settings, names", [
+    ({"learning_rate": -1}, "learning_rate"),
+    ({"learning_rate": "fast"}, "learning_rate"),
+    ({"iterations": 0}, "iterations"),
+    ({"layer_sizes": "64,30,10"}, "layer_sizes"),
+    ({"layer_sizes": [32, 30, 10]}, "layer_sizes"),  # the digits have 64 inputs
+    ({"layer_sizes": [64, 30, 3]}, "layer_sizes"),  # and 10 classes
+    ({"activation": "swish"}, "activation"),
+    ({"dropout": 1.0}, "dropout"),
+    ({"seed": -3}, "seed"),
+    ({"momentum_typo": 0.5}, "momentum_typo"),
+    ({"preset": "fastest"}, "preset"),
+    ({"cost": "cross_entropy", "output_activation": "relu"}, "output_activation"),
+])
+def test_settings_refused_naming_the_field(client, settings, names):
+    message = error_of(client.post("/api/train", json=settings), 422)
+    assert names in message
+    assert client.app.state.live_runs.runs == {}  # nothing started
+
+
+def test_bodies_that_are_not_settings(client):
+    error_of(client.post("/api/train", content=b"{not json",
+                         headers={"content-type": "application/json"}), 400)
+    assert "JSON object" in error_of(client.post("/api/train", json=[1, 2]), 422)
+    error_of(client.post("/api/train", content=b"x" * (live.MAX_BODY + 1),
+                         headers={"content-type": "application/json"}), 413)
+    assert "Content-Type" in error_of(client.post("/api/train", content=b"{}"), 415)
+    error_of(client.post("/api/model", content=b'{"train_id": "x"}',
+                         headers={"content-type": "text/plain"}), 415)
+
+
+def test_null_batch_size_is_the_full_batch():
+    preset, cfg = live.parse_settings(b'{"preset": "best", "batch_size": null, "epochs": 2}')
+    assert preset == "best" and cfg.batch_size is None and cfg.epochs == 2
+    assert live.parse_settings(b'{"preset": "best"}')[1].batch_size == 128
+
+
+def test_options_list_presets_help_and_bounds(client):
+    info = client.get("/api/train/options").json()
+    assert info["presets"]["tutorial"]["layer_sizes"] == [64, 30, 10]
+    assert "alpha" in info["help"]["learning_rate"]
+    assert "sigmoid" in info["choices"]["activation"]
+    assert info["bounds"]["max_active"] == live.MAX_ACTIVE <= 2
+    assert info["bounds"]["events_per_second"] <= 10
+
+
+# ---- bounds -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings, names", [
+    ({"layer_sizes": [64, live.MAX_LAYER + 1, 10]}, "layer_sizes"),
+    ({"layer_sizes": [64, 1024, 1024, 10]}, "bytes"),  # 9.2 MB of float64 weights
+    ({"iterations": live.MAX_ITERATIONS + 1}, "iterations"),
+    ({"epochs": 20, "batch_size": 1}, "epochs"),  # 20 x 1078 steps
+])
+def test_bounds_refused_with_422(client, settings, names):
+    message = error_of(client.post("/api/train", json=settings), 422)
+    assert names in message and "at most" in message
+
+
+def test_runs_at_a_time_409_names_the_holders(client, app):
+    ids = []
+    for _ in range(live.MAX_ACTIVE):
+        response = client.post("/api/train", json=LONG)
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["id"])
+        client.post(f"/api/train/{ids[-1]}/pause")
+    message = error_of(client.post("/api/train", json=SMALL), 409)
+    assert all(i in message for i in ids)
+    client.post(f"/api/train/{ids[0]}/stop")
+    response = client.post("/api/train", json=SMALL)  # a place is free again
+    assert response.status_code == 202
+    for run_id in ids[1:] + [response.json()["id"]]:
+        client.post(f"/api/train/{run_id}/stop")
+
+
+def test_runs_kept_in_memory_are_bounded(tmp_path):
+    runs = live.LiveRuns(None, max_kept=2)
+    started = []
+    for seed in range(3):
+        run = runs.start(json.dumps(dict(SMALL, iterations=5, seed=seed)).encode())
+        run.thread.join(60)
+        started.append(run.id)
+    assert list(runs.runs) == started[1:]  # the oldest finished run was dropped
+    with pytest.raises(live.LiveError) as caught:
+        runs.get(started[0])
+    assert caught.value.status == 404 and "last 2 runs" in caught.value.message
+
+
+def test_a_run_nobody_watches_is_stopped():
+    now = [0.0]
+    runs = live.LiveRuns(None, idle_seconds=30, max_seconds=600, clock=lambda: now[0])
+    run = runs.start(json.dumps(LONG).encode())
+    run.pause()
+    assert run.state == "paused"
+    now[0] += 31  # nobody read it for 31 s: closed the page
+    run.thread.join(60)
+    assert run.state == "stopped" and "nobody watched" in run.error
+    assert run.model is not None  # the weights reached are kept
+
+    run = runs.start(json.dumps(LONG).encode())
+    run.pause()
+    for _ in range(25):  # read every 25 s, but for more than the longest run
+        now[0] += 25
+        run.touch()
+    run.thread.join(60)
+    assert run.state == "stopped" and "at most 600 s" in run.error
+
+
+# ---- states, events, stop ---------------------------------------------------------------
+
+def test_pause_step_resume_finish(client, app, tmp_path):
+    response = client.post("/api/train", json=dict(SMALL, iterations=400))
+    assert response.status_code == 202
+    run_id = response.json()["id"]
+    paused = client.post(f"/api/train/{run_id}/pause").json()
+    assert paused["state"] == "paused"
+    again = client.get(f"/api/train/{run_id}").json()
+    assert again["iteration"] == paused["iteration"] == len(again["cost"])  # it waits
+    stepped = client.post(f"/api/train/{run_id}/step").json()
+    assert stepped["state"] == "paused" and stepped["iteration"] == paused["iteration"] + 1
+    stepped = client.post(f"/api/train/{run_id}/step").json()
+    assert stepped["iteration"] == paused["iteration"] + 2
+    assert client.post(f"/api/train/{run_id}/resume").json()["state"] in ("running", "done")
+    finish(app, run_id)
+    info = client.get(f"/api/train/{run_id}").json()
+    assert info["state"] == "done" and info["error"] is None
+    assert info["iteration"] == 400 and len(info["cost"]) == 400
+    assert info["settings"]["layer_sizes"] == [64, 12, 10]
+    assert info["settings"]["iterations"] == 400 and info["settings"]["l2"] == 0.0
+    assert info["final_cost"] == info["cost"][-1]
+    assert 0.1 < info["test_accuracy"] <= 1 and 0.1 < info["train_accuracy"] <= 1
+    assert sum(map(sum, info["measured"]["confusion"])) == 719  # the test part's 40%
+    # saved like a CLI run: runs/<timestamp>/model.npz and cost.png, runs/latest
+    saved = load(tmp_path / "runs" / info["saved_as"])
+    assert saved.config.layer_sizes == [64, 12, 10] and saved.metadata["iterations_run"] == 400
+    assert (tmp_path / "runs" / "latest" / "cost.png").exists()
+    download = client.get(f"/api/train/{run_id}/model.npz")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    path = tmp_path / "downloaded.npz"
+    path.write_bytes(download.content)
+    np.testing.assert_array_equal(load(path).network.W[0], saved.network.W[0])
+    # a finished run cannot be paused or stepped
+    assert "done" in error_of(client.post(f"/api/train/{run_id}/pause"), 409)
+    error_of(client.post(f"/api/train/{run_id}/jump"), 404)
+    error_of(client.get("/api/train/nosuchrun"), 404)
+
+
+def test_step_needs_a_paused_run(client, app):
+    run_id = client.post("/api/train", json=LONG).json()["id"]
+    assert "paused" in error_of(client.post(f"/api/train/{run_id}/step"), 409)
+    client.post(f"/api/train/{run_id}/stop")
+
+
+def test_events_stream_the_costs_and_measurements(client, app):
+    run_id = client.post("/api/train", json=dict(SMALL, iterations=3000)).json()["id"]
+    events = []
+    with client.stream("GET", f"/api/train/{run_id}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        kind = None
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                kind = line[len("event: "):]
+            elif line.startswith("data: "):
+                events.append((kind, json.loads(line[len("data: "):])))
+    kinds = [k for k, _ in events]
+    assert kinds[-1] == "end" and kinds.count("end") == 1
+    updates = [e for k, e in events if k == "update"]
+    assert len(updates) >= 2 and updates[-1]["state"] == "done"
+    cost = []
+    for u in updates:  # each event carries the costs after those already sent
+        assert u["cost_from"] == len(cost)
+        cost.extend(u["cost"])
+    info = client.get(f"/api/train/{run_id}").json()
+    assert cost == info["cost"] and len(cost) == 3000
+    measured = [u["measured"] for u in updates if "measured" in u]
+    assert measured and measured[-1]["iteration"] == 3000
+    weights = measured[-1]["weights"]
+    assert weights["side"] == 8 and weights["shown"] == 12
+    assert len(live.base64.b64decode(weights["data"])) == 12 * 64
+    assert len(measured[-1]["wrong"]) == min(live.MAX_WRONG, measured[-1]["n_wrong"])
+    assert info["test_accuracy"] == updates[-1]["test_accuracy"]
+
+
+def test_stop_keeps_the_weights_reached(client, app):
+    run_id = client.post("/api/train", json=LONG).json()["id"]
+    client.post(f"/api/train/{run_id}/pause")
+    stopped = client.post(f"/api/train/{run_id}/stop").json()
+    assert stopped["state"] == "stopped" and stopped["iteration"] < 20_000
+    run = finish(app, run_id)
+    assert run.model.metadata["stopped"] == "interrupted"
+    assert load(run.model_path).metadata["iterations_run"] == stopped["iteration"]
+    assert "stopped" in error_of(client.post(f"/api/train/{run_id}/resume"), 409)
+
+
+def test_shutdown_stops_the_runs(draw_model, tmp_path):
+    app = create_app(model=draw_model, runs_dir=str(tmp_path))
+    with TestClient(app) as client:
+        run_id = client.post("/api/train", json=LONG).json()["id"]
+    run = app.state.live_runs.get(run_id)
+    assert run.state == "stopped" and "shut down" in run.error
+
+
+# ---- the draw view answers with a live run's network ------------------------------------
+
+def test_use_this_network_in_the_draw_view(client, app):
+    before = client.get("/api/model").json()["model"]
+    assert before["layer_sizes"] == [64, 16, 10]
+    running = client.post("/api/train", json=LONG).json()["id"]
+    assert "running" in error_of(client.post("/api/model", json={"train_id": running}), 409)
+    client.post(f"/api/train/{running}/stop")
+    run_id = client.post("/api/train", json=SMALL).json()["id"]
+    finish(app, run_id)
+    answer = client.post("/api/model", json={"train_id": run_id}).json()
+    assert answer["train_id"] == run_id
+    info = client.get("/api/model").json()
+    assert info["status"] == "ready" and info["model"]["layer_sizes"] == [64, 12, 10]
+    assert info["model"]["source"] == answer["source"] == f"live run {run_id}"
+    assert str(app.state.live_runs.runs[run_id].runs_dir) not in str(answer)  # no folders
+    predicted = client.post("/api/predict", json={"pixels": [8] * 64}).json()
+    assert len(predicted["hidden"][0]) == 12  # the live network's hidden layer answers
+    error_of(client.post("/api/model", json={"train_id": "nosuchrun"}), 404)
+    error_of(client.post("/api/model", json={"id": run_id}), 422)
+    error_of(client.post("/api/model", json=[run_id]), 422)
+
+
+# ---- a live run gives the numbers of `neuralpath train` ---------------------------------
+
+@pytest.mark.parametrize("settings", [
+    {"preset": "tutorial", "layer_sizes": [64, 20, 10], "iterations": 300, "seed": 3},
+    {"preset": "best", "layer_sizes": [64, 32, 10], "epochs": 2, "seed": 2, "dropout": 0.2},
+])
+def test_final_cost_equals_the_cli(settings, tmp_path, capsys):
+    argv = ["train", "--preset", settings["preset"], "--seed", str(settings["seed"]),
+            "--layer-sizes", ",".join(map(str, settings["layer_sizes"])), "--json",
+            "--no-progress", "--out", str(tmp_path / "cli.npz")]
+    for name in ("iterations", "epochs", "dropout"):
+        if name in settings:
+            argv += [f"--{name}", str(settings[name])]
+    assert main(argv) == 0
+    cli = json.loads(capsys.readouterr().out)
+    # measuring after every update (min_interval=0) must not change what is learned
+    runs = live.LiveRuns(None, min_interval=0.0)
+    run = runs.start(json.dumps(settings).encode())
+    run.thread.join(120)
+    info = run.describe()
+    assert info["state"] == "done"
+    assert len(info["accuracy"]) >= info["iteration"]  # it did measure every update
+    assert info["iteration"] == cli["iterations"]
+    assert abs(info["final_cost"] - cli["final_cost"]) <= 1e-9
+    assert info["test_accuracy"] == cli["test_accuracy"]
+    assert info["train_accuracy"] == cli["train_accuracy"]
