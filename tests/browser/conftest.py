@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from drive import CHROMIUM, CHROMIUM_ARGS
+from drive import CHROMIUM, CHROMIUM_ARGS, watched_page
 
 
 def _missing(reason):
@@ -58,12 +58,5 @@ def server(drawing_model):
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(server + "/")
-    yield page
-    context.close()
-    assert errors == [], f"the page logged errors: {errors}"
+    with watched_page(browser, server + "/") as page:
+        yield page

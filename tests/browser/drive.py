@@ -4,6 +4,8 @@ scripts/screenshot.py share this, so both launch and draw the same way.
 Playwright is imported by the caller, not here; this module needs nothing beyond the standard
 library.
 """
+import contextlib
+
 CHROMIUM = "/usr/bin/chromium"
 # headless as root on a machine without outside network: no sandbox, no GPU, no background
 # connections (they are refused here, many at a time)
@@ -21,3 +23,18 @@ def draw(page, strokes, pad="#pad"):
         for x, y in xy[1:]:
             page.mouse.move(x, y, steps=4)
         page.mouse.up()
+
+
+@contextlib.contextmanager
+def watched_page(browser, url, width=1280, height=800):
+    """A new page at ``url`` in a fresh context; script errors and console errors logged while
+    it is open fail the test when the block ends."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(url)
+    yield page
+    context.close()
+    assert errors == [], f"the page logged errors: {errors}"

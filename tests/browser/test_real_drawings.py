@@ -1,7 +1,7 @@
 """Issue 13 on the real page, with the full `best` model (seed 0): digits drawn as people draw
 them are read, and an empty pad or a dot shows "no digit" instead of bars."""
 import pytest
-from drive import draw
+from drive import draw, watched_page
 
 SETTLED = "#result[data-settled=true]"
 
@@ -28,16 +28,9 @@ def best_server(best_model):
 
 @pytest.fixture
 def best_page(browser, best_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(best_server + "/")
-    page.wait_for_selector("body[data-status=ready]", timeout=10_000)
-    yield page
-    context.close()
-    assert errors == [], f"the page logged errors: {errors}"
+    with watched_page(browser, best_server + "/") as page:
+        page.wait_for_selector("body[data-status=ready]", timeout=10_000)
+        yield page
 
 
 def shown(page):

@@ -3,7 +3,7 @@ and the accuracy change, pause, step, resume, let it finish, use the network, th
 digit on the draw view and get its answer from that network."""
 import pytest
 
-from drive import draw
+from drive import draw, watched_page
 
 ONE = [[(0.52, 0.14), (0.5, 0.5), (0.48, 0.86)]]  # a vertical stroke
 
@@ -20,17 +20,10 @@ def live_server(drawing_model, tmp_path):
 
 @pytest.fixture
 def train_page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(live_server + "/")
-    page.click("#to-train")  # the draw view links to the training view
-    page.wait_for_selector("body[data-ready=true]", timeout=10_000)
-    yield page
-    context.close()
-    assert errors == [], f"the page logged errors: {errors}"
+    with watched_page(browser, live_server + "/", height=900) as page:
+        page.click("#to-train")  # the draw view links to the training view
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        yield page
 
 
 def body(page, name):
