@@ -440,3 +440,25 @@ def test_save_keeps_infinite_settings(tmp_path, blobs):
     assert back.n_iter_no_change == np.inf and back.best_loss_ == np.inf
     quiet(back.partial_fit, *blobs)
     assert np.isfinite(back.best_loss_)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_warm_start_goes_on_with_the_optimizer_state(solver):
+    """Two warm fits of 3 epochs end where one fit of 6 does: the optimizer's moments (or
+    velocities) and step count carry over; a fresh optimizer would land elsewhere."""
+    X, y = load_digits(return_X_y=True)
+    X = X[:300] / 16.0
+    y = y[:300]
+    settings = dict(hidden_layer_sizes=(20,), solver=solver, shuffle=False, tol=0.0,
+                    n_iter_no_change=1000, random_state=0, batch_size=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        once = NeuralNetworkClassifier(max_iter=6, **settings).fit(X, y)
+        warm = NeuralNetworkClassifier(max_iter=3, warm_start=True, **settings).fit(X, y)
+        warm.fit(X, y)
+        fresh = NeuralNetworkClassifier(max_iter=3, warm_start=True, **settings).fit(X, y)
+        del fresh._optimizer  # what a new optimizer on the second fit would do
+        fresh.fit(X, y)
+    for a, b in zip(warm.coefs_ + warm.intercepts_, once.coefs_ + once.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    assert max(np.abs(a - b).max() for a, b in zip(fresh.coefs_, once.coefs_)) > 1e-6

@@ -534,7 +534,12 @@ class _BaseNeuralNetwork(BaseEstimator):
 
     def _fit_stochastic(self, X, Y, sw, coef_grads, intercept_grads, incremental):
         params = self.coefs_ + self.intercepts_
-        if not incremental or not hasattr(self, "_optimizer"):
+        # partial_fit, and (unlike scikit-learn's MLP) a warm start, go on with the optimizer's
+        # state: momentum velocities, Adam's moments and step count, the adaptive rate, so that
+        # a run continued in two fits ends where one fit of both lengths would
+        keep = (incremental or self.warm_start) and isinstance(
+            getattr(self, "_optimizer", None), _SGD if self.solver == "sgd" else _Adam)
+        if not keep:
             if self.solver == "sgd":
                 self._optimizer = _SGD(params, self.learning_rate_init, self.learning_rate,
                                        self.momentum, self.nesterovs_momentum, self.power_t)
@@ -909,7 +914,10 @@ _COMMON_DOC = """
         Print the loss of each epoch to stdout, as scikit-learn's MLP prints
         ("Iteration 1, loss = ..."); this is the only place the library prints.
     warm_start : bool, default=False
-        Continue from the fitted weights instead of starting again.
+        Continue from the fitted weights instead of starting again, and with the
+        optimizer's state (momentum, Adam's moments and step count): two warm fits of k
+        epochs end as one fit of 2k would (without shuffling or stopping rules in the way).
+        scikit-learn's MLP starts a new optimizer on each fit.
     momentum : float, default=0.9
         Momentum of sgd.
     nesterovs_momentum : bool, default=True
