@@ -44,7 +44,7 @@ def cli_args(settings):
 def run_cli(settings, folder):
     out = subprocess.run(
         [sys.executable, "-m", "neuralpath", "train", *cli_args(settings), "--json",
-         "--no-progress", "--out", os.path.join(folder, "cli.npz")],
+         "--no-progress", "--force", "--out", os.path.join(folder, "cli.npz")],
         capture_output=True, text=True, check=True, cwd=folder)
     result = json.loads(out.stdout)
     return result["train_seconds"] / result["iterations"], result["final_cost"]
