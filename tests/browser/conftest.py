@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from drive import CHROMIUM, CHROMIUM_ARGS, watched_page
+from drive import CHROMIUM, CHROMIUM_ARGS, served, watched_page
 
 
 def _missing(reason):
@@ -50,9 +50,7 @@ def drawing_model():
 @pytest.fixture(scope="session")
 def server(drawing_model):
     """The page's base URL, served by uvicorn in a thread on a free 127.0.0.1 port."""
-    from neuralpath.web.app import create_app
-    from neuralpath.web.server import background_server
-    with background_server(create_app(model=drawing_model), "127.0.0.1", 0) as url:
+    with served(drawing_model) as url:
         yield url
 
 

@@ -38,3 +38,13 @@ def watched_page(browser, url, width=1280, height=800):
     yield page
     context.close()
     assert errors == [], f"the page logged errors: {errors}"
+
+
+@contextlib.contextmanager
+def served(model, **app_options):
+    """The draw page for ``model`` served by uvicorn in a thread on a free 127.0.0.1 port, for
+    the block; yields its base URL."""
+    from neuralpath.web.app import create_app
+    from neuralpath.web.server import background_server
+    with background_server(create_app(model=model, **app_options), "127.0.0.1", 0) as url:
+        yield url

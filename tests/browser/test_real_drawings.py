@@ -1,7 +1,7 @@
 """Issue 13 on the real page, with the full `best` model (seed 0): digits drawn as people draw
 them are read, and an empty pad or a dot shows "no digit" instead of bars."""
 import pytest
-from drive import draw, watched_page
+from drive import draw, served, watched_page
 
 SETTLED = "#result[data-settled=true]"
 
@@ -20,9 +20,7 @@ def best_model():
 
 @pytest.fixture(scope="module")
 def best_server(best_model):
-    from neuralpath.web.app import create_app
-    from neuralpath.web.server import background_server
-    with background_server(create_app(model=best_model), "127.0.0.1", 0) as url:
+    with served(best_model) as url:
         yield url
 
 

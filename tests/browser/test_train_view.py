@@ -3,7 +3,7 @@ and the accuracy change, pause, step, resume, let it finish, use the network, th
 digit on the draw view and get its answer from that network."""
 import pytest
 
-from drive import draw, watched_page
+from drive import draw, served, watched_page
 
 ONE = [[(0.52, 0.14), (0.5, 0.5), (0.48, 0.86)]]  # a vertical stroke
 
@@ -11,10 +11,7 @@ ONE = [[(0.52, 0.14), (0.5, 0.5), (0.48, 0.86)]]  # a vertical stroke
 @pytest.fixture
 def live_server(drawing_model, tmp_path):
     """A server of its own (the draw tests' server keeps its model), saving runs in tmp."""
-    from neuralpath.web.app import create_app
-    from neuralpath.web.server import background_server
-    with background_server(create_app(model=drawing_model, runs_dir=str(tmp_path / "runs")),
-                           "127.0.0.1", 0) as url:
+    with served(drawing_model, runs_dir=str(tmp_path / "runs")) as url:
         yield url
 
 
