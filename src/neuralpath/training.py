@@ -385,10 +385,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                     saving.save(params, opt, rng, history, record_best)
                 continue
             break  # the inner loop stopped early: iteration budget reached or Ctrl-C
-        if not all(np.isfinite(p).all() for p in params):  # the very last update overflowed
-            _diverged(params, backup, history, start,
-                      f"the weights became infinite or NaN at iteration {history.iterations}; "
-                      f"try a smaller learning rate than {alpha0}")
+        # (no check of the weights here: _check_range has checked them after every update)
     if interrupt.requested and history.iterations < total and history.stopped == "completed":
         history.stopped = "interrupted"
     if early_stopping and history.best_epoch is not None:
