@@ -99,13 +99,18 @@ def test_a_setting_travels_from_the_command_line_to_the_optimizer(tmp_path, monk
     """--learning-rate and --beta-1 reach Adam through TrainConfig alone, and the model file
     keeps them."""
     seen = {}
-    real = optimizers_module.Adam.__init__
+    real_init, real_update = optimizers_module.Adam.__init__, optimizers_module.Adam.update
 
-    def spy(self, learning_rate, **options):
-        seen.update(learning_rate=learning_rate, **options)
-        real(self, learning_rate, **options)
+    def spy_init(self, **options):
+        seen.update(options)
+        real_init(self, **options)
 
-    monkeypatch.setattr(optimizers_module.Adam, "__init__", spy)
+    def spy_update(self, params, grads, learning_rate):
+        seen.update(learning_rate=learning_rate)  # the loop hands the rate to every step
+        real_update(self, params, grads, learning_rate)
+
+    monkeypatch.setattr(optimizers_module.Adam, "__init__", spy_init)
+    monkeypatch.setattr(optimizers_module.Adam, "update", spy_update)
     path = tmp_path / "m.npz"
     code, out, err = run(["train", "--optimizer", "adam", "--learning-rate", "0.02",
                           "--beta-1", "0.7", "--iterations", "3", "--no-progress",

@@ -112,14 +112,14 @@ def test_mini_batches_are_the_rows_of_each_epochs_permutation():
     X, Y = _data(23, sizes, seed=1)
     net, ref = Network(sizes, random_state=2), Network(sizes, random_state=2)
     history = train(net, X, Y, epochs=2, batch_size=5, learning_rate=0.5, random_state=7)
-    rng, opt, costs = np.random.default_rng(7), make_optimizer("gd", 0.5), []
+    rng, opt, costs = np.random.default_rng(7), make_optimizer("gd"), []
     for _ in range(2):
         order = rng.permutation(23)
         for i in range(0, 23, 5):
             rows = order[i:i + 5]
             cost, gW, gb = ref.backprop(X[rows], Y[rows])
             costs.append(cost)
-            opt.update(ref.params, gW + gb)
+            opt.update(ref.params, gW + gb, 0.5)
     assert history.cost == pytest.approx(costs, rel=1e-13)
     for a, b in zip(net.params, ref.params):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)

@@ -272,7 +272,7 @@ def breakdown(dtype: str = "float64", iterations: int = 300,
     X, Y = X.astype(dtype), Y.astype(dtype)
     net = _start_network(dict(part="a", sizes=TUTORIAL_SIZES), dtype)
     net.backprop(X, Y)
-    ws, m, opt = net.workspace(len(X)), len(X), make_optimizer("gd", LEARNING_RATE)
+    ws, m, opt = net.workspace(len(X)), len(X), make_optimizer("gd")
     h, z, d, delta, W, b = ws.h, ws.z, ws.d, ws.delta, net.W, net.b
     scratch = [np.empty_like(a) for a in z[1:]]  # results that must not disturb the workspace
     params_copy = [p.copy() for p in net.params]  # what the optimizer step updates
@@ -297,7 +297,7 @@ def breakdown(dtype: str = "float64", iterations: int = 300,
         "cost J": [lambda: net.cost.value(net.output_activation, h[2], Y, ws.cost_buf)],
         "bias gradients": [lambda: np.matmul(ws.ones, delta[2], out=ws.grad_b[1]),
                            lambda: np.matmul(ws.ones, delta[1], out=ws.grad_b[0])],
-        "optimizer step": [lambda: opt.update(params_copy, ws.grad_W + ws.grad_b)],
+        "optimizer step": [lambda: opt.update(params_copy, ws.grad_W + ws.grad_b, LEARNING_RATE)],
     }
 
     def fastest(calls, count):

@@ -1,10 +1,10 @@
-"""Optimizers: ``update(params, grads)`` changes every parameter array in place.
+"""Optimizers: ``update(params, grads, learning_rate)`` changes every parameter array in place.
 
 ``gd`` is the tutorial's step (sections 4.3 and 4.9): W = W - alpha * grad. The others are
 the follow-up posts' and current practice's: momentum, Nesterov momentum and Adam. Each
 keeps its state (velocities, moments) in arrays made on the first update and reused after,
-so a training loop allocates nothing per step. ``learning_rate`` may be changed between
-steps (learning-rate schedules do).
+so a training loop allocates nothing per step. The learning rate is not the optimizer's:
+the training loop owns it (a schedule sets it) and hands it to every ``update``.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 
 
 class Optimizer:
-    """What every optimizer is: a learning rate, state made on the first update, ``update``.
+    """What every optimizer is: state made on the first update, and ``update``.
 
     ``options`` maps each setting of the optimizer's own (``TrainConfig`` has a field of the
     same name) to the half-open range [low, high) of its sensible values.
@@ -25,8 +25,7 @@ class Optimizer:
     options: dict[str, tuple[float, float]] = {}
     counters: tuple[str, ...] = ()  # integer attributes that are state (Adam's step count t)
 
-    def __init__(self, learning_rate: float) -> None:
-        self.learning_rate = learning_rate
+    def __init__(self) -> None:
         self._scratch: list[list[np.ndarray]] | None = None
 
     def _buffers(self, params, count):
@@ -34,8 +33,10 @@ class Optimizer:
             self._scratch = [[np.zeros_like(p) for p in params] for _ in range(count)]
         return self._scratch
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """Change every array of ``params`` in place by one step along ``grads``."""
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray],
+               learning_rate: float) -> None:
+        """Change every array of ``params`` in place by one step of size ``learning_rate``
+        (alpha) along ``grads``."""
         raise NotImplementedError
 
     def state(self) -> dict[str, Any]:
@@ -70,10 +71,11 @@ class Optimizer:
 class GradientDescent(Optimizer):
     """p = p - alpha * g."""
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray],
+               learning_rate: float) -> None:
         (step,) = self._buffers(params, 1)
         for p, g, s in zip(params, grads, step):
-            np.multiply(g, self.learning_rate, out=s)
+            np.multiply(g, learning_rate, out=s)
             p -= s
 
 
@@ -82,14 +84,15 @@ class Momentum(Optimizer):
 
     options = {"momentum": (0.0, 1.0)}
 
-    def __init__(self, learning_rate: float, momentum: float = 0.9) -> None:
-        super().__init__(learning_rate)
+    def __init__(self, momentum: float = 0.9) -> None:
+        super().__init__()
         self.momentum = momentum
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray],
+               learning_rate: float) -> None:
         velocity, step = self._buffers(params, 2)
         for p, g, v, s in zip(params, grads, velocity, step):
-            np.multiply(g, self.learning_rate, out=s)
+            np.multiply(g, learning_rate, out=s)
             v *= self.momentum
             v -= s
             p += v
@@ -103,10 +106,11 @@ class Nesterov(Momentum):
     variable p -> p + mu v.
     """
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray],
+               learning_rate: float) -> None:
         velocity, step = self._buffers(params, 2)
         for p, g, v, s in zip(params, grads, velocity, step):
-            np.multiply(g, self.learning_rate, out=s)  # alpha g
+            np.multiply(g, learning_rate, out=s)  # alpha g
             v *= self.momentum
             v -= s
             p -= s
@@ -120,13 +124,14 @@ class Adam(Optimizer):
     options = {"beta_1": (0.0, 1.0), "beta_2": (0.0, 1.0), "epsilon": (1e-300, 1.0)}
     counters = ("t",)
 
-    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-8) -> None:
-        super().__init__(learning_rate)
+    def __init__(self, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8) -> None:
+        super().__init__()
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self.t = 0
 
-    def update(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def update(self, params: list[np.ndarray], grads: list[np.ndarray],
+               learning_rate: float) -> None:
         first, second, step = self._buffers(params, 3)
         self.t += 1
         c1 = 1.0 - self.beta_1 ** self.t
@@ -143,7 +148,7 @@ class Adam(Optimizer):
             np.sqrt(s, out=s)
             s += self.epsilon  # sqrt(v_hat) + eps
             np.divide(mo, s, out=s)
-            s *= self.learning_rate / c1  # alpha m_hat / (sqrt(v_hat) + eps)
+            s *= learning_rate / c1  # alpha m_hat / (sqrt(v_hat) + eps)
             p -= s
 
 
@@ -159,7 +164,7 @@ def _class_of(name: str) -> type[Optimizer]:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}") from None
 
 
-def make_optimizer(name: str, learning_rate: float, **options: Any) -> Optimizer:
+def make_optimizer(name: str, **options: Any) -> Optimizer:
     """The optimizer called ``name``; ``options`` are its own settings (``momentum=0.95``,
     ``beta_1``, ``beta_2``, ``epsilon``), each checked by name and range."""
     cls = _class_of(name)
@@ -170,19 +175,18 @@ def make_optimizer(name: str, learning_rate: float, **options: Any) -> Optimizer
         low, high = cls.options[key]
         if not (isinstance(value, (int, float)) and low <= value < high):
             raise ValueError(f"{key} must be in [{low}, {high}), got {value!r}")
-    return cls(learning_rate, **options)
+    return cls(**options)
 
 
-def from_settings(name: str, learning_rate: float, settings: Any) -> Optimizer:
+def from_settings(name: str, settings: Any) -> Optimizer:
     """The optimizer ``name`` with its own options read by name from ``settings`` (a
     ``TrainConfig``): Adam takes ``settings.beta_1``, momentum ``settings.momentum``."""
     cls = _class_of(name)
-    return make_optimizer(name, learning_rate,
-                          **{key: getattr(settings, key) for key in cls.options})
+    return make_optimizer(name, **{key: getattr(settings, key) for key in cls.options})
 
 
 # Learning-rate schedules: rate(alpha_0, epoch, total_epochs) for epochs counted from 0;
-# training sets ``optimizer.learning_rate`` from it at the start of every epoch.
+# the training loop takes the rate from it at the start of every epoch and hands it to update.
 def _constant(alpha0, epoch, total):
     return alpha0
 

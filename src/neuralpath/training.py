@@ -249,7 +249,7 @@ def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *
         raise ValueError("early_stopping needs validation_data")
     rate = get_schedule(cfg.schedule)
     if opt is None:
-        opt = from_settings(cfg.optimizer, cfg.learning_rate, cfg)
+        opt = from_settings(cfg.optimizer, cfg)
     if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
         raise ValueError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}")
     if log_every is None:
@@ -300,7 +300,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
     steps_per_epoch = math.ceil(m / batch)
     total = iterations if iterations is not None else epochs * steps_per_epoch
     n_epochs = math.ceil(total / steps_per_epoch)
-    alpha0 = opt.learning_rate
+    alpha0 = cfg.learning_rate
     params = network.params
     backup = [p.copy() for p in params]  # the last weights whose cost was finite
     best = [p.copy() for p in params] if early_stopping else None
@@ -323,8 +323,8 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
         for epoch in range(history.epochs, n_epochs):
             if interrupt.requested:
                 break
-            opt.learning_rate = rate(alpha0, epoch, n_epochs)
-            history.learning_rate.append(opt.learning_rate)
+            alpha = rate(alpha0, epoch, n_epochs)  # the loop owns the learning rate
+            history.learning_rate.append(alpha)
             order = rng.permutation(m) if batch_rows is not None else None  # new every epoch
             epoch_cost = 0.0
             # a logged epoch without validation data counts the batches' right answers
@@ -344,7 +344,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                 _check_cost(cost, history, params, backup, start, alpha0)
                 for p, saved in zip(params, backup):
                     np.copyto(saved, p)
-                opt.update(params, grad_W + grad_b)
+                opt.update(params, grad_W + grad_b, alpha)
                 _check_range(params, history, backup, start, alpha0)
                 history.cost.append(cost)
                 history.iterations += 1
@@ -357,7 +357,7 @@ def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state
                 history.epochs += 1
                 # the data cost J without the L2 term, so that it compares with val_cost
                 record = {"epoch": epoch, "train_cost": epoch_cost / m,
-                          "learning_rate": opt.learning_rate}
+                          "learning_rate": alpha}
                 history.train_cost.append(record["train_cost"])
                 if validation_data is not None:
                     record.update(_validate(network, *validation_data))
