@@ -155,6 +155,15 @@ class Network:
         net.b = [np.array(v, dtype=net.dtype) for v in b]
         return net
 
+    @classmethod
+    def from_config(cls, config: Any) -> Network:
+        """The network a ``TrainConfig`` describes, with its initial weights drawn from the
+        config's ``seed``: the one place a config becomes a network. (Read by attribute
+        name, so the engine does not import the config module.)"""
+        return cls(config.layer_sizes, config.activation, config.output_activation,
+                   config.cost, config.initializer, random_state=config.seed,
+                   dtype=config.dtype)
+
     def __repr__(self) -> str:
         return (f"Network({self.layer_sizes}, activation={self.activation.name!r}, "
                 f"output_activation={self.output_activation.name!r}, cost={self.cost.name!r})")

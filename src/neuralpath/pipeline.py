@@ -139,8 +139,7 @@ def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str 
     classes = parts["classes"]
     check_layer_sizes(cfg.layer_sizes, parts["X_train"].shape[1], len(classes))
     check_memory(cfg, parts["X_train"].shape[0])
-    net = Network(cfg.layer_sizes, cfg.activation, cfg.output_activation, cfg.cost,
-                  cfg.initializer, random_state=cfg.seed, dtype=cfg.dtype)
+    net = Network.from_config(cfg)
     X_tr, Y_tr = parts["X_train"], data.one_hot(parts["y_train"], classes)
     validation = None
     if cfg.early_stopping:
