@@ -25,6 +25,10 @@ ITERATIONS = 3000  # the notebook's default: the tutorial's
 N_FIGURES = 7  # sigmoid, weights, bias, descent 1-d, descent 2-d, digit "1", cost curve
 # numbers that are measured times, which no two runs share: "1.3 s", "12.5 us", "x3.1"
 TIMES = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)? ?(s|ms|us|µs|ns)\b|x ?\d+(\.\d+)?|\d+(\.\d+)?x\b")
+# a printed number: its digits decide how closely two printings of it must agree
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+# numbers closer to zero than this are round-off, whatever the BLAS kernel prints for them
+ROUND_OFF = 1e-9
 
 
 def execute(nb, workdir):
@@ -86,13 +90,50 @@ def _stdout_by_cell(nb):
     return [re.sub(r" +", " ", re.sub(r"-{3,}", "---", TIMES.sub("<time>", t))) for t in texts]
 
 
+def _last_place(token):
+    """One unit in the last printed place of a number: 0.8354 -> 1e-4, 2.5e-3 -> 1e-4; an
+    integer (a count) has none: it must be printed the same."""
+    mantissa, _, exponent = token.lower().partition("e")
+    if "." not in mantissa and not exponent:
+        return 0.0
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return 10.0 ** (int(exponent or 0) - decimals)
+
+
+def same_printout(a, b):
+    """Whether two printouts say the same: the words exactly, each number to within one unit
+    of its last printed place (a BLAS kernel may round the last digit the other way), numbers
+    below ``ROUND_OFF`` counted as equal round-off."""
+    if NUMBER.sub("#", a) != NUMBER.sub("#", b):
+        return False
+    for x, y in zip(NUMBER.findall(a), NUMBER.findall(b)):
+        (xs, ys) = ("".join(x), "".join(y))
+        xv, yv = float(xs), float(ys)
+        if abs(xv) < ROUND_OFF and abs(yv) < ROUND_OFF:
+            continue
+        if abs(xv - yv) > 1.01 * max(_last_place(xs), _last_place(ys)):
+            return False
+    return True
+
+
+def test_printouts_compare_numbers_with_a_tolerance():
+    """The comparison itself: the last digit may differ, round-off is round-off, and a real
+    difference or a changed word is still caught (controls)."""
+    assert same_printout("output: 0.83545566 and 86.65%", "output: 0.83545567 and 86.65%")
+    assert same_printout("largest 1.78e-12", "largest 1.13e-12")
+    assert not same_printout("output: 0.83545566", "output: 0.83545580")
+    assert not same_printout("accuracy 86.65%", "accuracy 86.79%")
+    assert not same_printout("agree on 719 of 719", "agree on 718 of 719")
+    assert not same_printout("agree on 719", "disagree on 719")
+
+
 def test_executing_again_gives_the_numbers_the_notebook_shows(executed):
     nb, _ = executed
     stored = nbformat.read(NOTEBOOK, as_version=4)
     again, shown = _stdout_by_cell(nb), _stdout_by_cell(stored)
     assert len(again) == len(shown)
     for cell, (a, b) in enumerate(zip(again, shown)):
-        assert a == b, f"code cell {cell}: stored\n{b}\nexecuted again\n{a}"
+        assert same_printout(a, b), f"code cell {cell}: stored\n{b}\nexecuted again\n{a}"
     assert sum(ch.isdigit() for ch in "".join(shown)) > 500  # numbers were compared
     assert len(_images(nb)) == len(_images(stored))
 
@@ -122,14 +163,19 @@ def test_notebook_prints_the_tutorials_numbers(executed):
     assert "agree to 1e-6: 63 of 64" in text
     assert "label 1 -> [0.0, 1.0, 0.0" in text
     assert f"{ITERATIONS} iterations in" in text
-    assert f"accuracy after {ITERATIONS} iterations: 86.65%" in text  # seed 0, as README
+    # seed 0, as the README says: 86.65%, give or take one of the 719 test images
+    shown = re.search(rf"accuracy after {ITERATIONS} iterations: (\d+\.\d+)%", text)
+    assert shown and abs(float(shown.group(1)) - 86.65) <= 100 / 719 + 0.005, text
     assert "the engine agrees on 719 of 719 test images" in text
     assert "tutorial looped" in text and "100-100-50-10" in text
-    # the three gradient columns, as printed, are equal on every row
+    # the three gradient columns (chain rule, vectorised, central differences) agree on
+    # every row, to well within their 10 printed decimals
     rows = [line.split() for line in text.splitlines() if line.startswith(("w_", "b_"))]
     assert len(rows) == 16
     for name, *values in rows:
-        assert len(set(values)) == 1, (name, values)
+        numbers = [float(v) for v in values]
+        assert len(numbers) == 3 and max(numbers) - min(numbers) <= 2e-10, (name, values)
+    assert "largest difference between the columns: below 1e-10" in text
 
 
 def test_notebook_draws_its_figures_inline(executed):
