@@ -172,3 +172,44 @@ def test_a_diverged_train_config_keeps_its_run_folder(tmp_path):
         pipeline.train_config(cfg, run_dir=str(tmp_path / "run"))
     assert caught.value.model.metadata["stopped"] == "diverged"
     assert files_of(caught.value.metrics["paths"]["model"].rsplit("/", 1)[0]) == RUN_FILES
+
+
+# ---- one body reader: every endpoint that reads a body has the same deadline -------------
+
+@pytest.mark.parametrize("path", ["/api/predict", "/api/train", "/api/model"])
+def test_every_body_reading_endpoint_answers_408_after_the_deadline(model, path):
+    """A client that sends half a body and then nothing: 408 and the connection closed,
+    on the draw view's endpoint and the live view's alike (web/api.read_body)."""
+    import asyncio
+    import json
+    import threading
+
+    app = create_app(model=model, body_timeout=0.3)
+    sent = []
+
+    async def call():
+        parts = [{"type": "http.request", "body": b'{"pre', "more_body": True}]
+
+        async def receive():
+            if parts:
+                return parts.pop()
+            await asyncio.sleep(30)  # the rest never comes
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(),
+                 "query_string": b"", "root_path": "", "scheme": "http", "http_version": "1.1",
+                 "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+                 "headers": [(b"content-type", b"application/json"), (b"host", b"testserver")]}
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    thread = threading.Thread(target=lambda: asyncio.run(call()))
+    thread.start()
+    thread.join(20)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 408
+    assert (b"connection", b"close") in start["headers"]
+    assert "did not arrive within 0.3 s" in json.loads(body)["error"]
