@@ -11,9 +11,9 @@ Each figure comes from a fresh Python process (``python -m neuralpath.contention
 prepares the preset's data (digits; for ``mnist``, random data of MNIST's shape, so nothing is
 downloaded) and builds the network with the pipeline's own steps (``prepare``, ``build``), runs
 a short untimed warm-up, then times ``pipeline.fit`` over a fixed number of optimizer steps.
-The busy process is ``python -c "while True: pass"``, started before
-the worker and killed after it. The functions return data and text; the worker's single JSON
-line on stdout is how it hands its result back.
+The busy process is ``python -c "while True: pass"``, started before the worker and killed
+after it. The functions return data and text; the worker's single JSON line on stdout is how
+it hands its result back.
 """
 from __future__ import annotations
 
