@@ -9,7 +9,8 @@ import pytest
 
 from neuralpath import load
 from neuralpath.cli import main
-from neuralpath.web import live
+from neuralpath.web import live, live_routes
+from neuralpath.web.api import ApiError
 from neuralpath.web.app import create_app
 
 with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns when it finds httpx
@@ -79,7 +80,7 @@ def test_bodies_that_are_not_settings(client):
     error_of(client.post("/api/train", content=b"{not json",
                          headers={"content-type": "application/json"}), 400)
     assert "JSON object" in error_of(client.post("/api/train", json=[1, 2]), 422)
-    error_of(client.post("/api/train", content=b"x" * (live.MAX_BODY + 1),
+    error_of(client.post("/api/train", content=b"x" * (live_routes.MAX_BODY + 1),
                          headers={"content-type": "application/json"}), 413)
     assert "Content-Type" in error_of(client.post("/api/train", content=b"{}"), 415)
     error_of(client.post("/api/model", content=b'{"train_id": "x"}',
@@ -138,7 +139,7 @@ def test_runs_kept_in_memory_are_bounded(tmp_path):
         run.thread.join(60)
         started.append(run.id)
     assert list(runs.runs) == started[1:]  # the oldest finished run was dropped
-    with pytest.raises(live.LiveError) as caught:
+    with pytest.raises(ApiError) as caught:
         runs.get(started[0])
     assert caught.value.status == 404 and "last 2 runs" in caught.value.message
 

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 from neuralpath import Network, TrainedModel, data, load, save
 from neuralpath.cli import main
 from neuralpath.imaging import image_to_input
+from neuralpath.web import api
 from neuralpath.web import app as web
 from neuralpath.web.app import MAX_BODY, create_app
 
@@ -242,8 +243,8 @@ def test_an_endless_body_is_read_only_up_to_the_limit():
 
     def read():  # a thread of its own: Playwright may hold this thread's event loop
         try:
-            asyncio.run(web._read_body(request))
-        except web.ApiError as exc:
+            asyncio.run(api.read_body(request, MAX_BODY))
+        except api.ApiError as exc:
             outcome.append(exc)
 
     thread = threading.Thread(target=read)

@@ -9,10 +9,11 @@ ratio of busy to quiet time per thread setting, so the rule can be chosen from n
 
 Each figure comes from a fresh Python process (``python -m neuralpath.contention SPEC``) that
 prepares the preset's data (digits; for ``mnist``, random data of MNIST's shape, so nothing is
-downloaded), makes the network, runs a short untimed warm-up, then times ``train`` over a fixed
-number of optimizer steps. The busy process is ``python -c "while True: pass"``, started before
-the worker and killed after it. The functions return data and text; the worker's single JSON
-line on stdout is how it hands its result back.
+downloaded) and builds the network with the pipeline's own steps (``prepare``, ``build``), runs
+a short untimed warm-up, then times ``pipeline.fit`` over a fixed number of optimizer steps.
+The busy process is ``python -c "while True: pass"``, started before the worker and killed
+after it. The functions return data and text; the worker's single JSON line on stdout is how
+it hands its result back.
 """
 from __future__ import annotations
 
@@ -31,46 +32,42 @@ THREAD_SETTINGS: tuple[str, ...] = ("1", "2", "rule")
 STEPS: dict[str, int] = {"tutorial": 600, "tutorial-l2": 600, "best": 150, "mnist": 60}
 
 
-def _data(preset: str) -> tuple[Any, Any, Any]:
-    """(config, X_train, Y_train) as the pipeline would prepare them (random for mnist)."""
+def _prepared(preset: str, steps: int) -> tuple[Any, dict[str, Any]]:
+    """(config, parts) of ``steps`` optimizer steps of ``preset``, prepared by the pipeline
+    (for mnist: random data of MNIST's shape, so nothing is downloaded). Early stopping is
+    off: the timed steps are training steps only."""
     import numpy as np
 
-    from . import data
     from .pipeline import prepare
     from .presets import PRESETS
-    cfg = PRESETS[preset]
-    if cfg.dataset == "mnist":  # MNIST's shape, without the files: 12,000 random images
-        rng = np.random.default_rng(0)
-        X = rng.integers(0, 256, size=(12000, 784)).astype(np.float64)
-        y = rng.integers(0, 10, size=12000)
-        cfg = cfg.replace(dataset="digits")
-        parts = prepare(cfg, arrays=(X, y))
-    else:
-        parts = prepare(cfg)
-    return cfg, parts["X_train"], data.one_hot(parts["y_train"], parts["classes"])
+    cfg = PRESETS[preset].replace(iterations=steps, early_stopping=False)
+    if cfg.dataset != "mnist":
+        return cfg, prepare(cfg)
+    rng = np.random.default_rng(0)  # MNIST's shape, without the files: 12,000 random images
+    X = rng.integers(0, 256, size=(12000, 784)).astype(np.float64)
+    y = rng.integers(0, 10, size=12000)
+    cfg = cfg.replace(dataset="digits")
+    return cfg, prepare(cfg, arrays=(X, y))
 
 
 def measure_here(spec: dict[str, Any]) -> dict[str, Any]:
-    """Time ``spec["steps"]`` training steps of ``spec["preset"]`` with ``spec["threads"]``."""
+    """Time ``spec["steps"]`` training steps of ``spec["preset"]`` with ``spec["threads"]``:
+    the pipeline's own build and fit, after an untimed warm-up of a few steps."""
     from threadpoolctl import threadpool_limits
 
     from . import training
-    from .network import Network
-    cfg, X, Y = _data(spec["preset"])
-    cfg = cfg.replace(iterations=spec["steps"], early_stopping=False)
-    def network() -> Network:
-        return Network(cfg.layer_sizes, cfg.activation, cfg.output_activation, cfg.cost,
-                       cfg.initializer, random_state=cfg.seed, dtype=cfg.dtype)
+    from .pipeline import build, fit
+    cfg, parts = _prepared(spec["preset"], spec["steps"])
     limits: contextlib.AbstractContextManager = contextlib.nullcontext()
     if spec["threads"] != "rule":  # bypass the rule: exactly this many BLAS threads
         training.blas_threads = lambda sizes, m: contextlib.nullcontext()  # type: ignore
         limits = threadpool_limits(int(spec["threads"]), user_api="blas")
     with limits:
-        training.train(network(), X, Y, cfg.replace(iterations=min(20, spec["steps"])),
-                       handle_interrupt=False)  # warm-up, untimed
-        net = network()
+        warm_up = build(cfg.replace(iterations=min(20, spec["steps"])), parts)
+        fit(warm_up, parts, handle_interrupt=False)  # untimed
+        model = build(cfg, parts)
         wall, cpu = time.perf_counter(), time.process_time()
-        training.train(net, X, Y, cfg, handle_interrupt=False)
+        fit(model, parts, handle_interrupt=False)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return dict(spec, seconds=wall, cpu_seconds=cpu)
 

@@ -1,12 +1,20 @@
-"""From a ``TrainConfig`` to a trained, evaluated model: data, scaling, split, network, training.
+"""From a ``TrainConfig`` to a trained, evaluated model and its run folder, in four steps.
 
-This is the one place that turns a config into a ``TrainedModel``; the command line, the web
-page, the tutorial walkthrough and the benchmarks call it, so every entry point prepares data
-the same way.
+1. ``prepare(cfg)``: the data set, split, scaled (and augmented): a dict of "parts";
+2. ``build(cfg, parts, preset)``: the untrained ``TrainedModel`` (``Network.from_config``);
+3. ``fit(model, parts, callbacks=...)``: ``training.train`` on the parts -> ``History``;
+4. ``finish(model, history, parts)``: the metrics; ``save_run(...)``: the run folder.
+
+This is the one road from a config to a model: the command line (through ``train_config``,
+the steps composed), the live training page (the steps one by one: it prepares and builds in
+the request, fits in a worker thread), ``serve``'s first start (``train_preset``), the
+contention benchmark and the tutorial walkthrough call these, so every entry point prepares
+data, builds the network and leaves its run folder the same way.
 """
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,56 +132,176 @@ def _bytes(n: float) -> str:
     return f"{n:.1f} TiB"
 
 
-def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str | None = None,
-                 arrays: tuple[Any, Any] | None = None, preset: str | None = None,
-                 **train_options: Any) -> tuple[TrainedModel, History, dict[str, Any]]:
-    """Train the network ``cfg`` describes on its data; returns (model, history, metrics).
+# -- the steps: prepare (above), build, fit, finish; every front end calls these -------------
 
-    ``preset`` names the preset ``cfg`` came from (stored in the model, for the record).
-    ``train_options`` go to ``training.train`` (``resume``, ``checkpoint_every``, ...), except
-    that ``checkpoint`` is called as ``checkpoint(model, state)``, with the model to save.
-    ``TrainingDiverged`` carries ``.model``: the model with the last weights whose cost was
-    finite, for the caller to keep.
+
+def build(cfg: TrainConfig, parts: dict[str, Any], preset: str | None = None) -> TrainedModel:
+    """Step 2: the untrained model ``cfg`` describes for the data ``parts`` (from ``prepare``).
+
+    The sizes are checked against the data and the machine's memory first (``ValueError``
+    naming layer_sizes), so nothing too large is allocated; the network itself comes from
+    ``Network.from_config``, the one place a config becomes a network. The model carries the
+    scaler and labels of ``parts`` and ``preset``'s name (for the record).
     """
-    parts = prepare(cfg, data_dir, arrays)
     classes = parts["classes"]
     check_layer_sizes(cfg.layer_sizes, parts["X_train"].shape[1], len(classes))
     check_memory(cfg, parts["X_train"].shape[0])
-    net = Network.from_config(cfg)
-    X_tr, Y_tr = parts["X_train"], data.one_hot(parts["y_train"], classes)
+    return TrainedModel(Network.from_config(cfg), parts["mean"], parts["scale"], classes,
+                        {"preset": preset}, cfg)
+
+
+class StopTraining(Exception):
+    """Raised by a training callback to end the run after the current update, keeping the
+    weights reached (``fit`` returns what was done until then, as ``stopped="interrupted"``)."""
+
+
+def fit(model: TrainedModel, parts: dict[str, Any], callbacks: Sequence[Any] = (),
+        **train_options: Any) -> History:
+    """Step 3: train ``model``'s network in place on ``parts``, as its config says.
+
+    ``train_options`` go to ``training.train`` (``resume``, ``checkpoint_every``,
+    ``handle_interrupt``, ...), except that ``checkpoint`` is called as
+    ``checkpoint(model, state)``, with the model to save. A callback may raise
+    ``StopTraining`` to end the run early. ``TrainingDiverged`` carries ``.model``: the model
+    with the last weights whose cost was finite, for the caller to keep.
+    """
+    cfg, classes = model.config, parts["classes"]
+    if cfg is None:
+        raise ValueError("fit needs a model made by build (with its config), got one without")
     validation = None
     if cfg.early_stopping:
         validation = (parts["X_val"], data.one_hot(parts["y_val"], classes))
-    model = TrainedModel(net, parts["mean"], parts["scale"], classes, {"preset": preset}, cfg)
     save = train_options.pop("checkpoint", None)
     if save is not None:
         train_options["checkpoint"] = lambda state: save(model, state)
+    done = _Done()  # first: it has recorded an update before a later callback stops the run
     try:
-        history = train(net, X_tr, Y_tr, cfg, validation_data=validation, callbacks=callbacks,
+        history = train(model.network, parts["X_train"], data.one_hot(parts["y_train"], classes),
+                        cfg, validation_data=validation, callbacks=[done, *callbacks],
                         **train_options)
+    except StopTraining:
+        history = done.history()
     except TrainingDiverged as exc:
         model.metadata.update(iterations_run=exc.history.iterations, stopped="diverged")
         exc.model = model  # holds the last finite weights, for the caller to keep
         raise
     model.metadata.update(iterations_run=history.iterations, stopped=history.stopped)
+    return history
+
+
+class _Done:
+    """A training callback that keeps what the loop reported, so that a run stopped from a
+    callback (whose ``train`` call never returns) still has its ``History``."""
+
+    def __init__(self) -> None:
+        self.cost: list[float] = []
+        self.epochs = 0
+        self.log: list[dict[str, Any]] = []
+        self.start = time.perf_counter()
+
+    def on_train_begin(self, total: int) -> None:
+        self.start = time.perf_counter()
+
+    def on_iteration(self, iteration: int, cost: float) -> None:
+        self.cost.append(float(cost))
+
+    def on_epoch_end(self, epoch: int, record: dict[str, Any]) -> None:
+        self.epochs = epoch + 1
+        if "accuracy" in record:  # the loop logs this epoch (History.log, metrics.csv)
+            self.log.append(dict(epoch=self.epochs, iteration=len(self.cost),
+                                 cost=record.get("train_cost"), val_cost=record.get("val_cost"),
+                                 accuracy=record["accuracy"],
+                                 learning_rate=record.get("learning_rate"),
+                                 seconds=time.perf_counter() - self.start))
+
+    def history(self) -> History:
+        """What was done until the stop, as the loop would have returned it."""
+        return History(cost=self.cost, iterations=len(self.cost), epochs=self.epochs,
+                       stopped="interrupted", seconds=time.perf_counter() - self.start,
+                       log=self.log)
+
+
+def finish(model: TrainedModel, history: History, parts: dict[str, Any]) -> dict[str, Any]:
+    """Step 4: the run's metrics (``evaluate`` on the test part, the train accuracy, the
+    final cost and time), also recorded in the model's metadata."""
     metrics = evaluate(model, parts["X_test_raw"], parts["y_test"])
-    metrics["train_accuracy"] = accuracy(net.predict_output(X_tr), Y_tr)
+    metrics["train_accuracy"] = accuracy(model.network.predict_output(parts["X_train"]),
+                                         data.one_hot(parts["y_train"], parts["classes"]))
     metrics["final_cost"] = history.cost[-1] if history.cost else None
     metrics["train_seconds"] = history.seconds
     model.metadata.update(test_accuracy=metrics["test_accuracy"],
                           train_accuracy=metrics["train_accuracy"])
-    return model, history, metrics
+    return metrics
+
+
+def save_run(model: TrainedModel, history: History, parts: dict[str, Any], run_dir: str,
+             title: str | None = None) -> dict[str, str]:
+    """Step 4, on disk: the run's whole folder (``runs.save_run``: model, config, metrics,
+    cost curve, and the confusion matrix and errors on the test part of ``parts``), and
+    ``latest`` pointed at it. Returns the paths written, by kind."""
+    from .runs import save_run as write_run
+    return write_run(model, run_dir, history, title, test=(parts["X_test_raw"], parts["y_test"]))
+
+
+# -- the steps composed -------------------------------------------------------------------------
+
+
+def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str | None = None,
+                 arrays: tuple[Any, Any] | None = None, preset: str | None = None, *,
+                 run_dir: str | None = None, title: str | None = None,
+                 **train_options: Any) -> tuple[TrainedModel, History, dict[str, Any]]:
+    """Train the network ``cfg`` describes on its data; returns (model, history, metrics):
+    ``prepare``, ``build``, ``fit`` and ``finish`` in turn.
+
+    ``preset`` names the preset ``cfg`` came from (stored in the model, for the record).
+    ``train_options`` go to ``fit``. With ``run_dir`` the run's folder is written there
+    (``save_run``, titled ``title``): ``metrics["paths"]`` holds the paths written, or, when
+    the folder cannot be written, ``metrics["save_error"]`` says why (the model is kept).
+    ``TrainingDiverged`` carries ``.model`` and, with ``run_dir``, ``.metrics`` of the last
+    finite weights, whose run folder is written too.
+    """
+    parts = prepare(cfg, data_dir, arrays)
+    model = build(cfg, parts, preset)
+    try:
+        history = fit(model, parts, callbacks, **train_options)
+    except TrainingDiverged as exc:
+        if run_dir is not None:  # the last finite weights are a run too: keep its folder
+            # (errors.TrainingDiverged declares .model only, so far; callers use getattr)
+            exc.metrics = _finish_run(  # type: ignore[attr-defined]
+                model, exc.history, parts, run_dir, title)
+        raise
+    return model, history, _finish_run(model, history, parts, run_dir, title)
+
+
+def _finish_run(model: TrainedModel, history: History, parts: dict[str, Any],
+                run_dir: str | None, title: str | None) -> dict[str, Any]:
+    """``finish``, then the run folder when ``run_dir`` is given."""
+    metrics = finish(model, history, parts)
+    if run_dir is not None:
+        try:
+            metrics["paths"] = save_run(model, history, parts, run_dir, title)
+        except OSError as exc:
+            metrics["save_error"] = f"{exc.strerror or exc}" + (
+                f": {exc.filename}" if exc.filename else "")
+    return metrics
+
+
+def config_of(preset: str = "tutorial", seed: int = 0, **overrides: Any) -> TrainConfig:
+    """The ``TrainConfig`` of ``preset`` with ``seed`` and ``overrides`` (any setting)."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return resolve(preset, seed=int(seed), **overrides)
 
 
 def train_preset(preset: str = "tutorial", seed: int = 0, callbacks: Sequence[Any] = (),
-                 data_dir: str | None = None, arrays: tuple[Any, Any] | None = None,
+                 data_dir: str | None = None, arrays: tuple[Any, Any] | None = None, *,
+                 run_dir: str | None = None, title: str | None = None,
                  **overrides: Any) -> tuple[TrainedModel, History, dict[str, Any]]:
     """Train a preset with ``overrides`` (any ``TrainConfig`` setting) and ``seed``; returns
-    (model, history, metrics). The same as ``train_config(resolve(preset, seed=seed, ...))``."""
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    cfg = resolve(preset, seed=int(seed), **overrides)
-    return train_config(cfg, callbacks, data_dir, arrays, preset=preset)
+    (model, history, metrics). The same as ``train_config(config_of(preset, seed, ...))``;
+    ``run_dir`` and ``title`` as there."""
+    return train_config(config_of(preset, seed, **overrides), callbacks, data_dir, arrays,
+                        preset=preset, run_dir=run_dir, title=title)
 
 
 def evaluate(model: TrainedModel, X_raw: Any, y: Any) -> dict[str, Any]:

@@ -12,8 +12,9 @@ A run folder is ``runs/<timestamp>/`` holding
 * ``checkpoint.npz`` (with ``--checkpoint-every``): the model with the training state
   (optimizer, random generator, history) that ``neuralpath train --resume`` continues from.
 
-``runs/latest`` points at the newest folder. The command line and the web page both save their
-runs here, the same way. Every file is written atomically.
+``runs/latest`` points at the newest folder. Every run, however started (the command line, the
+live training page, ``serve``'s first start), is saved here the same way, through
+``pipeline.save_run``. Every file is written atomically.
 """
 from __future__ import annotations
 

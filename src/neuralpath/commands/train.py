@@ -225,9 +225,9 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
            held: HoldSignalsFromTraining) -> int:
-    from ..pipeline import test_part, train_config
-    from ..plots import cost_curve, write_figure
-    from ..runs import new_run_dir, save_checkpoint, save_run
+    """The run: its settings, training through the pipeline, the files, the report."""
+    from .. import pipeline
+    from ..runs import new_run_dir
 
     resume = None
     if args.resume:
@@ -242,6 +242,27 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     if args.verbose:
         changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
         print(describe_differences(preset, changed), file=tables)
+    title = f"{preset} preset, seed {cfg.seed}"
+    options = _train_options(args, run_dir, resume)
+    try:
+        model, history, metrics = pipeline.train_config(
+            cfg, callbacks, args.data_dir, preset=preset, run_dir=run_dir, title=title,
+            **options)
+    except TrainingDiverged as exc:
+        return _report_divergence(exc, args, run_dir, title, err, held)
+    saved = _save_files(model, history, metrics, args, run_dir, title, err)
+    _print_report(preset, cfg, model, history, metrics, saved, run_dir, tables)
+    _print_ending(history, saved["model"], args, run_dir, held, err)
+    if args.json:
+        print(json.dumps(_json_result(preset, cfg, model, history, metrics, saved, run_dir)),
+              file=out)
+    return _exit_code(args, history, saved, held)
+
+
+def _train_options(args: argparse.Namespace, run_dir: str | None, resume: Any) -> dict[str, Any]:
+    """What ``pipeline.fit`` is given besides the callbacks: the state to resume from and
+    the checkpoints (saved into the run folder, which ``--out`` replaces)."""
+    from ..runs import save_checkpoint
     options: dict[str, Any] = {"resume": resume}
     if args.checkpoint_every:
         if run_dir is None:
@@ -250,27 +271,50 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
         folder = run_dir
         options.update(checkpoint=lambda model, state: save_checkpoint(model, state, folder),
                        checkpoint_every=args.checkpoint_every)
-    title = f"{preset} preset, seed {cfg.seed}"
-    try:
-        model, history, metrics = train_config(cfg, callbacks, args.data_dir, preset=preset,
-                                               **options)
-    except TrainingDiverged as exc:
-        path = _save_model(exc.model, args.out, run_dir, None, title, err)
-        print(f"neuralpath: training stopped: {exc}; those weights are saved in {path}",
-              file=err)
-        return 130 if held.received else 1
-    latest: str | None = None
-    plot_path: str | None = None
-    if run_dir:
-        paths = save_run(model, run_dir, history, title, test_part(model, args.data_dir))
-        model_path, plot_path, latest = paths["model"], paths["cost"], paths["latest"]
-        if os.path.abspath(latest) == os.path.abspath(run_dir):  # resumed in runs/latest
-            latest = None
-        if args.plot:  # a copy of the cost curve where the user asked, too
-            plot_path = _write_plot(cost_curve(history, title), args.plot, write_figure, err)
+    return options
+
+
+def _report_divergence(exc: TrainingDiverged, args: argparse.Namespace, run_dir: str | None,
+                       title: str, err: IO[str], held: HoldSignalsFromTraining) -> int:
+    """Training diverged: the last finite weights are kept (the run folder the pipeline wrote,
+    or ``--out``), and the error says where."""
+    paths = getattr(exc, "metrics", {}).get("paths")
+    if paths is not None:
+        path = paths["model"]
     else:
-        model_path = _save_model(model, args.out, None, history, title, err)
-        plot_path = _write_plot(cost_curve(history, title), args.plot, write_figure, err)
+        path = _save_model(exc.model, args.out, run_dir, exc.history, title, err,
+                           args.data_dir)
+    print(f"neuralpath: training stopped: {exc}; those weights are saved in {path}", file=err)
+    return 130 if held.received else 1
+
+
+def _save_files(model: Any, history: Any, metrics: dict[str, Any], args: argparse.Namespace,
+                run_dir: str | None, title: str, err: IO[str]) -> dict[str, str | None]:
+    """Where the model, the cost curve and ``latest`` are: the run folder the pipeline wrote
+    (plus a copy of the cost curve at ``--plot``), or ``--out`` and ``--plot``."""
+    from ..plots import cost_curve, write_figure
+    if run_dir is None:
+        return dict(model=_save_model(model, args.out, None, history, title, err,
+                                            args.data_dir),
+                    plot=_write_plot(cost_curve(history, title), args.plot, write_figure, err),
+                    latest=None)
+    if "save_error" in metrics:
+        raise OSError(f"the run could not be saved in {run_dir}: {metrics['save_error']}")
+    paths = metrics["paths"]
+    latest: str | None = paths["latest"]
+    if os.path.abspath(paths["latest"]) == os.path.abspath(run_dir):  # resumed in runs/latest
+        latest = None
+    plot: str | None = paths["cost"]
+    if args.plot:  # a copy of the cost curve where the user asked, too
+        plot = _write_plot(cost_curve(history, title), args.plot, write_figure, err)
+    return dict(model=paths["model"], plot=plot, latest=latest)
+
+
+def _print_report(preset: str, cfg: TrainConfig, model: Any, history: Any,
+                  metrics: dict[str, Any], saved: dict[str, str | None], run_dir: str | None,
+                  tables: IO[str]) -> None:
+    """What the run learned (cost, accuracies, confusion matrix, per-class scores) and where
+    its files are, on ``tables``."""
     labels = [str(c) for c in model.classes]
     print(f"preset {preset}: layer sizes {model.network.layer_sizes}, seed {cfg.seed}, "
           f"{history.iterations} iterations ({history.epochs} epochs) in "
@@ -284,12 +328,18 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     print("\nper-digit precision, recall and F1", file=tables)
     print(metrics["report"], file=tables)
     if run_dir:
+        latest = saved["latest"]
         print(f"run written to {run_dir}/: model.npz, config.json, metrics.csv, cost.png, "
               "confusion.png, errors.png" + (f" (also {latest}/)" if latest else ""),
               file=tables)
-    print(f"model written to {model_path}", file=tables)
-    if plot_path:
-        print(f"cost curve written to {plot_path}", file=tables)
+    print(f"model written to {saved['model']}", file=tables)
+    if saved["plot"]:
+        print(f"cost curve written to {saved['plot']}", file=tables)
+
+
+def _print_ending(history: Any, model_path: str | None, args: argparse.Namespace,
+                  run_dir: str | None, held: HoldSignalsFromTraining, err: IO[str]) -> None:
+    """On stderr: how an interrupted run ended, and how to go on from its checkpoint."""
     if history.stopped == "interrupted":
         print(f"neuralpath: training interrupted at iteration {history.iterations}; the "
               f"weights reached so far are saved in {model_path}", file=err)
@@ -299,17 +349,27 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     elif held.received:
         print(f"neuralpath: interrupted after training ended; the model is saved in "
               f"{model_path}", file=err)
-    if args.json:
-        result = dict(preset=preset, layer_sizes=model.network.layer_sizes, seed=cfg.seed,
-                      iterations=history.iterations, epochs=history.epochs,
-                      train_accuracy=metrics["train_accuracy"],
-                      test_accuracy=metrics["test_accuracy"], final_cost=metrics["final_cost"],
-                      train_seconds=history.seconds, model_path=model_path, plot_path=plot_path,
-                      run_dir=run_dir, stopped=history.stopped)
-        print(json.dumps(result), file=out)
+
+
+def _json_result(preset: str, cfg: TrainConfig, model: Any, history: Any,
+                 metrics: dict[str, Any], saved: dict[str, str | None],
+                 run_dir: str | None) -> dict[str, Any]:
+    """The ``--json`` object (the contract in DESIGN.md, plus where the files went)."""
+    return dict(preset=preset, layer_sizes=model.network.layer_sizes, seed=cfg.seed,
+                iterations=history.iterations, epochs=history.epochs,
+                train_accuracy=metrics["train_accuracy"],
+                test_accuracy=metrics["test_accuracy"], final_cost=metrics["final_cost"],
+                train_seconds=history.seconds, model_path=saved["model"],
+                plot_path=saved["plot"], run_dir=run_dir, stopped=history.stopped)
+
+
+def _exit_code(args: argparse.Namespace, history: Any, saved: dict[str, str | None],
+               held: HoldSignalsFromTraining) -> int:
+    """130 when interrupted; 1 when ``--out`` or ``--plot`` could not be written where asked."""
     if history.stopped == "interrupted" or held.received:
         return 130
-    failed = (args.out and model_path != args.out) or (args.plot and args.out and not plot_path)
+    failed = (args.out and saved["model"] != args.out) or (
+        args.plot and args.out and not saved["plot"])
     return 1 if failed else 0
 
 
@@ -350,16 +410,19 @@ def _check_destination(name: str, path: str, force: bool) -> None:
 
 
 def _save_model(model: Any, out: str | None, run_dir: str | None, history: Any, title: str,
-                err: IO[str]) -> str:
+                err: IO[str], data_dir: str | None = None) -> str:
     """Save to ``out`` (or the run folder); if writing ``out`` fails after all, save the
-    weights in a new run folder instead and say so. Returns where the model is."""
+    run in a new run folder instead (the whole record, as any run) and say so. Returns where
+    the model is."""
+    from ..pipeline import test_part
     from ..runs import new_run_dir, save_run
     if out is None:
-        return save_run(model, run_dir or new_run_dir(), history, title)["model"]
+        return save_run(model, run_dir or new_run_dir(), history, title,
+                        test_part(model, data_dir))["model"]
     try:
         return str(model.save(out))
     except OSError as exc:
-        path = save_run(model, new_run_dir(), history, title)["model"]
+        path = save_run(model, new_run_dir(), history, title, test_part(model, data_dir))["model"]
         print(f"neuralpath: {exc}; the model is saved in {path} instead", file=err)
         return path
 

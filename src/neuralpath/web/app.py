@@ -20,7 +20,9 @@ API
     ``imaging.no_digit_reason``) answers 200 with ``"digit": null`` and the ``"reason"``.
 
 The training view (``/train``: watch a network learn, ``/api/train/...`` and
-``POST /api/model``) lives in ``web/live.py``; ``create_app`` includes its router.
+``POST /api/model``) lives in ``web/live.py`` (the runs) and ``web/live_routes.py`` (its
+routes); ``create_app`` includes its router. Both views share ``web/api.py``: the error type,
+the body reader and the JSON reader of every endpoint.
 
 Every error is JSON ``{"error": message}``, one line, with a 4xx status for bad input (413 for
 a body over ``MAX_BODY`` bytes, 408 for one that does not arrive within ``body_timeout``
@@ -43,14 +45,12 @@ import binascii
 import collections
 import io
 import json
-import logging
 import math
 import os
-import re
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -58,18 +58,25 @@ from typing import Any
 import anyio
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 
 from ..data import dataset_for_inputs
 from ..imaging import input_max, read_image
 from ..model import TrainedModel, load
-from ..runs import new_run_dir, save_run
-from .live import LiveRuns, make_router
+from ..runs import new_run_dir
+from .api import (
+    BODY_TIMEOUT,
+    ApiError,
+    add_error_handlers,
+    finite,
+    json_object,
+    one_line,
+    read_body,
+)
+from .live import LiveRuns
+from .live_routes import make_router
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
@@ -79,11 +86,8 @@ MAX_ASPECT = 8  # the longer side at most this many times the shorter (a digit i
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")  # Pillow's names; no other decoder is ever reached
 DECODERS = 1  # large pictures decoded at a time (this machine has 2 cores)
 LARGE_PICTURE = 512 * 512  # pixels; the page's canvas is 280 x 280
-BODY_TIMEOUT = 10.0  # seconds a client has to send the whole body
 ESTIMATE_STEPS, ESTIMATE_SHARE, ESTIMATE_SECONDS = 3, 0.02, 1.0  # before a time left is shown
 ESTIMATE_WINDOW, ESTIMATE_EVERY = 20.0, 0.5  # seconds: the recent steps the rate comes from
-LOG = logging.getLogger("uvicorn.error")  # uvicorn's log: one line per event, its format
-_ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>|\bat 0x[0-9a-fA-F]+\b|0x[0-9a-fA-F]{6,}")
 SECURITY_HEADERS = [
     (b"content-security-policy",
      b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -91,15 +95,6 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
-
-
-class ApiError(Exception):
-    """A request the API refuses: answered as ``{"error": message}`` with ``status``."""
-
-    def __init__(self, status: int, message: str,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers
 
 
 class _Cancelled(Exception):
@@ -205,30 +200,11 @@ class ModelState:
                 fraction = self.iteration / self.total if self.total else 0.0
                 remaining = self.seconds_left(now) if status == "training" else None
                 progress = dict(preset=self.preset, iteration=self.iteration, total=self.total,
-                                fraction=fraction, cost=_finite(self.cost),
+                                fraction=fraction, cost=finite(self.cost),
                                 seconds=round(elapsed, 1),
                                 seconds_left=None if remaining is None else round(remaining, 1))
         return dict(status=status, error=error, progress=progress,
                     model=None if model is None else describe_model(model, source))
-
-
-def one_line(message: str, limit: int = 500) -> str:
-    """``message`` fit for a client: one line, no object addresses, at most ``limit`` characters.
-
-    Pillow and the standard library put ``<_io.BytesIO object at 0x7efd...>`` in their
-    messages; a heap address helps an attacker and tells the user nothing.
-    """
-    text = " ".join(_ADDRESS.sub("<object>", str(message)).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-def _finite(value):
-    """A float for JSON, or None where JSON has no number (NaN, infinity, not a number)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 def input_side(model: TrainedModel) -> int | None:
@@ -263,18 +239,22 @@ def describe_model(model: TrainedModel, source: str | None = None) -> dict[str, 
         layer_sizes=[int(s) for s in net.layer_sizes], activation=net.activation.name,
         output_activation=net.output_activation.name, cost=net.cost.name,
         optimizer=None if cfg is None else cfg.optimizer,
-        test_accuracy=_finite(meta.get("test_accuracy")),
-        train_accuracy=_finite(meta.get("train_accuracy")),
+        test_accuracy=finite(meta.get("test_accuracy")),
+        train_accuracy=finite(meta.get("train_accuracy")),
         classes=[c.item() if hasattr(c, "item") else c for c in model.classes],
         n_features=int(model.n_features), side=input_side(model), pixel_max=pixel_max(model),
         source=None if source is None else os.path.basename(source))
 
 
-def _train_in_background(state, preset, seed, runs_dir, overrides):
-    """Thread body: train ``preset``, save it under ``runs_dir``, hand it to the page."""
-    from ..pipeline import train_preset
+def _train_in_background(state: ModelState, preset: str, seed: int, runs_dir: str,
+                         overrides: dict[str, Any]) -> None:
+    """Thread body: train ``preset`` and leave its run folder under ``runs_dir`` as every run
+    does (``pipeline.train_preset`` with ``run_dir``), then hand the model to the page."""
+    from .. import pipeline
     try:
-        model, _, _ = train_preset(preset, seed=seed, callbacks=[state], **overrides)
+        model, _, metrics = pipeline.train_preset(
+            preset, seed=seed, callbacks=[state], run_dir=new_run_dir(runs_dir),
+            title=f"{preset} preset, seed {seed} (serve's first start)", **overrides)
     except _Cancelled:
         state.fail("stopped", "the server stopped before training finished")
         return
@@ -283,61 +263,16 @@ def _train_in_background(state, preset, seed, runs_dir, overrides):
                                       f"{type(exc).__name__}: {exc}"))
         return
     model.metadata.setdefault("preset", preset)
-    try:
-        source = save_run(model, new_run_dir(runs_dir))["model"]
-    except OSError as exc:
-        source = f"trained at start, not saved ({one_line(exc.strerror or str(exc))})"
+    if "paths" in metrics:
+        source = metrics["paths"]["model"]
+    else:
+        source = f"trained at start, not saved ({one_line(metrics.get('save_error', ''))})"
     state.set_model(model, source)
-
-
-async def _read_body(request: Request, timeout: float = BODY_TIMEOUT) -> bytes:
-    """The request body, refused (413) as soon as it is known to exceed ``MAX_BODY`` bytes.
-
-    Content-Length is checked first; the stream is counted as well, because a chunked
-    request has no Content-Length and a client may send more than it declared. A body that
-    has not all arrived after ``timeout`` seconds is refused (408, and the connection is
-    closed); a client that hangs up is one line in the log.
-    """
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise ApiError(400, f"Content-Length must be a whole number, got {declared!r}")
-        if int(declared) > MAX_BODY:
-            raise ApiError(413, f"the body may hold at most {MAX_BODY} bytes, "
-                                f"got {int(declared)}")
-    chunks, size = [], 0
-    try:
-        with anyio.fail_after(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_BODY:
-                    raise ApiError(413, f"the body may hold at most {MAX_BODY} bytes")
-                chunks.append(chunk)
-    except TimeoutError:
-        raise ApiError(408, f"the body did not arrive within {timeout:g} s "
-                            f"({size} bytes came)", {"Connection": "close"}) from None
-    except ClientDisconnect:
-        client = request.client
-        LOG.warning("%s left before sending the whole body (%d bytes came)",
-                    f"{client.host}:{client.port}" if client else "a client", size)
-        raise ApiError(400, "the client left before sending the whole body") from None
-    return b"".join(chunks)
-
-
-def _no_constants(name):
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def parse_request(body: bytes) -> tuple[str, Any]:
     """The JSON object of a predict request; anything else is an ``ApiError``."""
-    try:
-        payload = json.loads(body, parse_constant=_no_constants)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ApiError(400, f"the body is not valid JSON ({detail[:200]})") from None
-    if not isinstance(payload, dict):
-        raise ApiError(422, "the body must be a JSON object with \"pixels\" or \"image\", "
-                            f"got a JSON {type(payload).__name__}")
+    payload = json_object(body, 'a JSON object with "pixels" or "image"')
     given = [k for k in ("pixels", "image") if k in payload]
     unknown = sorted(set(payload) - {"pixels", "image"})
     if unknown:
@@ -493,10 +428,6 @@ class _SecurityHeaders:
         return await self.app(scope, receive, send_with_headers)
 
 
-def _error(status, message, headers=None):
-    return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
-
-
 def create_app(model: TrainedModel | None = None, model_path: str | None = None, *,
                runs_dir: str = "runs", preset: str | None = None, seed: int = 0,
                train_overrides: dict[str, Any] | None = None,
@@ -511,8 +442,8 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
         Else load this model file (``FileNotFoundError`` or ``ModelFileError`` if it cannot).
     runs_dir : str
         Else load ``runs_dir/latest/model.npz`` if it exists; else, when the app starts
-        (its lifespan), train ``preset`` once in a background thread, then save it to
-        ``runs_dir/<timestamp>/model.npz`` and point ``runs_dir/latest`` at it.
+        (its lifespan), train ``preset`` once in a background thread, then save its run
+        folder as ``runs_dir/<timestamp>/`` (as any run) and point ``runs_dir/latest`` at it.
     preset : str, optional
         The preset trained then: ``best`` by default (``tutorial`` if there is no ``best``).
     seed : int
@@ -521,7 +452,8 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
         Settings passed on to ``pipeline.train_preset`` (any ``TrainConfig`` setting,
         e.g. ``epochs``).
     body_timeout : float
-        Seconds a client has to send a request's whole body (408 after that).
+        Seconds a client has to send a request's whole body (408 after that), on every
+        endpoint that reads one.
 
     Notes
     -----
@@ -529,78 +461,96 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     depend on the address it is served on, and ``web.server.uvicorn_config`` sets them up
     (``neuralpath serve`` and ``background_server`` use it).
     """
+    state = initial_state(model, model_path, runs_dir, preset)
+    live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
+    training = _FirstStart(state, seed, runs_dir, dict(train_overrides or {}))
+    app = FastAPI(title="neuralpath: draw a digit", lifespan=training.lifespan(live_runs),
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.model_state, app.state.live_runs = state, live_runs
+    app.add_middleware(_SecurityHeaders)
+    add_error_handlers(app)
+    app.include_router(make_router(live_runs, state.set_model, body_timeout))
+    _add_draw_routes(app, state, body_timeout)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def initial_state(model: TrainedModel | None, model_path: str | None, runs_dir: str,
+                  preset: str | None) -> ModelState:
+    """The page's model at start: ``model``, else the file ``model_path``, else the runs'
+    latest; else none yet, and the preset the first start will train (checked here, so a
+    wrong name fails at once rather than in the background)."""
     from ..presets import PRESETS
     state = ModelState()
+    latest = os.path.join(runs_dir, "latest", "model.npz")
     if model is not None:
         if not isinstance(model, TrainedModel):
             raise TypeError(f"model must be a TrainedModel, got {type(model).__name__}")
         state.set_model(model, None)  # made in Python: no file to name
     elif model_path is not None:
         state.set_model(load(model_path), os.fspath(model_path))
-    elif os.path.exists(os.path.join(runs_dir, "latest", "model.npz")):
-        path = os.path.join(runs_dir, "latest", "model.npz")
-        state.set_model(load(path), path)
+    elif os.path.exists(latest):
+        state.set_model(load(latest), latest)
     else:
         state.preset = preset or ("best" if "best" in PRESETS else "tutorial")
         if state.preset not in PRESETS:
             raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {state.preset!r}")
+    return state
 
-    @asynccontextmanager
-    async def lifespan(app):
-        if state.model is None and (state.thread is None or not state.thread.is_alive()):
-            with state.lock:
-                state.status, state.error = "training", None
-            state.stop.clear()
-            state.thread = threading.Thread(
-                target=_train_in_background, name="neuralpath-train", daemon=True,
-                args=(state, state.preset, seed, runs_dir, dict(train_overrides or {})))
-            state.thread.start()
-        yield
-        await run_in_threadpool(live_runs.stop_all)  # the live runs (web/live.py) end too
-        if state.thread is not None:
-            state.stop.set()
-            await run_in_threadpool(state.thread.join, 30)
 
-    app = FastAPI(title="neuralpath: draw a digit", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, openapi_url=None)
-    app.state.model_state = state
-    live_runs = app.state.live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
-    app.include_router(make_router(live_runs, state.set_model))
+class _FirstStart:
+    """``serve``'s first start: with no model yet, the app's lifespan trains one in a
+    background thread; at shutdown that training and the live runs are stopped."""
+
+    def __init__(self, state: ModelState, seed: int, runs_dir: str,
+                 overrides: dict[str, Any]) -> None:
+        self.state, self.seed, self.runs_dir, self.overrides = state, seed, runs_dir, overrides
+
+    def start(self) -> None:
+        """Start training unless there is a model or a training already."""
+        state = self.state
+        if state.model is not None or (state.thread is not None and state.thread.is_alive()):
+            return
+        with state.lock:
+            state.status, state.error = "training", None
+        state.stop.clear()
+        state.thread = threading.Thread(
+            target=_train_in_background, name="neuralpath-train", daemon=True,
+            args=(state, state.preset, self.seed, self.runs_dir, self.overrides))
+        state.thread.start()
+
+    async def stop(self) -> None:
+        """Ask the training to stop (its next step raises) and wait for it."""
+        if self.state.thread is not None:
+            self.state.stop.set()
+            await run_in_threadpool(self.state.thread.join, 30)
+
+    def lifespan(self, live_runs: LiveRuns) -> Callable[[FastAPI], Any]:
+        """The app's lifespan: start, serve, then stop the live runs and this training."""
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            self.start()
+            yield
+            await run_in_threadpool(live_runs.stop_all)
+            await self.stop()
+        return lifespan
+
+
+def _add_draw_routes(app: FastAPI, state: ModelState, body_timeout: float) -> None:
+    """The draw view: its page, ``GET /api/model`` and ``POST /api/predict``."""
     limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
-    app.add_middleware(_SecurityHeaders)
-
-    @app.exception_handler(ApiError)
-    async def api_error(request, exc: ApiError):
-        return _error(exc.status, exc.message, exc.headers)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request, exc: StarletteHTTPException):
-        return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request, exc: RequestValidationError):
-        return _error(422, "the request is not valid: " + "; ".join(
-            str(e.get("msg")) for e in exc.errors())[:500])
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request, exc: Exception):  # never a traceback to the client
-        return _error(500, f"internal error ({type(exc).__name__}); the server log has details")
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-    async def index():
+    async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     @app.api_route("/api/model", methods=["GET", "HEAD"])
-    async def get_model():
+    async def get_model() -> JSONResponse:
         return JSONResponse(state.describe(), headers={"Cache-Control": "no-store"})
 
     @app.post("/api/predict")
-    async def post_predict(request: Request):
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise ApiError(415, "send the request as JSON (Content-Type: application/json), "
-                                f"got {content_type or 'no Content-Type'!r}")
-        body = await _read_body(request, body_timeout)
+    async def post_predict(request: Request) -> Any:
+        body = await read_body(request, MAX_BODY, body_timeout)
         model = state.ready()
         kind, value = parse_request(body)
         if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
@@ -611,6 +561,3 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
             return await anyio.to_thread.run_sync(predict, model, kind, value,
                                                   limiter=limits["decoders"])
         return await run_in_threadpool(predict, model, kind, value)
-
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    return app

@@ -1,9 +1,13 @@
 """Live training for the page: runs trained in background threads, watched while they learn.
 
-A live run is the ``neuralpath train`` of a preset and a JSON object of settings: the same
-``TrainConfig`` (``presets.resolve``), the same data (``pipeline.prepare``), the same network
-and the same ``training.train`` loop, so it gives the same numbers for the same settings and
-seed. It runs in a worker thread; ``training.train`` calls the run back after every update,
+A live run is the ``neuralpath train`` of a preset and a JSON object of settings, on the
+pipeline's road: the same ``TrainConfig`` (``presets.resolve``), data (``pipeline.prepare``),
+network (``pipeline.build``) and loop (``pipeline.fit``), and it ends as every run does
+(``pipeline.finish``, ``pipeline.save_run``: the same run folder), so it gives the same numbers
+for the same settings and seed. This module holds the runs (their worker threads, bounds and
+registry); ``web/live_routes.py`` holds their HTTP routes.
+
+A run trains in a worker thread; ``training.train`` calls the run back after every update,
 and that callback is all the page costs the training: it stores the cost, and at most every
 ``min_interval`` seconds (and never more than about 3% of the time spent) measures the
 network (train and test accuracy, the first layer's weights, the test confusion matrix, the
@@ -11,7 +15,8 @@ digits it gets wrong) and keeps the result under a lock. The event stream only r
 copy, at most ten times a second, whatever the training's pace.
 
 Pausing and stepping happen between two updates: the callback waits on a condition until it
-is told to go on (resume), to do one more update (step) or to stop.
+is told to go on (resume), to do one more update (step) or to stop (``pipeline.StopTraining``:
+the weights reached are kept, and saved as any run).
 
 API (all JSON; errors are ``{"error": message}``)
 -------------------------------------------------
@@ -29,7 +34,7 @@ API (all JSON; errors are ``{"error": message}``)
 ``POST /api/train/{id}/pause | resume | step | stop``
     Change the run's state; each answers the run's state once the worker has obeyed.
 ``GET /api/train/{id}/model.npz``
-    The finished run's model file (saved like a CLI run, ``runs.save_run``).
+    The finished run's model file (its run folder is a CLI run's: ``pipeline.save_run``).
 ``POST /api/model`` ``{"train_id": id}``
     The draw view answers with that run's network from now on.
 
@@ -44,33 +49,27 @@ never leaves a run going.
 """
 from __future__ import annotations
 
-import asyncio
 import base64
 import dataclasses
-import json
 import math
 import os
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
-from .. import data
+from .. import data, pipeline
 from ..config import TrainConfig, help_of
 from ..errors import TrainingDiverged
 from ..model import TrainedModel
-from ..network import Network
-from ..pipeline import check_layer_sizes, evaluate, prepare
 from ..presets import PRESETS, resolve
-from ..runs import new_run_dir, save_run
-from ..training import History, accuracy, train
+from ..runs import new_run_dir
+from ..training import History, accuracy
+from .api import ApiError, json_object
 
 MAX_LAYER = 1024  # nodes in any layer
 MAX_ITERATIONS = 20_000  # optimizer steps of one run
@@ -82,28 +81,10 @@ MAX_SECONDS = 600.0  # the longest a run may last, pauses included
 EVENT_INTERVAL = 0.1  # seconds between two events of a stream: at most 10 a second
 MAX_PICTURES = 64  # first-layer weight pictures sent (one per hidden node)
 MAX_WRONG = 24  # wrongly classified test digits sent
-MAX_BODY = 64 * 1024  # bytes of a settings request
 WAIT_SECONDS = 10.0  # how long a control request waits for the worker to obey
 
 STATES = ("running", "paused", "done", "stopped", "failed")
 ACTIVE = ("running", "paused")
-
-
-class LiveError(Exception):
-    """A request the live runs refuse, with its HTTP status (422, 404, 409, ...)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
-class _Stopped(Exception):
-    """Raised inside training (from the callback) to end a run early."""
-
-
-def _finite(value: Any) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _steps(cfg: TrainConfig, m: int) -> int:
@@ -115,48 +96,48 @@ def _steps(cfg: TrainConfig, m: int) -> int:
 
 
 def check_bounds(cfg: TrainConfig) -> None:
-    """Refuse (``LiveError`` 422) a network larger than the bounds this server keeps."""
+    """Refuse (``ApiError`` 422) a network larger than the bounds this server keeps."""
     largest = max(cfg.layer_sizes)
     if largest > MAX_LAYER:
-        raise LiveError(422, f"layer_sizes: a live run takes at most {MAX_LAYER} nodes in a "
+        raise ApiError(422, f"layer_sizes: a live run takes at most {MAX_LAYER} nodes in a "
                              f"layer, got {largest}")
     n_params = sum((a + 1) * b for a, b in zip(cfg.layer_sizes, cfg.layer_sizes[1:]))
     size = n_params * np.dtype(cfg.dtype).itemsize
     if size > MAX_WEIGHT_BYTES:
-        raise LiveError(422, f"layer_sizes: a live run's weights may take at most "
+        raise ApiError(422, f"layer_sizes: a live run's weights may take at most "
                              f"{MAX_WEIGHT_BYTES} bytes, got {size} ({n_params} {cfg.dtype})")
     if cfg.iterations is not None and cfg.iterations > MAX_ITERATIONS:
-        raise LiveError(422, f"iterations: a live run makes at most {MAX_ITERATIONS} "
+        raise ApiError(422, f"iterations: a live run makes at most {MAX_ITERATIONS} "
                              f"optimizer steps, got {cfg.iterations}")
 
 
+def _check_steps(cfg: TrainConfig, m: int) -> None:
+    """Refuse (``ValueError``, 422) a run of more than ``MAX_ITERATIONS`` optimizer steps on
+    ``m`` training rows (epochs count as the steps they make)."""
+    total = _steps(cfg, m)
+    if total > MAX_ITERATIONS:
+        raise ValueError(f"epochs: a live run makes at most {MAX_ITERATIONS} optimizer steps, "
+                         f"and {cfg.epochs} epochs of {m} rows make {total}")
+
+
 def parse_settings(body: bytes) -> tuple[str, TrainConfig]:
-    """The preset and the ``TrainConfig`` a POST /api/train body asks for; ``LiveError`` 400
-    (not JSON) or 422 (naming the setting) otherwise. ``"batch_size": null`` asks for the
-    full batch (the tutorial's), also over a preset with mini-batches."""
-    try:
-        payload = json.loads(body or b"{}", parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise LiveError(400, f"the body is not valid JSON ({str(exc)[:200]})") from None
-    if not isinstance(payload, dict):
-        raise LiveError(422, "the body must be a JSON object of settings, got a JSON "
-                             f"{type(payload).__name__}")
-    settings = dict(payload)
+    """The preset and the ``TrainConfig`` a POST /api/train body asks for (an empty body: the
+    tutorial preset); ``ApiError`` 400 (not JSON) or 422 (naming the setting) otherwise.
+    ``"batch_size": null`` asks for the full batch (the tutorial's), also over a preset with
+    mini-batches."""
+    settings = json_object(body or b"{}", 'a JSON object of settings, e.g. {"preset": '
+                                         '"tutorial", "iterations": 500}')
     preset = settings.pop("preset", "tutorial")
     if preset not in PRESETS:
-        raise LiveError(422, f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
+        raise ApiError(422, f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
     try:
         cfg = resolve(preset, **settings)
         if "batch_size" in settings and settings["batch_size"] is None:  # resolve skips None
-            cfg = dataclasses.replace(cfg, batch_size=None)  # null: the full batch
+            cfg = TrainConfig.from_dict({**cfg.to_dict(), "batch_size": None})  # full batch
     except (ValueError, TypeError) as exc:  # TrainConfig names the setting
-        raise LiveError(422, str(exc)) from None
+        raise ApiError(422, str(exc)) from None
     check_bounds(cfg)
     return preset, cfg
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 class LiveRun:
@@ -166,10 +147,12 @@ class LiveRun:
     condition, so the worker can wait on it while paused).
     """
 
-    def __init__(self, run_id: str, preset: str, cfg: TrainConfig, parts: dict[str, Any],
+    def __init__(self, run_id: str, preset: str, built: TrainedModel, parts: dict[str, Any],
                  runs_dir: str | None, *, idle_seconds: float = IDLE_SECONDS,
                  max_seconds: float = MAX_SECONDS, min_interval: float = EVENT_INTERVAL,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        assert built.config is not None  # pipeline.build gives every model its config
+        cfg = built.config
         self.id, self.preset, self.cfg, self.runs_dir = run_id, preset, cfg, runs_dir
         self.lock = threading.Condition(threading.Lock())
         self.clock, self.idle_seconds, self.max_seconds = clock, idle_seconds, max_seconds
@@ -198,26 +181,18 @@ class LiveRun:
         self._pixel_top = max(float(np.max(parts["X_test_raw"])), 1e-12)
         self._next_measure = 0.0
         self._rate_mark = (time.perf_counter(), 0)
-        self.net = Network(cfg.layer_sizes, cfg.activation, cfg.output_activation, cfg.cost,
-                           cfg.initializer, random_state=cfg.seed, dtype=cfg.dtype)
+        self._built = built  # published as ``model`` once the run has ended
+        self.net = built.network
         self.thread = threading.Thread(target=self._work, name=f"neuralpath-live-{run_id}",
                                        daemon=True)
 
     # -- the worker ---------------------------------------------------------------------
 
     def _work(self) -> None:
-        """Thread body: train as ``pipeline.train_config`` does, then keep and save the run."""
-        parts, cfg = self._parts, self.cfg
-        validation = None
-        if cfg.early_stopping:
-            validation = (parts["X_val"], data.one_hot(parts["y_val"], self._classes))
-        history: History | None = None
+        """Thread body: ``pipeline.fit`` with this run as the callback, then ``_finish``."""
         try:
-            history = train(self.net, parts["X_train"], self._Y_train, cfg,
-                            validation_data=validation, callbacks=[self],
-                            handle_interrupt=False)
-        except _Stopped:
-            pass
+            history = pipeline.fit(self._built, self._parts, callbacks=[self],
+                                   handle_interrupt=False)
         except TrainingDiverged as exc:
             self._end("failed", f"training diverged: {exc}")
             return
@@ -227,38 +202,34 @@ class LiveRun:
         self._measure(force=True)
         self._finish(history)
 
-    def _finish(self, history: History | None) -> None:
-        """Make the model and its metrics as ``pipeline.train_config`` does, and save the run."""
-        parts, cfg = self._parts, self.cfg
-        if history is None:  # stopped: the weights reached so far, and their costs
-            history = History(cost=list(self.cost), iterations=len(self.cost),
-                              epochs=self.epoch, stopped="interrupted")
-        model = TrainedModel(self.net, parts["mean"], parts["scale"], self._classes,
-                             {"preset": self.preset}, cfg)
-        model.metadata.update(iterations_run=history.iterations, stopped=history.stopped,
-                              live_run=self.id)
-        final: dict[str, Any] = {}
+    def _finish(self, history: History) -> None:
+        """``pipeline.finish`` and ``pipeline.save_run``, as every run ends; a run stopped
+        before its first update has nothing to keep."""
+        model, final, path, error = self._built, {}, None, None
+        model.metadata["live_run"] = self.id
         if history.iterations:
-            metrics = evaluate(model, parts["X_test_raw"], parts["y_test"])
-            final = dict(test_accuracy=metrics["test_accuracy"],
-                         train_accuracy=accuracy(self.net.predict_output(parts["X_train"]),
-                                                 self._Y_train),
-                         final_cost=history.cost[-1], train_seconds=history.seconds)
-            model.metadata.update(test_accuracy=final["test_accuracy"],
-                                  train_accuracy=final["train_accuracy"])
-        path, error = None, None
-        if history.iterations and self.runs_dir is not None:
-            title = f"{self.preset} preset, seed {cfg.seed} (live run {self.id})"
-            try:
-                path = save_run(model, new_run_dir(self.runs_dir), history, title)["model"]
-            except OSError as exc:
-                error = f"the run could not be saved: {exc.strerror or exc}"
-        with self.lock:  # a run stopped before its first update has no network to use
+            metrics = pipeline.finish(model, history, self._parts)
+            final = {k: metrics[k] for k in ("test_accuracy", "train_accuracy", "final_cost",
+                                             "train_seconds")}
+            path, error = self._save(model, history)
+        with self.lock:
             self.model = model if history.iterations else None
             self.model_path, self.final = path, final
             self.epoch = history.epochs
         state = "stopped" if self.stop_reason else "done"
         self._end(state, self.stop_reason or error)
+
+    def _save(self, model: TrainedModel, history: History) -> tuple[str | None, str | None]:
+        """The run folder under ``runs_dir`` (none without one): (model path, error)."""
+        if self.runs_dir is None:
+            return None, None
+        title = f"{self.preset} preset, seed {self.cfg.seed} (live run {self.id})"
+        try:
+            paths = pipeline.save_run(model, history, self._parts, new_run_dir(self.runs_dir),
+                                      title)
+        except OSError as exc:
+            return None, f"the run could not be saved: {exc.strerror or exc}"
+        return paths["model"], None
 
     def _end(self, state: str, error: str | None) -> None:
         with self.lock:
@@ -296,7 +267,7 @@ class LiveRun:
             while True:
                 if self.stop_reason is not None:
                     self.held = False
-                    raise _Stopped
+                    raise pipeline.StopTraining
                 if self.steps > 0:
                     self.steps -= 1
                     self.held = False
@@ -467,7 +438,7 @@ class LiveRun:
         with self.lock:
             self._active("step")
             if not self.held:
-                raise LiveError(409, f"run {self.id} is {self.state}: step works on a paused "
+                raise ApiError(409, f"run {self.id} is {self.state}: step works on a paused "
                                      "run (pause it first)")
             before = self.iteration
             self.steps += 1
@@ -486,7 +457,7 @@ class LiveRun:
 
     def _active(self, what: str) -> None:
         if self.state not in ACTIVE:
-            raise LiveError(409, f"run {self.id} is {self.state}: it cannot {what} any more")
+            raise ApiError(409, f"run {self.id} is {self.state}: it cannot {what} any more")
 
 
 def _plain(value: Any) -> Any:
@@ -532,28 +503,25 @@ class LiveRuns:
     def _refuse_if_full(self) -> None:
         holders = self._holders()
         if len(holders) >= self.max_active:
-            raise LiveError(409, f"{len(holders)} live run(s) already train, the most this "
+            raise ApiError(409, f"{len(holders)} live run(s) already train, the most this "
                                  f"server allows ({self.max_active}): {', '.join(holders)}; "
                                  "stop one (POST /api/train/{id}/stop) or wait for it")
 
     def start(self, body: bytes) -> LiveRun:
-        """Validate the settings, prepare the data and start a run; ``LiveError`` if refused."""
+        """Validate the settings, prepare the data, build the network and start a run
+        (``pipeline.prepare`` and ``pipeline.build``); ``ApiError`` if refused."""
         preset, cfg = parse_settings(body)
         with self.lock:
             self._refuse_if_full()
         try:
-            parts = prepare(cfg)
-            check_layer_sizes(cfg.layer_sizes, parts["X_train"].shape[1], len(parts["classes"]))
+            parts = pipeline.prepare(cfg)
+            _check_steps(cfg, len(parts["X_train"]))
+            built = pipeline.build(cfg, parts, preset)
         except (ValueError, OSError) as exc:  # e.g. MNIST files missing, wrong layer sizes
-            raise LiveError(422, str(exc)) from None
-        total = _steps(cfg, len(parts["X_train"]))
-        if total > MAX_ITERATIONS:
-            raise LiveError(422, f"epochs: a live run makes at most {MAX_ITERATIONS} "
-                                 f"optimizer steps, and {cfg.epochs} epochs of "
-                                 f"{len(parts['X_train'])} rows make {total}")
+            raise ApiError(422, str(exc)) from None
         with self.lock:
             self._refuse_if_full()  # again: another start may have won meanwhile
-            run = LiveRun(secrets.token_hex(4), preset, cfg, parts, self.runs_dir,
+            run = LiveRun(secrets.token_hex(4), preset, built, parts, self.runs_dir,
                           **self.options)
             self.runs[run.id] = run
             finished = [r for r in self.runs.values() if r.state not in ACTIVE]
@@ -563,11 +531,11 @@ class LiveRuns:
         return run
 
     def get(self, run_id: str) -> LiveRun:
-        """The run ``run_id``; ``LiveError`` 404 if there is none (any more)."""
+        """The run ``run_id``; ``ApiError`` 404 if there is none (any more)."""
         with self.lock:
             run = self.runs.get(run_id)
         if run is None:
-            raise LiveError(404, f"no live run {run_id!r} (this server keeps the last "
+            raise ApiError(404, f"no live run {run_id!r} (this server keeps the last "
                                  f"{self.max_kept} runs, and none over a restart)")
         return run
 
@@ -593,137 +561,3 @@ def options() -> dict[str, Any]:
                     events_per_second=1 / EVENT_INTERVAL))
 
 
-async def _body(request: Request) -> bytes:
-    """The JSON body of a request, refused unless declared JSON (which also keeps other
-    sites' plain form posts out) and at most ``MAX_BODY`` bytes."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
-        raise HTTPException(415, "send the request as JSON (Content-Type: application/json), "
-                                 f"got {kind or 'no Content-Type'!r}")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
-        raise HTTPException(413, f"the body may hold at most {MAX_BODY} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise HTTPException(413, f"the body may hold at most {MAX_BODY} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _json_object(body: bytes, what: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise HTTPException(400, f"the body is not valid JSON; send {what}") from None
-    if not isinstance(payload, dict):
-        raise HTTPException(422, f"the body must be a JSON object: {what}")
-    return payload
-
-
-async def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run a blocking call in the thread pool; ``LiveError`` becomes an HTTP error."""
-    try:
-        return await run_in_threadpool(fn, *args)
-    except LiveError as exc:
-        raise HTTPException(exc.status, exc.message) from None
-
-
-def _no_store(content: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(content, status_code=status, headers={"Cache-Control": "no-store"})
-
-
-async def _events(run: LiveRun, request: Request) -> AsyncIterator[str]:
-    """The event stream of one run: an ``update`` at most every EVENT_INTERVAL seconds when
-    something changed, a comment now and then to keep the connection, ``end`` at the end."""
-    n_cost, version, quiet = 0, -1, 0
-    while True:
-        run.touch()
-        payload, n_cost, version = run.update_since(n_cost, version)
-        if payload is not None:
-            quiet = 0
-            yield f"event: update\ndata: {json.dumps(payload, allow_nan=False)}\n\n"
-            if payload["state"] not in ACTIVE:
-                yield "event: end\ndata: {}\n\n"
-                return
-        else:
-            quiet += 1
-            if quiet % 150 == 0:  # every 15 s: keeps proxies from closing an idle stream
-                yield ": still here\n\n"
-        if await request.is_disconnected():
-            return
-        await asyncio.sleep(EVENT_INTERVAL)
-
-
-def make_router(runs: LiveRuns, use_model: Callable[[TrainedModel, str | None], None]
-                ) -> APIRouter:
-    """The live-training routes over ``runs``; ``use_model(model, source)`` switches the draw
-    view's model (POST /api/model)."""
-    router = APIRouter()
-    static = os.path.join(os.path.dirname(__file__), "static")
-
-    @router.get("/train", include_in_schema=False)
-    async def page() -> FileResponse:
-        return FileResponse(os.path.join(static, "train.html"),
-                            headers={"Cache-Control": "no-cache"})
-
-    @router.get("/api/train/options")
-    async def get_options() -> JSONResponse:
-        return _no_store(options())
-
-    @router.post("/api/train")
-    async def post_train(request: Request) -> JSONResponse:
-        run = await _call(runs.start, await _body(request))
-        return _no_store({"id": run.id, "state": run.state, "total": run.total}, 202)
-
-    @router.get("/api/train/{run_id}")
-    async def get_run(run_id: str) -> JSONResponse:
-        run = await _call(runs.get, run_id)
-        run.touch()
-        return _no_store(run.describe())
-
-    @router.get("/api/train/{run_id}/events")
-    async def get_events(run_id: str, request: Request) -> StreamingResponse:
-        run = await _call(runs.get, run_id)
-        return StreamingResponse(_events(run, request), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store",
-                                          "X-Accel-Buffering": "no"})
-
-    @router.post("/api/train/{run_id}/{action}")
-    async def control(run_id: str, action: str) -> JSONResponse:
-        run = await _call(runs.get, run_id)
-        actions = {"pause": run.pause, "resume": run.resume, "step": run.step,
-                   "stop": run.stop}
-        if action not in actions:
-            raise HTTPException(404, f"action must be one of {sorted(actions)}, got {action!r}")
-        run.touch()
-        await _call(actions[action])
-        return _no_store(run.describe(full=False))
-
-    @router.get("/api/train/{run_id}/model.npz")
-    async def download(run_id: str) -> FileResponse:
-        run = await _call(runs.get, run_id)
-        if run.model_path is None:
-            why = (f"it is {run.state}" if run.state in ACTIVE else
-                   run.error or "it made no update")
-            raise HTTPException(409, f"run {run_id} has no saved model ({why})")
-        return FileResponse(run.model_path, media_type="application/octet-stream",
-                            filename=f"neuralpath-{run.preset}-{run_id}.npz")
-
-    @router.post("/api/model")
-    async def post_model(request: Request) -> JSONResponse:
-        payload = _json_object(await _body(request), '{"train_id": "<id of a live run>"}')
-        unknown = sorted(set(payload) - {"train_id"})
-        if unknown or not isinstance(payload.get("train_id"), str):
-            raise HTTPException(422, 'give {"train_id": "<id of a live run>"}, got fields '
-                                     f"{sorted(payload)[:5]}")
-        run = await _call(runs.get, payload["train_id"])
-        if run.model is None:
-            why = f"it is {run.state}" if run.state in ACTIVE else run.error or "no update"
-            raise HTTPException(409, f"run {run.id} has no network to use yet ({why})")
-        source = f"live run {run.id}"  # shown by the draw view (no folders: no slash)
-        use_model(run.model, source)
-        return _no_store({"train_id": run.id, "source": source, "saved_as": run._saved_as()})
-
-    return router
