@@ -187,3 +187,24 @@ def test_python_dash_m_neuralpath_is_the_command_line():
     proc = subprocess.run([sys.executable, "-m", "neuralpath", "--version"],
                           capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == f"neuralpath {neuralpath.__version__}"
+
+
+HEAVY = ("sklearn", "scipy", "pandas", "matplotlib", "PIL")
+
+
+@pytest.mark.parametrize("module", ["neuralpath", "neuralpath.training", "neuralpath.config",
+                                    "neuralpath.presets", "neuralpath.cli"])
+def test_importing_the_package_and_the_engine_loads_nothing_heavy(module):
+    """DESIGN.md: ``import neuralpath`` and the engine load no scikit-learn, SciPy, pandas,
+    matplotlib or Pillow (they cost a second; the commands import them when they run)."""
+    code = (f"import sys, {module}; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.strip() == "[]", (module, proc.stdout)
+
+
+def test_the_package_still_offers_every_public_name():
+    for name in neuralpath.__all__:
+        assert getattr(neuralpath, name) is not None, name
+    assert neuralpath.train.__module__ == "neuralpath.training"
