@@ -144,8 +144,8 @@ class TrainingStop:
 
     def __enter__(self) -> TrainingStop:
         if self.enabled:
-            held = [h.__self__ for h in map(signal.getsignal, STOP_SIGNALS)
-                    if isinstance(getattr(h, "__self__", None), HeldSignals)]
+            owners = [getattr(signal.getsignal(s), "__self__", None) for s in STOP_SIGNALS]
+            held = [h for h in owners if isinstance(h, HeldSignals)]
             self._handling = handling({s: self._handle for s in STOP_SIGNALS})
             self._handling.__enter__()
             # a signal that an outer hold took just before training began (between a
