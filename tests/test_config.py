@@ -57,7 +57,7 @@ def test_every_preset_is_a_valid_config_of_a_known_dataset():
     (dict(patience=True), "patience"),
     (dict(seed=-1), "seed must be an integer >= 0, got -1"),
     (dict(test_size=1.0), "test_size"),
-    (dict(dropout=1.0), r"dropout must be in \[0, 1\), got 1.0"),
+    (dict(dropout=1.0), r"dropout must be a number in \[0, 1\), got 1.0"),
     (dict(early_stopping="yes"), "early_stopping must be True or False"),
     (dict(dataset="cifar"), "dataset"),
     (dict(scaler="robust"), "scaler"),

@@ -161,9 +161,9 @@ def _tiny(digits_split, seed=0):
     return net, digits_split["X_train"], digits_split["Y_train"]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_training_stops_after_the_step_on_sigint_and_sigterm(digits_split, signum):
-    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_training_stops_after_the_step_on_sigint_sigterm_and_sighup(digits_split, signum):
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     net, X, Y = _tiny(digits_split)
     history = train(net, X, Y, iterations=100, learning_rate=0.25,
                     callbacks=[_SendAt(4, signum)])
@@ -251,7 +251,7 @@ for line in sys.stdin:
         os.dup2(fd, 2)
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         code = main(req["argv"])
-        for s in (signal.SIGINT, signal.SIGTERM):  # the command has ended: exit as it would
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # the command has ended
             signal.signal(s, signal.SIG_IGN)
         sys.stderr.flush()
         os._exit(code)
@@ -262,7 +262,8 @@ for line in sys.stdin:
 
 # (first signal, second signal or None, seconds between them)
 _PATTERNS = [(signal.SIGINT, None, 0), (signal.SIGTERM, None, 0),
-             (signal.SIGINT, signal.SIGINT, 0.005), (signal.SIGTERM, signal.SIGINT, 0.05)]
+             (signal.SIGINT, signal.SIGINT, 0.005), (signal.SIGTERM, signal.SIGINT, 0.05),
+             (signal.SIGHUP, None, 0)]
 
 
 def _catches_sigterm(pid):

@@ -4,6 +4,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,22 +17,21 @@ PACKAGE = Path(neuralpath.__file__).parent
 SRC = PACKAGE.parent
 
 
-def _module_name(path):
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
+def _module_name(path, src=SRC):
+    parts = list(path.relative_to(src).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
 
-def _imports(path, known):
-    """Every module of the package that ``path`` imports, at module level or inside functions
-    (not under ``if TYPE_CHECKING:``); ``from X import name`` counts X and X.name when that is
-    a module."""
+def _all_imports(path, src=SRC):
+    """Every module that ``path`` imports, at module level or inside functions (not under
+    ``if TYPE_CHECKING:``), as absolute names; ``from X import name`` counts X and X.name."""
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             node.body = []
-    mod = _module_name(path)
+    mod = _module_name(path, src)
     is_pkg = path.name == "__init__.py"
     found = set()
     for node in ast.walk(tree):
@@ -46,12 +46,18 @@ def _imports(path, known):
                 target = node.module or ""
             found.add(target)
             found |= {f"{target}.{a.name}" for a in node.names}
-    return {m for m in found if m in known} - {mod}
+    return found - {mod}
 
 
-def _graph():
-    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph = {m: _imports(p, files) for m, p in files.items()}
+def _imports(path, known, src=SRC):
+    """The modules of the package (``known``) that ``path`` imports."""
+    return {m for m in _all_imports(path, src) if m in known}
+
+
+def _graph(package=PACKAGE):
+    src = package.parent
+    files = {_module_name(p, src): p for p in package.rglob("*.py")}
+    graph = {m: _imports(p, files, src) for m, p in files.items()}
     for edges in graph.values():  # the root package only re-exports: not a design edge
         edges.discard("neuralpath")
     return graph
@@ -109,11 +115,49 @@ def test_nothing_below_the_commands_imports_them():
         assert not upward, f"{mod} imports {sorted(upward)}"
 
 
-def test_the_engine_imports_only_the_engine():
-    engine = {f"neuralpath.{m}" for m in
-              ("activations", "costs", "initializers", "network", "optimizers")}
-    for mod in engine:
-        assert _graph()[mod] <= engine, (mod, _graph()[mod] - engine)
+# DESIGN.md: the engine imports nothing but NumPy and itself. ``errors``, ``checks`` and
+# ``signals`` are standard library (and NumPy) only, below everything, so the engine may use
+# them; threadpoolctl is network.py's (imported inside the function that caps BLAS threads).
+ENGINE = ("activations", "costs", "initializers", "network", "optimizers", "training")
+ENGINE_BASE = ("errors", "checks", "signals")
+ENGINE_THIRD_PARTY = {"numpy", "threadpoolctl"}
+
+
+def engine_problems(package=PACKAGE, engine=ENGINE, base=ENGINE_BASE):
+    """{module: [what it must not import]} for the engine's modules and their base: another
+    module of the package outside them, or a library other than NumPy (and threadpoolctl)."""
+    name = package.name
+    allowed = {f"{name}.{m}" for m in engine + base}
+    graph = _graph(package)
+    problems = {}
+    for mod in sorted(allowed & set(graph)):
+        path = package / (mod.split(".", 1)[1].replace(".", "/") + ".py")
+        outside = {i.split(".")[0] for i in _all_imports(path, package.parent)
+                   if i.split(".")[0] not in (name, "")}
+        bad = sorted((graph[mod] - allowed) | (outside - ENGINE_THIRD_PARTY
+                                               - set(sys.stdlib_module_names)))
+        if bad:
+            problems[mod] = bad
+    return problems
+
+
+def test_the_engine_imports_only_the_engine_and_numpy():
+    assert engine_problems() == {}
+
+
+def test_the_engine_check_can_fail(tmp_path):
+    """A control: a copy of the engine in which training.py imports config.py (as it did) and
+    optimizers.py imports scikit-learn is reported, module by module."""
+    copy = tmp_path / "neuralpath"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "static"))
+    training = copy / "training.py"
+    training.write_text(training.read_text().replace(
+        "from .errors import", "from .config import TrainConfig\nfrom .errors import", 1))
+    optimizers = copy / "optimizers.py"
+    optimizers.write_text("import sklearn.utils\n" + optimizers.read_text())
+    problems = engine_problems(copy)
+    assert problems == {"neuralpath.optimizers": ["sklearn"],
+                        "neuralpath.training": ["neuralpath.config"]}
 
 
 # the tutorial's listings are kept as the text prints them, which has no type hints; their
@@ -187,3 +231,24 @@ def test_python_dash_m_neuralpath_is_the_command_line():
     proc = subprocess.run([sys.executable, "-m", "neuralpath", "--version"],
                           capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == f"neuralpath {neuralpath.__version__}"
+
+
+HEAVY = ("sklearn", "scipy", "pandas", "matplotlib", "PIL")
+
+
+@pytest.mark.parametrize("module", ["neuralpath", "neuralpath.training", "neuralpath.config",
+                                    "neuralpath.presets", "neuralpath.cli"])
+def test_importing_the_package_and_the_engine_loads_nothing_heavy(module):
+    """DESIGN.md: ``import neuralpath`` and the engine load no scikit-learn, SciPy, pandas,
+    matplotlib or Pillow (they cost a second; the commands import them when they run)."""
+    code = (f"import sys, {module}; "
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.strip() == "[]", (module, proc.stdout)
+
+
+def test_the_package_still_offers_every_public_name():
+    for name in neuralpath.__all__:
+        assert getattr(neuralpath, name) is not None, name
+    assert neuralpath.train.__module__ == "neuralpath.training"

@@ -321,8 +321,8 @@ X3, Y2 = np.zeros((5, 3)), np.zeros((5, 2))
     (dict(learning_rate=float("nan")), "learning_rate must be a positive number, got nan"),
     (dict(learning_rate="0.1"), "learning_rate must be a positive number, got '0.1'"),
     (dict(l2=-1e-3), "l2 must be a number >= 0, got -0.001"),
-    (dict(dropout=1.0), r"dropout must be in \[0, 1\), got 1.0"),
-    (dict(dropout=-0.1), r"dropout must be in \[0, 1\), got -0.1"),
+    (dict(dropout=1.0), r"dropout must be a number in \[0, 1\), got 1.0"),
+    (dict(dropout=-0.1), r"dropout must be a number in \[0, 1\), got -0.1"),
     (dict(optimizer="rmsprop"), "optimizer must be one of"),
     (dict(schedule="linear"), "schedule must be one of"),
     (dict(early_stopping=True), "early_stopping needs validation_data"),
@@ -380,7 +380,7 @@ def test_cli_train_with_the_follow_up_posts_options(tmp_path):
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--dropout", "1.5"], "--dropout must be in [0, 1), got 1.5"),
+    (["--dropout", "1.5"], "--dropout must be a number in [0, 1), got 1.5"),
     (["--optimizer", "rmsprop"], "argument --optimizer: invalid choice: 'rmsprop'"),
     (["--schedule", "linear"], "argument --schedule: invalid choice: 'linear'"),
     (["--l2", "-1"], "--l2 must be a number >= 0, got -1.0"),

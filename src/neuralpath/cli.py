@@ -3,7 +3,8 @@
 ``main(argv)`` builds the parser from the subcommand modules in ``neuralpath.commands`` (each
 ``add_arguments(parser)`` and ``run(args, out, err)``), runs one, and turns errors into exit
 codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 anything else, 130
-interrupted by Ctrl-C (the weights reached so far are saved). With ``train --json`` stdout
+interrupted by Ctrl-C, SIGTERM or SIGHUP (the weights reached so far are saved; the signals
+are handled in ``signals.py``). With ``train --json`` stdout
 is one JSON object and everything else (progress, tables) goes to stderr.
 
 The argument types that several commands share live in ``commands/common.py`` rather than
@@ -14,15 +15,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 from typing import IO, NoReturn
 
 from ._version import __version__
 from .commands import COMMANDS
 from .errors import ModelFileError, UsageError
+from .signals import as_interrupt
 
 DESCRIPTION = ("neuralpath: the neural network of 'Neural Networks Tutorial - A Pathway to\n"
                "Deep Learning', as real software")
@@ -62,31 +62,13 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
 
 
-class _TermAsInterrupt:
-    """SIGTERM handled as Ctrl-C while a command runs: KeyboardInterrupt, exit 130 (the
-    commands that write files hold both signals until a file is complete)."""
-
-    def __enter__(self) -> None:
-        self.previous = None
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGTERM, self._raise)
-
-    @staticmethod
-    def _raise(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGTERM, self.previous)
-
-
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
          err: IO[str] | None = None) -> int:
     """Run the command line; returns the exit code (``sys.exit(main())`` in the script)."""
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        with _TermAsInterrupt():
+        with as_interrupt():  # SIGTERM and SIGHUP end a command as Ctrl-C does
             args = build_parser().parse_args(argv)
             module = importlib.import_module(f".commands.{COMMANDS[args.command]}",
                                              __package__)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+
+# scikit-learn, SciPy and Pillow are imported inside the functions that use them: config.py
+# reads DATASETS and SCALERS from here, and importing neuralpath must not cost their 0.8 s
 
 
 class Dataset(NamedTuple):
@@ -37,6 +37,8 @@ class Dataset(NamedTuple):
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """The scikit-learn digits: X (1797, 64) float64 pixels 0..16 and y (1797,) int labels."""
+    from sklearn.datasets import load_digits
+
     bunch = load_digits()
     return bunch.data.astype(np.float64), bunch.target.astype(np.int64)
 
@@ -79,11 +81,15 @@ def dataset_for_inputs(n_features: int, name: str | None = None) -> Dataset | No
 
 def split(X: np.ndarray, y: np.ndarray, seed: int, test_size: float = 0.4) -> list:
     """Section 5.2: ``train_test_split(X, y, test_size=0.4, random_state=seed)``."""
+    from sklearn.model_selection import train_test_split
+
     return train_test_split(X, y, test_size=test_size, random_state=seed)
 
 
 def fit_scaler(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and scale of a StandardScaler fitted on X (scale 1 where a pixel never varies)."""
+    from sklearn.preprocessing import StandardScaler
+
     scaler = StandardScaler().fit(X)
     return scaler.mean_.copy(), scaler.scale_.copy()
 

@@ -13,6 +13,23 @@ class UsageError(ValueError):
     """Bad input from the command line (a value or a combination of options): exit code 2."""
 
 
+class SettingError(ValueError):
+    """A setting's value is refused: ``learning_rate must be a positive number, got -1``.
+
+    It keeps the setting's ``name``, what it takes (``expected``) and the ``value`` that came,
+    so that each front end can name the setting its own way without rewriting the text: the
+    command line says ``--learning-rate`` (``named("--learning-rate")``).
+    """
+
+    def __init__(self, name: str, expected: str, value: Any) -> None:
+        self.name, self.expected, self.value = name, expected, value
+        super().__init__(self.named(name))
+
+    def named(self, label: str) -> str:
+        """The message with the setting called ``label``."""
+        return f"{label} must be {self.expected}, got {self.value!r}"
+
+
 class ModelFileError(ValueError):
     """The file is not a neuralpath model this version can read."""
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import tempfile
-import threading
 import zipfile
 from collections.abc import Callable
 from typing import IO, Any
@@ -34,6 +32,7 @@ import numpy as np
 
 from ._version import __version__
 from .errors import ModelFileError
+from .signals import HeldSignals  # re-exported: the hold around every write
 
 FORMAT = "neuralpath-model"
 FORMAT_VERSION = 2
@@ -47,43 +46,12 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "HeldSignals", "ModelFileError", "atomic_
            "read_model_file", "write_model_file"]
 
 
-class HeldSignals:
-    """While active, SIGINT and SIGTERM are recorded in ``received`` instead of acted on.
-
-    Used around a file write so that no signal cuts it half-way: on leaving, the previous
-    handlers come back and, when ``redeliver`` is true, the first signal that came is raised
-    again, now that the file is complete (or its temporary file removed). Only the main
-    thread can set handlers; elsewhere this does nothing. Nested uses pass the signal outward.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, redeliver: bool = True) -> None:
-        self.redeliver = redeliver
-        self.received: list[int] = []
-        self._previous: dict[int, Any] = {}
-
-    def _record(self, signum: int, frame: Any) -> None:
-        self.received.append(signum)
-
-    def __enter__(self) -> HeldSignals:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = {s: signal.signal(s, self._record) for s in self.SIGNALS}
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for s, previous in self._previous.items():
-            signal.signal(s, previous if previous is not None else signal.SIG_DFL)
-        self._previous = {}
-        if self.redeliver and self.received:
-            signal.raise_signal(self.received[0])
-
-
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> str:
     """Call ``write(file_object)`` on a temporary file, then move it over ``path``.
 
-    SIGINT and SIGTERM wait until the file is complete (``HeldSignals``); the temporary file
-    is removed whatever happens; an ``OSError`` names ``path``, not the temporary file.
+    SIGINT, SIGTERM and SIGHUP wait until the file is complete (``signals.HeldSignals``); the
+    temporary file is removed whatever happens; an ``OSError`` names ``path``, not the
+    temporary file.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))

@@ -3,12 +3,15 @@
 ``train`` runs full-batch gradient descent exactly as the tutorial does (one step per
 iteration over all m samples: W = W - alpha (1/m) Delta W), or mini-batches shuffled every
 epoch, with any optimizer, L2 weight decay, inverted dropout, a learning-rate schedule and
-early stopping, as a ``TrainConfig`` says (or the same settings given as keywords). It returns
-a ``History``; it never prints (progress is a callback).
+early stopping, as its ``Settings`` say (or a ``TrainConfig``, or the same settings given as
+keywords). It returns a ``History``; it never prints (progress is a callback). Like the rest
+of the engine it imports nothing but NumPy and the engine's own modules (``signals`` and
+``checks`` are standard library).
 
-Safety: Ctrl-C (SIGINT) sets a flag that the loop reads between steps, so training stops
-after a complete update with ``History.stopped == "interrupted"``; a cost that turns NaN or
-infinite raises ``TrainingDiverged`` after putting back the last weights whose cost was finite.
+Safety: SIGINT, SIGTERM or SIGHUP set a flag that the loop reads between steps, so training
+stops after a complete update with ``History.stopped == "interrupted"`` (a second signal stops
+it at once, ``signals.TrainingStop``); a cost that turns NaN or infinite raises
+``TrainingDiverged`` after putting back the last weights whose cost was finite.
 
 Checkpoints: with ``checkpoint`` given, every ``checkpoint_every`` epochs (iterations, for
 full-batch runs) the loop hands it a ``TrainingState``: the weights, the optimizer's state,
@@ -18,9 +21,8 @@ from it and ends with the same weights as the run left uninterrupted.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
-import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,12 +30,101 @@ from typing import Any
 
 import numpy as np
 
-from .config import TrainConfig
+from .checks import Check, Choice, Count, Flag, Number
 from .errors import TrainingDiverged
 from .network import Network, blas_threads
-from .optimizers import Optimizer, from_settings, get_schedule
+from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, get_schedule, make_optimizer
+from .signals import TrainingStop
 
-__all__ = ["History", "TrainingDiverged", "TrainingState", "accuracy", "train"]
+__all__ = ["History", "Settings", "TrainingDiverged", "TrainingState", "accuracy",
+           "setting_check", "train"]
+
+
+def _setting(default: Any, check: Check | None = None) -> Any:
+    return field(default=default, metadata={"check": check})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the loop needs to know of a run, and nothing else (the network brings its own
+    architecture, the caller the data).
+
+    Each field's metadata holds its ``check`` (``checks.py``): the range of a training
+    setting is the engine's, and ``TrainConfig`` takes it from here (``setting_check``).
+    ``Settings(...)`` checks every value; ``TrainConfig.training_settings()`` hands over values
+    it has already checked (``Settings.trusted``), and ``replace`` checks only what changes.
+    """
+
+    iterations: int | None = _setting(None, Count(1, optional=True))  # steps: iter_num
+    epochs: int | None = _setting(None, Count(1, optional=True))  # or passes over the data
+    batch_size: int | None = _setting(None, Count(1, absent="all m samples"))  # None: full
+    optimizer: str = _setting("gd", Choice(OPTIMIZERS))
+    # the optimizer's own settings (momentum, beta_1, ...): make_optimizer checks them
+    optimizer_options: dict[str, Any] = field(default_factory=dict, metadata={"check": None})
+    learning_rate: float = _setting(0.25, Number(0.0, low_closed=False))  # alpha
+    schedule: str = _setting("constant", Choice(SCHEDULES))
+    l2: float = _setting(0.0, Number(0.0))  # lambda: J + lambda/2 sum ||W||^2
+    dropout: float = _setting(0.0, Number(0.0, 1.0))  # inverted, on hidden nodes
+    early_stopping: bool = _setting(False, Flag())
+    patience: int = _setting(10, Count(1))  # epochs without improvement
+    seed: int = _setting(0, Count(0))  # shuffling and dropout, unless random_state is given
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if f.metadata["check"] is not None:
+                object.__setattr__(self, f.name, f.metadata["check"](f.name, getattr(self,
+                                                                                     f.name)))
+        self._check_length()
+
+    def _check_length(self) -> None:
+        if (self.iterations is None) == (self.epochs is None):
+            raise ValueError("give exactly one of iterations or epochs, got "
+                             f"iterations={self.iterations!r}, epochs={self.epochs!r}")
+
+    @classmethod
+    def trusted(cls, **values: Any) -> Settings:
+        """Settings of values that were checked where they came from (a ``TrainConfig``):
+        not checked a second time. Missing ones take their defaults."""
+        self = object.__new__(cls)
+        for f in dataclasses.fields(cls):
+            default = (f.default if f.default_factory is dataclasses.MISSING
+                       else f.default_factory())
+            object.__setattr__(self, f.name, values.get(f.name, default))
+        return self
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied, each checked (None values are ignored). An
+        optimizer's own setting (``momentum=0.5``) goes into ``optimizer_options``. Giving
+        ``iterations`` clears ``epochs`` and the other way round."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        checks = {f.name: f.metadata["check"] for f in dataclasses.fields(self)}
+        options = {k: changes.pop(k) for k in list(changes) if k not in checks
+                   and any(k in cls.options for cls in OPTIMIZERS.values())}
+        unknown = sorted(set(changes) - set(checks))
+        if unknown:
+            raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(checks)}")
+        if "iterations" in changes and "epochs" not in changes:
+            changes["epochs"] = None
+        elif "epochs" in changes and "iterations" not in changes:
+            changes["iterations"] = None
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values.update({k: v if checks[k] is None or v is None else checks[k](k, v)
+                       for k, v in changes.items()})
+        values["optimizer_options"] = {**self.optimizer_options, **options}
+        new = Settings.trusted(**values)
+        new._check_length()
+        return new
+
+    def make_optimizer(self) -> Optimizer:
+        """A new optimizer of this kind, with those of ``optimizer_options`` it takes."""
+        own = OPTIMIZERS[self.optimizer].options
+        return make_optimizer(self.optimizer, **{k: v for k, v in self.optimizer_options.items()
+                                                 if k in own})
+
+
+def setting_check(name: str) -> Check:
+    """The check of the engine's setting ``name`` (``TrainConfig`` uses the same)."""
+    return {f.name: f.metadata["check"] for f in dataclasses.fields(Settings)}[name]
 
 
 @dataclass
@@ -85,54 +176,6 @@ class TrainingState:
     best: dict[str, Any] | None = None
 
 
-class _StopNow(Exception):
-    """A second Ctrl-C (or SIGTERM) during training: leave the loop at once."""
-
-
-class _Interrupt:
-    """SIGINT and SIGTERM as flags for the duration of training (main thread only).
-
-    The first signal asks the loop to stop after the current update (``requested``). A second
-    one stops it at once: ``_StopNow`` is raised while a step's gradient is being computed
-    (``interruptible``), or as soon as one starts, never inside an update, so the weights are
-    always those of a complete step and the caller can save them. Outside training the
-    previous handlers (Python's KeyboardInterrupt, the command line's) are back in place.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and threading.current_thread() is threading.main_thread()
-        self.requested = False
-        self.count = 0  # signals received
-        self.interruptible = False  # True while a second signal may stop the loop at once
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _Interrupt:
-        if self.enabled:
-            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        self.count += 1
-        self.requested = True
-        if self.count >= 2 and self.interruptible:
-            self.interruptible = False
-            raise _StopNow
-
-    def allow(self) -> None:
-        """A gradient is about to be computed: a second signal may stop here (or did)."""
-        if self.count >= 2:
-            raise _StopNow
-        self.interruptible = True
-
-    def __exit__(self, kind: Any, *exc: Any) -> bool:
-        self.interruptible = False
-        for s, previous in self._previous.items():
-            signal.signal(s, previous)
-        return kind is _StopNow  # a stop at once ends training like any other stop
-
-
 def accuracy(output: np.ndarray, Y: np.ndarray) -> float:
     """Share of rows whose largest output is the target's class (one-hot or 0/1 column).
 
@@ -170,29 +213,49 @@ def _check_data(network, X, Y, what="X and Y"):
     return X, Y
 
 
-def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *,
+def _settings_of(settings: Any, overrides: dict[str, Any]) -> Settings:
+    """The run's ``Settings``: ``settings`` (a ``Settings``, or anything with
+    ``training_settings()``: a ``TrainConfig``) with ``overrides`` applied; without
+    ``settings``, the defaults with exactly one of ``iterations`` and ``epochs`` given."""
+    if settings is None:
+        if (overrides.get("iterations") is None) == (overrides.get("epochs") is None):
+            raise ValueError("give exactly one of iterations or epochs, got "
+                             f"iterations={overrides.get('iterations')!r}, "
+                             f"epochs={overrides.get('epochs')!r}")
+        settings = Settings.trusted()
+    elif not isinstance(settings, Settings):
+        make = getattr(settings, "training_settings", None)
+        if make is None:
+            raise TypeError("settings must be a Settings or a TrainConfig, got "
+                            f"{type(settings).__name__}")
+        settings = make()
+    return settings.replace(**overrides) if overrides else settings
+
+
+def train(network: Network, X: Any, Y: Any, settings: Any = None, *,
           callbacks: Sequence[Any] = (), validation_data: Any = None, random_state: Any = None,
           handle_interrupt: bool = True, checkpoint: Callable[[TrainingState], Any] | None = None,
           checkpoint_every: int = 1, resume: TrainingState | None = None,
-          log_every: int | None = None, **settings: Any) -> History:
+          log_every: int | None = None, **overrides: Any) -> History:
     """Train ``network`` in place on inputs X (m, s_1) and targets Y (m, s_nl).
 
     Parameters
     ----------
-    config : TrainConfig, optional
-        The run's settings. The ones used here: ``iterations`` or ``epochs`` (exactly one:
-        optimizer steps, the tutorial's ``iter_num``, or passes over the data),
-        ``batch_size`` (None: full-batch gradient descent, the tutorial's; else mini-batches
-        reshuffled every epoch), ``optimizer`` and its options (``momentum``, ``beta_1``,
-        ...), ``learning_rate`` (alpha; the starting rate under a ``schedule``), ``l2``
-        (lambda: J + lambda/2 sum ||W||^2, biases not decayed), ``dropout`` (inverted, on
-        hidden nodes), ``early_stopping`` and ``patience``, and ``seed``. The network's own
-        architecture is used as it is.
-    **settings
-        The same settings as keywords, applied over ``config`` (or over the defaults of
-        ``TrainConfig``, in which case exactly one of ``iterations`` and ``epochs`` must be
-        given). ``optimizer`` may also be an ``Optimizer`` instance, which keeps its state
-        (momentum, Adam's moments) from one call to the next.
+    settings : Settings or TrainConfig, optional
+        The run's settings (a ``TrainConfig`` gives its ``training_settings()``):
+        ``iterations`` or ``epochs`` (exactly one: optimizer steps, the tutorial's
+        ``iter_num``, or passes over the data), ``batch_size`` (None: full-batch gradient
+        descent, the tutorial's; else mini-batches reshuffled every epoch), ``optimizer`` and
+        its options (``momentum``, ``beta_1``, ...), ``learning_rate`` (alpha; the starting
+        rate under a ``schedule``), ``l2`` (lambda: J + lambda/2 sum ||W||^2, biases not
+        decayed), ``dropout`` (inverted, on hidden nodes), ``early_stopping`` and
+        ``patience``, and ``seed``. The network's own architecture is used as it is.
+    **overrides
+        The same settings as keywords, applied over ``settings`` (or over the defaults, in
+        which case exactly one of ``iterations`` and ``epochs`` must be given); only these
+        are checked here, the rest was checked where it was made. ``optimizer`` may also be
+        an ``Optimizer`` instance, which keeps its state (momentum, Adam's moments) from one
+        call to the next.
     callbacks : sequence
         Objects with any of ``on_train_begin(total_iterations)``,
         ``on_iteration(iteration, cost)``, ``on_epoch_end(epoch, record)``,
@@ -202,14 +265,15 @@ def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *
         training ends, except by divergence) early stopping puts back the weights of the
         epoch with the lowest validation cost.
     random_state : int, Generator or None
-        Seed or generator for shuffling and dropout; default: the config's ``seed``.
+        Seed or generator for shuffling and dropout; default: the settings' ``seed``.
     handle_interrupt : bool
-        Catch Ctrl-C (in the main thread) and stop after the current update.
+        Catch SIGINT, SIGTERM and SIGHUP (in the main thread) and stop after the current
+        update.
     checkpoint : callable, optional
         Called with a ``TrainingState`` after every ``checkpoint_every``-th epoch (an epoch
         of a full-batch run is one iteration).
     resume : TrainingState, optional
-        Continue from this state (made by an earlier call with the same config and data):
+        Continue from this state (made by an earlier call with the same settings and data):
         the network takes its weights, the optimizer and the generator their states.
     log_every : int, optional
         Epochs between the rows of ``History.log`` (default: 1 for mini-batches, 10 for
@@ -227,17 +291,11 @@ def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *
         The cost (or the weights) became NaN or infinite; the network holds the last
         weights whose cost was finite and ``exc.history`` what was done until then.
     """
-    opt = settings.pop("optimizer", None)
-    if not isinstance(opt, Optimizer):
-        settings["optimizer"] = opt
+    opt = overrides.pop("optimizer", None)
+    if opt is not None and not isinstance(opt, Optimizer):
+        overrides["optimizer"] = opt
         opt = None
-    if config is None:
-        if (settings.get("iterations") is None) == (settings.get("epochs") is None):
-            raise ValueError("give exactly one of iterations or epochs, got "
-                             f"iterations={settings.get('iterations')!r}, "
-                             f"epochs={settings.get('epochs')!r}")
-        config = TrainConfig()
-    cfg = config.replace(**settings)
+    s = _settings_of(settings, overrides)
     X, Y = _check_data(network, X, Y)
     if validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
@@ -245,27 +303,225 @@ def train(network: Network, X: Any, Y: Any, config: TrainConfig | None = None, *
                              f"{type(validation_data).__name__}")
         X_val, Y_val = validation_data
         validation_data = _check_data(network, X_val, Y_val, what="X_val and Y_val")
-    if cfg.early_stopping and validation_data is None:
+    if s.early_stopping and validation_data is None:
         raise ValueError("early_stopping needs validation_data")
-    rate = get_schedule(cfg.schedule)
-    if opt is None:
-        opt = from_settings(cfg.optimizer, cfg)
     if not (isinstance(checkpoint_every, int) and checkpoint_every >= 1):
         raise ValueError(f"checkpoint_every must be a positive integer, got {checkpoint_every!r}")
-    if log_every is None:
-        log_every = 10 if cfg.batch_size is None else 1
-    saving = _Checkpoints(checkpoint, checkpoint_every, log_every)
-    return _run(network, X, Y, cfg, opt, rate, validation_data, callbacks,
-                cfg.seed if random_state is None else random_state, handle_interrupt,
-                saving, resume)
+    run = _Run(network, X, Y, s, opt or s.make_optimizer(), validation_data, callbacks,
+               s.seed if random_state is None else random_state,
+               _Checkpoints(checkpoint, checkpoint_every),
+               log_every or (10 if s.batch_size is None else 1))
+    if resume is not None:
+        run.restore(resume)
+    return run.go(TrainingStop(handle_interrupt))
+
+
+# --- the run: its state, one epoch, one step, the safety nets --------------------------------
+
+@dataclass
+class _Plan:
+    """How a run is cut: m samples in batches of ``batch`` (all m: the tutorial's full
+    batch), ``total`` steps in ``n_epochs`` epochs."""
+
+    m: int
+    batch: int
+    total: int
+    n_epochs: int
+
+    @classmethod
+    def of(cls, m: int, s: Settings) -> _Plan:
+        batch = m if s.batch_size is None else min(int(s.batch_size), m)
+        steps_per_epoch = math.ceil(m / batch)
+        total = s.iterations if s.epochs is None else s.epochs * steps_per_epoch
+        assert total is not None  # Settings hold exactly one of the two
+        return cls(m, batch, total, math.ceil(total / steps_per_epoch))
+
+
+class _Run:
+    """One training run: what it holds while it goes (plan, history, generator, safety nets)
+    and the loop of tutorial 4.9 over it, one method per job."""
+
+    def __init__(self, network, X, Y, s, opt, validation_data, callbacks, random_state,
+                 saving, log_every):
+        self.network, self.X, self.Y, self.s, self.opt = network, X, Y, s, opt
+        self.validation_data, self.callbacks = validation_data, callbacks
+        self.saving, self.log_every = saving, log_every
+        self.plan = _Plan.of(X.shape[0], s)
+        self.rate = get_schedule(s.schedule)
+        self.rng = np.random.default_rng(random_state)
+        self.params = network.params
+        self.guard = _Divergence(self.params, s.learning_rate, self.elapsed)
+        self.early = _EarlyStopping(self.params, s.patience) if s.early_stopping else None
+        self.batches = _Batches(X, Y, self.plan.batch, self.rng)
+        self.masks = _DropoutMasks(network, s.dropout, self.rng)
+        self.counter = _Hits({self.plan.batch, self.plan.m % self.plan.batch or self.plan.batch})
+        self.history = History()
+        self.start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def restore(self, state: TrainingState) -> None:
+        """Put ``state`` back into the run's objects (weights, optimizer, generator, early
+        stopping's record, history); the clock goes on from the time the run had taken."""
+        for p, saved in zip(self.params, state.params, strict=True):
+            np.copyto(p, saved)
+        self.opt.load_state(state.optimizer)
+        self.rng.bit_generator.state = state.rng
+        if self.early is not None and state.best is not None:
+            self.early.restore(state.best)
+        self.history = copy.deepcopy(state.history)
+        self.start = time.perf_counter() - self.history.seconds
+
+    def go(self, stop: TrainingStop) -> History:
+        """Epoch after epoch until the budget is spent, early stopping says so or a signal
+        came; then the ending (best weights back, the time, the callbacks)."""
+        self.stop = stop
+        history, n_epochs = self.history, self.plan.n_epochs
+        _call(self.callbacks, "on_train_begin", self.plan.total)
+        # overflow is not an error here: a cost that turns inf or NaN is caught and named;
+        # a second signal leaves this block at once (TrainingStop.__exit__ ends it quietly)
+        with stop, blas_threads(self.network.layer_sizes, self.plan.batch), \
+                np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(history.epochs, n_epochs):
+                if stop.requested:
+                    break
+                alpha = self.rate(self.s.learning_rate, epoch, n_epochs)  # the loop's rate
+                history.learning_rate.append(alpha)
+                done = self.epoch(epoch, alpha)
+                if done is None or self.end_epoch(epoch, alpha, *done):
+                    break  # budget reached, a signal, or early stopping
+        if stop.requested and history.iterations < self.plan.total \
+                and history.stopped == "completed":
+            history.stopped = "interrupted"
+        if self.early is not None and history.best_epoch is not None:
+            self.early.put_back()
+        history.seconds = self.elapsed()
+        _call(self.callbacks, "on_train_end", history)
+        return history
+
+    def epoch(self, epoch: int, alpha: float) -> tuple[float, float | None, bool] | None:
+        """One pass over the data in batches: (the epoch's data cost summed over samples,
+        right answers counted or None, whether the epoch is logged), or None when the pass
+        was cut short (the iteration budget, or a signal)."""
+        order = self.batches.order()  # new every epoch
+        logged = (epoch + 1) % self.log_every == 0 or epoch == self.plan.n_epochs - 1
+        # a logged epoch without validation data counts the batches' right answers
+        counts = (logged and self.validation_data is None
+                  and self.network.output_activation.classifies)
+        epoch_cost, hits = 0.0, (0.0 if counts else None)
+        for start_row in range(0, self.plan.m, self.plan.batch):
+            if self.history.iterations == self.plan.total or self.stop.requested:
+                return None
+            Xb, Yb = self.batches.take(order, start_row)
+            cost = self.step(Xb, Yb, alpha)
+            # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
+            epoch_cost += (cost - self.network.last_penalty) * Xb.shape[0]
+            if hits is not None:  # backprop left the batch's output h^(n_l) in its workspace
+                hits += self.counter.count(self.network.workspace(Xb.shape[0]).h[-1], Yb)
+            _call(self.callbacks, "on_iteration", self.history.iterations, cost)
+        return epoch_cost, hits, logged
+
+    def step(self, Xb: np.ndarray, Yb: np.ndarray, alpha: float) -> float:
+        """One update on a batch (tutorial 4.9): gradient, the checks, the optimizer's step."""
+        self.stop.allow()  # a second signal may stop here, before the weights change
+        cost, grad_W, grad_b = self.network.backprop(Xb, Yb, self.s.l2,
+                                                     self.masks.draw(Xb.shape[0]))
+        self.stop.done()
+        self.guard.check_cost(cost, self.history)
+        self.guard.keep()
+        self.opt.update(self.params, grad_W + grad_b, alpha)
+        self.guard.check_weights(self.history)
+        self.history.cost.append(cost)
+        self.history.iterations += 1
+        return cost
+
+    def end_epoch(self, epoch: int, alpha: float, epoch_cost: float, hits: float | None,
+                  logged: bool) -> bool:
+        """Record a completed epoch (validation, log row, callbacks, checkpoint); True when
+        early stopping ends the run."""
+        history = self.history
+        history.epochs += 1
+        # the data cost J without the L2 term, so that it compares with val_cost
+        record = {"epoch": epoch, "train_cost": epoch_cost / self.plan.m,
+                  "learning_rate": alpha}
+        history.train_cost.append(record["train_cost"])
+        if self.validation_data is not None:
+            record.update(_validate(self.network, *self.validation_data))
+            history.val_cost.append(record["val_cost"])
+            history.val_accuracy.append(record["val_accuracy"])
+        if logged:
+            record["accuracy"] = record.get("val_accuracy") if hits is None else hits / self.plan.m
+            history.log.append(_log_row(history, record, self.elapsed()))
+        _call(self.callbacks, "on_epoch_end", epoch, record)
+        if self.early is not None and self.early.should_stop(record["val_cost"], epoch, history):
+            history.stopped = "early_stopping"
+            return True
+        if self.saving.due(history.epochs):
+            history.seconds = self.elapsed()
+            best = None if self.early is None else self.early.record()
+            self.saving.save(self.params, self.opt, self.rng, history, best)
+        return False
+
+
+class _Batches:
+    """Mini-batches: a new order of the rows every epoch, and each batch's rows gathered into
+    buffers made once, (batch, s_1) and (batch, s_nl). A full-batch run takes X and Y as they
+    are and draws nothing from the generator."""
+
+    def __init__(self, X, Y, batch, rng):
+        self.X, self.Y, self.batch, self.rng = X, Y, batch, rng
+        self.rows = ((np.empty((batch, X.shape[1]), X.dtype),
+                      np.empty((batch, Y.shape[1]), Y.dtype)) if batch < X.shape[0] else None)
+
+    def order(self):
+        return self.rng.permutation(self.X.shape[0]) if self.rows is not None else None
+
+    def take(self, order, start_row):
+        if order is None:
+            return self.X, self.Y
+        rows = order[start_row:start_row + self.batch]  # mode="clip": no hidden copy
+        Xb = np.take(self.X, rows, axis=0, out=self.rows[0][:len(rows)], mode="clip")
+        Yb = np.take(self.Y, rows, axis=0, out=self.rows[1][:len(rows)], mode="clip")
+        return Xb, Yb
+
+
+class _EarlyStopping:
+    """The best epoch so far by validation cost, its weights, and the epochs since."""
+
+    def __init__(self, params, patience):
+        self.params, self.patience = params, patience
+        self.best = [p.copy() for p in params]
+        self.cost, self.since = math.inf, 0
+
+    def should_stop(self, val_cost, epoch, history) -> bool:
+        if val_cost < self.cost:
+            self.cost, self.since, history.best_epoch = val_cost, 0, epoch
+            for p, saved in zip(self.params, self.best):
+                np.copyto(saved, p)
+        else:
+            self.since += 1
+        return self.since >= self.patience
+
+    def put_back(self):
+        for p, saved in zip(self.params, self.best):
+            np.copyto(p, saved)
+
+    def record(self):
+        """What a checkpoint keeps of it (``TrainingState.best``)."""
+        return dict(params=[p.copy() for p in self.best], cost=self.cost, since=self.since)
+
+    def restore(self, best):
+        for p, saved in zip(self.best, best["params"], strict=True):
+            np.copyto(p, saved)
+        self.cost, self.since = float(best["cost"]), int(best["since"])
 
 
 class _Checkpoints:
-    """When to log a row and when to hand a ``TrainingState`` to ``checkpoint``."""
+    """When to hand a ``TrainingState`` to ``checkpoint``, and making it."""
 
-    def __init__(self, checkpoint: Callable[[TrainingState], Any] | None, every: int,
-                 log_every: int) -> None:
-        self.checkpoint, self.every, self.log_every = checkpoint, every, log_every
+    def __init__(self, checkpoint: Callable[[TrainingState], Any] | None, every: int) -> None:
+        self.checkpoint, self.every = checkpoint, every
 
     def due(self, epochs_done: int) -> bool:
         return self.checkpoint is not None and epochs_done % self.every == 0
@@ -274,137 +530,6 @@ class _Checkpoints:
         assert self.checkpoint is not None
         self.checkpoint(TrainingState([p.copy() for p in params], opt.state(),
                                       rng.bit_generator.state, copy.deepcopy(history), best))
-
-
-def _restore(state: TrainingState, params, opt, rng, best) -> tuple[History, float, int]:
-    """Put ``state`` back into the run's objects; returns (history, best_cost, since_best)."""
-    for p, saved in zip(params, state.params, strict=True):
-        np.copyto(p, saved)
-    opt.load_state(state.optimizer)
-    rng.bit_generator.state = state.rng
-    if best is None or state.best is None:
-        return copy.deepcopy(state.history), math.inf, 0
-    for p, saved in zip(best, state.best["params"], strict=True):
-        np.copyto(p, saved)
-    return copy.deepcopy(state.history), float(state.best["cost"]), int(state.best["since"])
-
-
-def _run(network, X, Y, cfg, opt, rate, validation_data, callbacks, random_state,
-         handle_interrupt, saving, resume):
-    """The loop of tutorial 4.9 (mini-batched when asked), with the safety nets."""
-    iterations, epochs, batch_size = cfg.iterations, cfg.epochs, cfg.batch_size
-    l2, early_stopping, patience = cfg.l2, cfg.early_stopping, cfg.patience
-    m = X.shape[0]
-    rng = np.random.default_rng(random_state)
-    batch = m if batch_size is None else min(int(batch_size), m)
-    steps_per_epoch = math.ceil(m / batch)
-    total = iterations if iterations is not None else epochs * steps_per_epoch
-    n_epochs = math.ceil(total / steps_per_epoch)
-    alpha0 = cfg.learning_rate
-    params = network.params
-    backup = [p.copy() for p in params]  # the last weights whose cost was finite
-    best = [p.copy() for p in params] if early_stopping else None
-    best_cost, since_best = math.inf, 0
-    # mini-batches are gathered into these, made once: (batch, s_1) and (batch, s_nl)
-    batch_rows = ((np.empty((batch, X.shape[1]), X.dtype), np.empty((batch, Y.shape[1]), Y.dtype))
-                  if batch < m else None)
-    masks = _DropoutMasks(network, cfg.dropout, rng)
-    classifies = network.output_activation.classifies
-    counter = _Hits({batch, m % batch or batch})
-    history = History()
-    if resume is not None:
-        history, best_cost, since_best = _restore(resume, params, opt, rng, best)
-    start = time.perf_counter() - history.seconds  # a resumed run counts its earlier time
-    _call(callbacks, "on_train_begin", total)
-    # overflow is not an error here: a cost that turns inf or NaN is caught below and named
-    # a second Ctrl-C leaves this block at once (_Interrupt.__exit__ ends it quietly)
-    with _Interrupt(handle_interrupt) as interrupt, blas_threads(network.layer_sizes, batch), \
-            np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(history.epochs, n_epochs):
-            if interrupt.requested:
-                break
-            alpha = rate(alpha0, epoch, n_epochs)  # the loop owns the learning rate
-            history.learning_rate.append(alpha)
-            order = rng.permutation(m) if batch_rows is not None else None  # new every epoch
-            epoch_cost = 0.0
-            # a logged epoch without validation data counts the batches' right answers
-            logged = (epoch + 1) % saving.log_every == 0 or epoch == n_epochs - 1
-            hits = 0.0 if logged and validation_data is None and classifies else None
-            for start_row in range(0, m, batch):
-                if history.iterations == total or interrupt.requested:
-                    break
-                Xb, Yb = X, Y
-                if order is not None:  # gather the batch's rows (mode="clip": no hidden copy)
-                    rows = order[start_row:start_row + batch]
-                    Xb = np.take(X, rows, axis=0, out=batch_rows[0][:len(rows)], mode="clip")
-                    Yb = np.take(Y, rows, axis=0, out=batch_rows[1][:len(rows)], mode="clip")
-                interrupt.allow()
-                cost, grad_W, grad_b = network.backprop(Xb, Yb, l2, masks.draw(Xb.shape[0]))
-                interrupt.interruptible = False
-                _check_cost(cost, history, params, backup, start, alpha0)
-                for p, saved in zip(params, backup):
-                    np.copyto(saved, p)
-                opt.update(params, grad_W + grad_b, alpha)
-                _check_range(params, history, backup, start, alpha0)
-                history.cost.append(cost)
-                history.iterations += 1
-                # the data cost, without backprop's lambda/2 sum ||W||^2 (taken before the step)
-                epoch_cost += (cost - network.last_penalty) * Xb.shape[0]
-                if hits is not None:  # backprop left the batch's output h^(n_l) in its workspace
-                    hits += counter.count(network.workspace(Xb.shape[0]).h[-1], Yb)
-                _call(callbacks, "on_iteration", history.iterations, cost)
-            else:
-                history.epochs += 1
-                # the data cost J without the L2 term, so that it compares with val_cost
-                record = {"epoch": epoch, "train_cost": epoch_cost / m,
-                          "learning_rate": alpha}
-                history.train_cost.append(record["train_cost"])
-                if validation_data is not None:
-                    record.update(_validate(network, *validation_data))
-                    history.val_cost.append(record["val_cost"])
-                    history.val_accuracy.append(record["val_accuracy"])
-                if logged:
-                    record["accuracy"] = (record.get("val_accuracy") if hits is None
-                                          else hits / m)
-                    history.log.append(_log_row(history, record, start))
-                _call(callbacks, "on_epoch_end", epoch, record)
-                if early_stopping:
-                    if record["val_cost"] < best_cost:
-                        best_cost, since_best, history.best_epoch = record["val_cost"], 0, epoch
-                        for p, saved in zip(params, best):
-                            np.copyto(saved, p)
-                    else:
-                        since_best += 1
-                    if since_best >= patience:
-                        history.stopped = "early_stopping"
-                        break
-                if saving.due(history.epochs):
-                    history.seconds = time.perf_counter() - start
-                    record_best = None if best is None else dict(
-                        params=[p.copy() for p in best], cost=best_cost, since=since_best)
-                    saving.save(params, opt, rng, history, record_best)
-                continue
-            break  # the inner loop stopped early: iteration budget reached or Ctrl-C
-        # (no check of the weights here: _check_range has checked them after every update)
-    if interrupt.requested and history.iterations < total and history.stopped == "completed":
-        history.stopped = "interrupted"
-    if early_stopping and history.best_epoch is not None:
-        for p, saved in zip(params, best):
-            np.copyto(p, saved)
-    history.seconds = time.perf_counter() - start
-    _call(callbacks, "on_train_end", history)
-    return history
-
-
-def _diverged(params, backup, history, start, message):
-    """Put back the last good weights (before the last update) and raise
-    ``TrainingDiverged``."""
-    for p, saved in zip(params, backup):
-        np.copyto(p, saved)
-    history.stopped = "diverged"
-    history.seconds = time.perf_counter() - start
-    raise TrainingDiverged(f"{message} (the network keeps the last good weights, those before "
-                           "that step)", history)
 
 
 # A cost this many times the first one means training runs away (the cost of a sound run
@@ -416,37 +541,57 @@ COST_GROWTH_LIMIT = 1e3
 COST_FLOOR = 1e-3
 
 
-def _check_range(params, history, backup, start, alpha0):
-    """After an update: the sum of the squared weights must stay finite in their dtype (as the
-    L2 term and Adam's squared gradients need), which also fails on NaN or infinite weights.
-    One dot product per array: cheaper than a max and a min of each."""
-    total = sum(float(np.vdot(p, p)) for p in params)
-    if not math.isfinite(total):
-        largest = max(float(np.nanmax(np.abs(p))) for p in params)
-        _diverged(params, backup, history, start,
-                  f"the weights left the safe range of {params[0].dtype} at iteration "
-                  f"{history.iterations + 1} (|w| up to {largest:.3g}: their squares overflow); "
-                  f"try a smaller learning rate than {alpha0}")
+class _Divergence:
+    """The divergence guard: the last weights whose cost was finite (``keep`` before each
+    update), the checks of the cost before a step and of the weights after it, and the way
+    out (those weights back, ``TrainingDiverged``)."""
+
+    def __init__(self, params, alpha0, elapsed):
+        self.params, self.alpha0, self.elapsed = params, alpha0, elapsed
+        self.backup = [p.copy() for p in params]
+
+    def keep(self):
+        for p, saved in zip(self.params, self.backup):
+            np.copyto(saved, p)
+
+    def check_cost(self, cost, history):
+        """The cost of the step about to be taken: finite, and not runaway growth."""
+        if not math.isfinite(cost):
+            self._diverged(history, f"the cost became {cost} at iteration "
+                                    f"{history.iterations + 1}")
+        if history.cost and cost > COST_GROWTH_LIMIT * max(history.cost[0], COST_FLOOR):
+            self._diverged(history, f"the cost grew from {history.cost[0]:.4g} to {cost:.4g} "
+                                    f"at iteration {history.iterations + 1}")
+
+    def check_weights(self, history):
+        """After an update: the sum of the squared weights must stay finite in their dtype (as
+        the L2 term and Adam's squared gradients need), which also fails on NaN or infinite
+        weights. One dot product per array: cheaper than a max and a min of each."""
+        total = sum(float(np.vdot(p, p)) for p in self.params)
+        if not math.isfinite(total):
+            largest = max(float(np.nanmax(np.abs(p))) for p in self.params)
+            self._diverged(history, f"the weights left the safe range of "
+                                    f"{self.params[0].dtype} at iteration "
+                                    f"{history.iterations + 1} (|w| up to {largest:.3g}: their "
+                                    "squares overflow)")
+
+    def _diverged(self, history, what):
+        """Put back the last good weights (before the last update) and raise."""
+        for p, saved in zip(self.params, self.backup):
+            np.copyto(p, saved)
+        history.stopped = "diverged"
+        history.seconds = self.elapsed()
+        raise TrainingDiverged(f"{what}; try a smaller learning rate than {self.alpha0} (the "
+                               "network keeps the last good weights, those before that step)",
+                               history)
 
 
-def _check_cost(cost, history, params, backup, start, alpha0):
-    """The cost of the step about to be taken: finite, and not runaway growth."""
-    if not math.isfinite(cost):
-        _diverged(params, backup, history, start,
-                  f"the cost became {cost} at iteration {history.iterations + 1}; "
-                  f"try a smaller learning rate than {alpha0}")
-    if history.cost and cost > COST_GROWTH_LIMIT * max(history.cost[0], COST_FLOOR):
-        _diverged(params, backup, history, start,
-                  f"the cost grew from {history.cost[0]:.4g} to {cost:.4g} at iteration "
-                  f"{history.iterations + 1}; try a smaller learning rate than {alpha0}")
-
-
-def _log_row(history, record, start):
+def _log_row(history, record, seconds):
     """One row of ``History.log``, at the end of an epoch."""
     return {"epoch": history.epochs, "iteration": history.iterations,
             "cost": record["train_cost"], "val_cost": record.get("val_cost"),
             "accuracy": record["accuracy"], "learning_rate": record["learning_rate"],
-            "seconds": time.perf_counter() - start}
+            "seconds": seconds}
 
 
 def _validate(network, X_val, Y_val):

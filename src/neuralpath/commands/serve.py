@@ -6,9 +6,9 @@ without the ``web`` extra.
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from typing import IO
+
+from ..signals import serving
 
 HELP = "serve the draw-a-digit page: draw a digit, watch the network answer"
 
@@ -52,14 +52,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="log one line per request on stderr")
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived (raised by the handler installed while the server runs)."""
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise _Terminated
-
-
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Load (or train) the model, listen, serve until Ctrl-C."""
     try:
@@ -92,18 +84,14 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
               "names)", file=err)
     print(f"neuralpath: draw a digit at {url_of(sock)}/ (Ctrl-C to stop)", file=err)
     config = uvicorn_config(app, host, extra_hosts=args.allow_host, access_log=args.access_log)
-    # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again: SIGINT
-    # becomes KeyboardInterrupt, and this handler makes SIGTERM an exception too, so both end
-    # with the "server stopped" line instead of the process dying by the signal
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again; serving()
+    # makes that (and SIGHUP) a KeyboardInterrupt, so every stop ends with the line below
     try:
-        uvicorn.Server(config).run(sockets=[sock])
-    except (KeyboardInterrupt, _Terminated):
+        with serving():
+            uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
         pass
     finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
         sock.close()
     print("neuralpath: server stopped", file=err)
     return 0

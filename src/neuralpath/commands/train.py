@@ -1,9 +1,12 @@
 """``neuralpath train``: train a network from a preset and any settings, and save the run.
 
 Every setting of ``TrainConfig`` is an option (``--learning-rate`` for ``learning_rate``),
-made from the dataclass's fields and help texts, so the command line, presets and saved models
-can never disagree about what a setting is called or means. The options start from the preset
-(``--preset``, or the data set's own); ``TrainConfig`` validates the result once.
+made from the dataclass's fields: the help text and the range come from each field's metadata
+(its ``help`` and its ``check``), so the command line, presets and saved models can never
+disagree about what a setting is called, means or takes. An option's text is only converted
+here (to a number, an integer, a list); the options start from the preset (``--preset``, or
+the data set's own) and ``TrainConfig`` checks the result, once. A refused value comes back as
+a ``SettingError`` naming the setting, and is reported naming the option.
 """
 from __future__ import annotations
 
@@ -11,18 +14,17 @@ import argparse
 import dataclasses
 import io
 import json
-import math
 import os
-import re
 import tempfile
 from typing import IO, Any
 
+from ..checks import Flag
 from ..config import TrainConfig
 from ..data import get_dataset
-from ..errors import TrainingDiverged, UsageError
-from ..persist import HeldSignals
+from ..errors import SettingError, TrainingDiverged, UsageError
 from ..presets import PRESETS, resolve
-from .common import TqdmProgress, format_confusion, int_list, positive_int
+from ..signals import HeldSignals, HoldSignalsFromTraining
+from .common import TqdmProgress, format_confusion, positive_int
 
 HELP = "train a network and save it"
 EPILOG = """examples:
@@ -43,28 +45,19 @@ METAVARS = {"learning_rate": "ALPHA", "l2": "LAMBDA", "layer_sizes": "S1,...,SNL
             "iterations": "N", "epochs": "N", "batch_size": "M", "seed": "S",
             "momentum": "MU", "dropout": "P"}
 
-# the values each numeric setting takes (TrainConfig checks them; this says them in --help)
-RANGES = {
-    "test_size": "in (0, 1)", "learning_rate": "> 0", "momentum": "in [0, 1)",
-    "beta_1": "in [0, 1)", "beta_2": "in [0, 1)", "epsilon": "> 0",
-    "iterations": "integer >= 1", "epochs": "integer >= 1",
-    "batch_size": "integer >= 1, or all m samples when left out", "l2": ">= 0",
-    "dropout": "in [0, 1)", "validation_fraction": "in (0, 1)", "patience": "integer >= 1",
-    "seed": "integer >= 0", "layer_sizes": "two or more integers >= 1, comma-separated",
-}
-
-# how a setting's text becomes a value, by the field's type; TrainConfig checks the range
-_TYPES: dict[str, Any] = {"int": int, "int | None": int, "list[int]": int_list}
 
 
-def _finite_float(text: str) -> float:
+def _int_list(text: str) -> list[int]:
+    """``64,30,10`` -> [64, 30, 10]; how many and how large is TrainConfig's to check."""
     try:
-        value = float(text)
+        return [int(v) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 64,30,10, "
+                                         f"got {text!r}") from None
+
+
+# how a setting's text becomes a value, by the field's type (no range here: the check's job)
+_TYPES: dict[str, Any] = {"int": int, "int | None": int, "list[int]": _int_list}
 
 
 def option(name: str) -> str:
@@ -73,8 +66,8 @@ def option(name: str) -> str:
 
 
 def setting_help(f: dataclasses.Field) -> str:
-    """The --help line of setting ``f``: what it is (TrainConfig's help), its range and its
-    default, which is the preset's (the tutorial preset's value shown)."""
+    """The --help line of setting ``f``: what it is and its range (both from the field's
+    metadata) and its default, which is the preset's (the tutorial preset's value shown)."""
     value = getattr(TrainConfig(), f.name)
     if isinstance(value, list):
         shown = ",".join(map(str, value))
@@ -82,9 +75,8 @@ def setting_help(f: dataclasses.Field) -> str:
         shown = "on" if value else "off"
     else:
         shown = "none" if value is None else str(value)
-    kind = ("on or off" if f.type == "bool" else "one of " + ", ".join(f.metadata["choices"])
-            if "choices" in f.metadata else RANGES[f.name])
-    return f"{f.metadata['help']}. Range: {kind}. Default: the preset's (tutorial: {shown})"
+    return (f"{f.metadata['help']}. Range: {f.metadata['check'].words}. Default: the preset's "
+            f"(tutorial: {shown})")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,14 +91,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(TrainConfig):
         help_text = setting_help(f)
         target = length if f.name in ("iterations", "epochs") else parser
-        if f.type == "bool":
+        if isinstance(f.metadata["check"], Flag):
             target.add_argument(option(f.name), action=argparse.BooleanOptionalAction,
                                 default=None, help=help_text)
         elif "choices" in f.metadata:
             target.add_argument(option(f.name), choices=f.metadata["choices"],
                                 metavar=f.name.upper(), help=help_text)
         else:
-            target.add_argument(option(f.name), type=_TYPES.get(str(f.type), _finite_float),
+            target.add_argument(option(f.name), type=_TYPES.get(str(f.type), float),
                                 metavar=METAVARS.get(f.name, f.name.upper()), help=help_text)
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder with the data set's files (mnist; default: "
@@ -155,9 +147,10 @@ def config_from_args(args: argparse.Namespace) -> tuple[str, TrainConfig]:
     changes = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
     try:
         return preset, resolve(preset, **changes)
-    except ValueError as exc:  # TrainConfig names the setting: name the option instead
-        message = re.sub(r"^(\w+)", lambda m: option(m.group(1)), str(exc))
-        raise UsageError(f"neuralpath train: {message}") from None
+    except SettingError as exc:  # TrainConfig names the setting: the user typed the option
+        raise UsageError(f"neuralpath train: {exc.named(option(exc.name))}") from None
+    except ValueError as exc:  # two settings that do not go together
+        raise UsageError(f"neuralpath train: {exc}") from None
 
 
 def resume_from(args: argparse.Namespace) -> tuple[str, TrainConfig, Any]:
@@ -436,27 +429,6 @@ def _write_plot(figure: Any, path: str | None, write: Any, err: IO[str]) -> str 
     except OSError as exc:
         print(f"neuralpath: {exc}; no cost curve was written", file=err)
         return None
-
-
-class HoldSignalsFromTraining(HeldSignals):
-    """A training callback: from the first step on, SIGINT and SIGTERM are recorded rather
-    than raised (training itself stops on them after a complete step), so that no signal
-    between the last step and the saved file loses the run. ``stop()`` ends it."""
-
-    def __init__(self) -> None:
-        super().__init__(redeliver=False)
-        self.active = False
-
-    def on_train_begin(self, total: int) -> None:
-        """Start holding signals (training's own handler takes them while it runs)."""
-        self.__enter__()
-        self.active = True
-
-    def stop(self) -> None:
-        """Put the previous handlers back (the received signals stay in ``received``)."""
-        if self.active:
-            self.active = False
-            self.__exit__(None, None, None)
 
 
 def describe_differences(preset: str, changed: dict[str, tuple[Any, Any]]) -> str:
