@@ -11,6 +11,7 @@ from neuralpath import pipeline
 from neuralpath.cli import main
 from neuralpath.errors import TrainingDiverged
 from neuralpath.runs import read_metrics
+from neuralpath.training import StopTraining
 from neuralpath.web.app import create_app
 
 with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns when it finds httpx
@@ -157,7 +158,7 @@ def test_a_callback_stops_fit_with_the_history_so_far():
     class StopAt25:
         def on_iteration(self, iteration, cost):
             if iteration == 25:
-                raise pipeline.StopTraining
+                raise StopTraining
 
     history = pipeline.fit(built, parts, callbacks=[StopAt25()])
     assert history.iterations == len(history.cost) == 25

@@ -46,3 +46,4 @@ class TrainingDiverged(ArithmeticError):
         super().__init__(message)
         self.history = history
         self.model: Any = None  # set by the pipeline: the model holding those weights
+        self.metrics: dict[str, Any] | None = None  # set by the pipeline: the run's files

@@ -14,7 +14,6 @@ data, builds the network and leaves its run folder the same way.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -150,11 +149,6 @@ def build(cfg: TrainConfig, parts: dict[str, Any], preset: str | None = None) ->
                         {"preset": preset}, cfg)
 
 
-class StopTraining(Exception):
-    """Raised by a training callback to end the run after the current update, keeping the
-    weights reached (``fit`` returns what was done until then, as ``stopped="interrupted"``)."""
-
-
 def fit(model: TrainedModel, parts: dict[str, Any], callbacks: Sequence[Any] = (),
         **train_options: Any) -> History:
     """Step 3: train ``model``'s network in place on ``parts``, as its config says.
@@ -162,7 +156,8 @@ def fit(model: TrainedModel, parts: dict[str, Any], callbacks: Sequence[Any] = (
     ``train_options`` go to ``training.train`` (``resume``, ``checkpoint_every``,
     ``handle_interrupt``, ...), except that ``checkpoint`` is called as
     ``checkpoint(model, state)``, with the model to save. A callback may raise
-    ``StopTraining`` to end the run early. ``TrainingDiverged`` carries ``.model``: the model
+    ``training.StopTraining`` to end the run early: the history so far
+    comes back. ``TrainingDiverged`` carries ``.model``: the model
     with the last weights whose cost was finite, for the caller to keep.
     """
     cfg, classes = model.config, parts["classes"]
@@ -174,51 +169,15 @@ def fit(model: TrainedModel, parts: dict[str, Any], callbacks: Sequence[Any] = (
     save = train_options.pop("checkpoint", None)
     if save is not None:
         train_options["checkpoint"] = lambda state: save(model, state)
-    done = _Done()  # first: it has recorded an update before a later callback stops the run
     try:
         history = train(model.network, parts["X_train"], data.one_hot(parts["y_train"], classes),
-                        cfg, validation_data=validation, callbacks=[done, *callbacks],
-                        **train_options)
-    except StopTraining:
-        history = done.history()
+                        cfg, validation_data=validation, callbacks=callbacks, **train_options)
     except TrainingDiverged as exc:
         model.metadata.update(iterations_run=exc.history.iterations, stopped="diverged")
         exc.model = model  # holds the last finite weights, for the caller to keep
         raise
     model.metadata.update(iterations_run=history.iterations, stopped=history.stopped)
     return history
-
-
-class _Done:
-    """A training callback that keeps what the loop reported, so that a run stopped from a
-    callback (whose ``train`` call never returns) still has its ``History``."""
-
-    def __init__(self) -> None:
-        self.cost: list[float] = []
-        self.epochs = 0
-        self.log: list[dict[str, Any]] = []
-        self.start = time.perf_counter()
-
-    def on_train_begin(self, total: int) -> None:
-        self.start = time.perf_counter()
-
-    def on_iteration(self, iteration: int, cost: float) -> None:
-        self.cost.append(float(cost))
-
-    def on_epoch_end(self, epoch: int, record: dict[str, Any]) -> None:
-        self.epochs = epoch + 1
-        if "accuracy" in record:  # the loop logs this epoch (History.log, metrics.csv)
-            self.log.append(dict(epoch=self.epochs, iteration=len(self.cost),
-                                 cost=record.get("train_cost"), val_cost=record.get("val_cost"),
-                                 accuracy=record["accuracy"],
-                                 learning_rate=record.get("learning_rate"),
-                                 seconds=time.perf_counter() - self.start))
-
-    def history(self) -> History:
-        """What was done until the stop, as the loop would have returned it."""
-        return History(cost=self.cost, iterations=len(self.cost), epochs=self.epochs,
-                       stopped="interrupted", seconds=time.perf_counter() - self.start,
-                       log=self.log)
 
 
 def finish(model: TrainedModel, history: History, parts: dict[str, Any]) -> dict[str, Any]:
@@ -266,9 +225,7 @@ def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str 
         history = fit(model, parts, callbacks, **train_options)
     except TrainingDiverged as exc:
         if run_dir is not None:  # the last finite weights are a run too: keep its folder
-            # (errors.TrainingDiverged declares .model only, so far; callers use getattr)
-            exc.metrics = _finish_run(  # type: ignore[attr-defined]
-                model, exc.history, parts, run_dir, title)
+            exc.metrics = _finish_run(model, exc.history, parts, run_dir, title)
         raise
     return model, history, _finish_run(model, history, parts, run_dir, title)
 

@@ -36,8 +36,8 @@ from .network import Network, blas_threads
 from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, get_schedule, make_optimizer
 from .signals import TrainingStop
 
-__all__ = ["History", "Settings", "TrainingDiverged", "TrainingState", "accuracy",
-           "setting_check", "train"]
+__all__ = ["History", "Settings", "StopTraining", "TrainingDiverged", "TrainingState",
+           "accuracy", "setting_check", "train"]
 
 
 def _setting(default: Any, check: Check | None = None) -> Any:
@@ -174,6 +174,12 @@ class TrainingState:
     rng: dict[str, Any]
     history: History
     best: dict[str, Any] | None = None
+
+
+class StopTraining(Exception):
+    """Raised by a callback (``on_iteration``, ``on_epoch_end``) to end training there:
+    ``train`` returns the ``History`` so far, with ``stopped == "interrupted"``. Callbacks
+    run between complete updates, so the weights are those of the last whole step."""
 
 
 def accuracy(output: np.ndarray, Y: np.ndarray) -> float:
@@ -383,14 +389,17 @@ class _Run:
         # a second signal leaves this block at once (TrainingStop.__exit__ ends it quietly)
         with stop, blas_threads(self.network.layer_sizes, self.plan.batch), \
                 np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(history.epochs, n_epochs):
-                if stop.requested:
-                    break
-                alpha = self.rate(self.s.learning_rate, epoch, n_epochs)  # the loop's rate
-                history.learning_rate.append(alpha)
-                done = self.epoch(epoch, alpha)
-                if done is None or self.end_epoch(epoch, alpha, *done):
-                    break  # budget reached, a signal, or early stopping
+            try:
+                for epoch in range(history.epochs, n_epochs):
+                    if stop.requested:
+                        break
+                    alpha = self.rate(self.s.learning_rate, epoch, n_epochs)  # the loop's rate
+                    history.learning_rate.append(alpha)
+                    done = self.epoch(epoch, alpha)
+                    if done is None or self.end_epoch(epoch, alpha, *done):
+                        break  # budget reached, a signal, or early stopping
+            except StopTraining:  # a callback's stop: callbacks run between complete updates
+                history.stopped = "interrupted"
         if stop.requested and history.iterations < self.plan.total \
                 and history.stopped == "completed":
             history.stopped = "interrupted"

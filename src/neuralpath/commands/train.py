@@ -271,7 +271,7 @@ def _report_divergence(exc: TrainingDiverged, args: argparse.Namespace, run_dir:
                        title: str, err: IO[str], held: HoldSignalsFromTraining) -> int:
     """Training diverged: the last finite weights are kept (the run folder the pipeline wrote,
     or ``--out``), and the error says where."""
-    paths = getattr(exc, "metrics", {}).get("paths")
+    paths = (exc.metrics or {}).get("paths")
     if paths is not None:
         path = paths["model"]
     else:

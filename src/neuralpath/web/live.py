@@ -15,7 +15,7 @@ digits it gets wrong) and keeps the result under a lock. The event stream only r
 copy, at most ten times a second, whatever the training's pace.
 
 Pausing and stepping happen between two updates: the callback waits on a condition until it
-is told to go on (resume), to do one more update (step) or to stop (``pipeline.StopTraining``:
+is told to go on (resume), to do one more update (step) or to stop (``training.StopTraining``:
 the weights reached are kept, and saved as any run).
 
 API (all JSON; errors are ``{"error": message}``)
@@ -68,7 +68,7 @@ from ..errors import TrainingDiverged
 from ..model import TrainedModel
 from ..presets import PRESETS, resolve
 from ..runs import new_run_dir
-from ..training import History, accuracy
+from ..training import History, StopTraining, accuracy
 from .api import ApiError, json_object
 
 MAX_LAYER = 1024  # nodes in any layer
@@ -267,7 +267,7 @@ class LiveRun:
             while True:
                 if self.stop_reason is not None:
                     self.held = False
-                    raise pipeline.StopTraining
+                    raise StopTraining
                 if self.steps > 0:
                     self.steps -= 1
                     self.held = False
