@@ -23,6 +23,7 @@ from ..errors import TrainingDiverged, UsageError
 from ..persist import HeldSignals
 from ..presets import PRESETS, resolve
 from .common import TqdmProgress, format_confusion, int_list, positive_int
+from .config_file import add_config_options, config_with_file, tensorboard_callbacks  # issue 25
 
 HELP = "train a network and save it"
 EPILOG = """examples:
@@ -121,6 +122,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="overwrite an existing --out or --plot file (without it, an "
                              "existing file is refused before training starts)")
     add_run_options(parser)
+    add_config_options(parser)  # issue 25: --config FILE, --tensorboard DIR
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -230,14 +232,15 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     from ..runs import new_run_dir, save_checkpoint, save_run
 
     resume = None
-    if args.resume:
+    if args.resume and not args.config:  # issue 25: config_with_file refuses both
         preset, cfg, resume = resume_from(args)
     else:
-        preset, cfg = config_from_args(args)
+        preset, cfg = config_with_file(args)  # issue 25: --config FILE, else config_from_args
     check_destinations(args)
     run_dir = args.resume or (None if args.out else new_run_dir())
     tables, callbacks = reporting(args, cfg, out, err,
                                   resume.history.iterations if resume else 0)
+    callbacks += tensorboard_callbacks(args, run_dir)  # issue 25: --tensorboard DIR
     callbacks.append(held)
     if args.verbose:
         changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
