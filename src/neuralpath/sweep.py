@@ -339,6 +339,13 @@ def _single_thread_env() -> Iterator[None]:
                 os.environ[n] = v
 
 
+def _ignore_interrupts() -> None:
+    """In a worker process: Ctrl-C is the sweep's to handle (it stops the workers), so a
+    terminal's SIGINT to the whole process group prints no traceback from each of them."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_local(tasks: Sequence[dict[str, Any]], jobs: int | None = None) -> Iterator[dict]:
     """Run ``tasks`` in ``jobs`` processes side by side (default: one per core), one BLAS
     thread each; yields each result as it finishes. Closing the generator (an interrupt)
@@ -350,7 +357,7 @@ def run_local(tasks: Sequence[dict[str, Any]], jobs: int | None = None) -> Itera
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     with _single_thread_env():
-        pool = ProcessPoolExecutor(jobs, mp_context=context)
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_interrupts)
         pending = {pool.submit(run_point, t) for t in tasks}
     clean = False
     try:
