@@ -40,7 +40,7 @@ def test_ddp_continues_a_saved_model_on_two_gloo_processes(tmp_path):
         procs.append(subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
     outputs = [p.communicate(timeout=240) for p in procs]
-    for p, (out, err) in zip(procs, outputs):
+    for p, (_, err) in zip(procs, outputs):
         assert p.returncode == 0, err[-2000:]
     reports = [json.loads((tmp_path / f"report-{r}.json").read_text()) for r in range(2)]
     assert [r["world"] for r in reports] == [2, 2]
