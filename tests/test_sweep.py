@@ -144,7 +144,7 @@ def test_points_cross_the_grid_with_the_seeds():
     (["--grid", "activation=sigmoid,nope"], "activation must be one of"),
     (["--seeds", "3-1"], "--seeds: seeds must be integers"),
     (["--seeds", "0-1", "--seed", "2"], "give --seed (one seed) or --seeds"),
-    (["--plot", "x.png"], "--plot is for neuralpath train"),
+    (["--plot", "x.png"], "unrecognized arguments: --plot"),
     (["--learning-rate", "0"], "neuralpath sweep: --learning-rate must be a positive number"),
     (["--config", "nowhere.json"], "--config nowhere.json: nowhere.json: no such file"),
 ])

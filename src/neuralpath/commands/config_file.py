@@ -78,21 +78,17 @@ def _toml() -> Any:
                              "JSON file works everywhere") from None
 
 
-def config_with_file(args: argparse.Namespace, command: str = "train") -> tuple[str, TrainConfig]:
+def config_with_file(args: argparse.Namespace,
+                     command: str = "train") -> tuple[str, TrainConfig] | None:
     """The preset's name (or the file's, as the run's label) and the ``TrainConfig`` that
-    ``--config``, ``--preset`` and the setting options ask for; without ``--config``, what
-    ``train.config_from_args`` gives. ``UsageError`` naming the option or the file."""
+    ``--config``, ``--preset`` and the setting options ask for; None without ``--config``
+    (then ``train.config_from_args`` says). ``UsageError`` naming the option or the file."""
     from ..presets import resolve
     from ..sweep import with_settings
-    from .train import config_from_args, option
 
     path = getattr(args, "config", None)
     if not path:
-        try:
-            return config_from_args(args)
-        except UsageError as exc:  # said as the command that was run
-            raise UsageError(re.sub(r"^neuralpath train:", f"neuralpath {command}:",
-                                    str(exc))) from None
+        return None
     if getattr(args, "resume", None):
         raise UsageError(f"neuralpath {command}: --resume continues a run with its own "
                          "settings; give --config or --resume, not both")
@@ -110,7 +106,7 @@ def config_with_file(args: argparse.Namespace, command: str = "train") -> tuple[
     try:
         cfg = cfg.replace(**changes)
     except ValueError as exc:  # TrainConfig names the setting: name the option instead
-        message = re.sub(r"^(\w+)", lambda m: option(m.group(1)), str(exc))
+        message = re.sub(r"^(\w+)", lambda m: "--" + m.group(1).replace("_", "-"), str(exc))
         raise UsageError(f"neuralpath {command}: {message}") from None
     return args.preset or path, cfg
 

@@ -42,9 +42,8 @@ dask-jobqueue, the Dask Kubernetes operator; pip install 'neuralpath[dask]' and 
 the workers); the files come back here, so the workers need no shared disk.
 """
 
-# train's options that mean nothing for a sweep: hidden from --help and refused
-NOT_FOR_SWEEPS = {"plot": "--plot", "force": "--force", "checkpoint_every": "--checkpoint-every",
-                  "resume": "--resume"}
+# train's options that mean nothing for a sweep (it writes a run folder per point): removed
+NOT_FOR_SWEEPS = ("plot", "force", "checkpoint_every", "resume")
 _BOOLEANS = {"true": True, "on": True, "yes": True, "1": True,
              "false": False, "off": False, "no": False, "0": False}
 
@@ -54,9 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from . import train
     train.add_arguments(parser)
     parser.epilog = EPILOG
-    for action in parser._actions:  # argparse has no public way to change an added option
-        if action.dest in NOT_FOR_SWEEPS:
-            action.help = argparse.SUPPRESS
+    for action in list(parser._actions):  # argparse has no public way to change an option
+        if action.dest in NOT_FOR_SWEEPS:  # removed the way argparse's conflict_handler does
+            parser._handle_conflict_resolve(action, [(o, action) for o in action.option_strings])
         elif action.dest == "out":  # the sweep's folder here, not a model file
             action.metavar = "DIR"
             action.help = ("the sweep's folder (default: sweeps/<timestamp>); give the same "
@@ -125,19 +124,15 @@ def parse_grid(specs: list[str]) -> dict[str, list[Any]]:
     return grid
 
 
-def _refuse_train_only(args: argparse.Namespace) -> None:
-    given = [name for dest, name in NOT_FOR_SWEEPS.items() if getattr(args, dest, None)]
-    if given:
-        raise UsageError(f"neuralpath sweep: {', '.join(given)} is for neuralpath train; a "
-                         "sweep writes a run folder per point under --out")
-
-
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Check the options, run the points not finished yet, write and print the summary."""
     from .. import sweep
     from .config_file import config_with_file
-    _refuse_train_only(args)
-    preset, base = config_with_file(args, "sweep")
+    from .train import config_from_args
+    try:
+        preset, base = config_with_file(args, "sweep") or config_from_args(args)
+    except UsageError as exc:  # train's words: say it as the sweep
+        raise UsageError(str(exc).replace("neuralpath train:", "neuralpath sweep:", 1)) from None
     grid = parse_grid(args.grid)
     if args.seeds is not None and args.seed is not None:
         raise UsageError("neuralpath sweep: give --seed (one seed) or --seeds (several), not "

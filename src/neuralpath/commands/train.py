@@ -235,7 +235,7 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     if args.resume and not args.config:  # issue 25: config_with_file refuses both
         preset, cfg, resume = resume_from(args)
     else:
-        preset, cfg = config_with_file(args)  # issue 25: --config FILE, else config_from_args
+        preset, cfg = config_with_file(args) or config_from_args(args)  # issue 25: --config
     check_destinations(args)
     run_dir = args.resume or (None if args.out else new_run_dir())
     tables, callbacks = reporting(args, cfg, out, err,
