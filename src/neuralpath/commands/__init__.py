@@ -17,4 +17,5 @@ COMMANDS = {
     "serve": "serve",
     "data": "data",
     "export": "export",
+    "sweep": "sweep",  # issue 25
 }

@@ -25,6 +25,7 @@ from ..errors import SettingError, TrainingDiverged, UsageError
 from ..presets import PRESETS, resolve
 from ..signals import HeldSignals, HoldSignalsFromTraining
 from .common import TqdmProgress, format_confusion, positive_int
+from .config_file import add_config_options, config_with_file, tensorboard_callbacks
 
 HELP = "train a network and save it"
 EPILOG = """examples:
@@ -46,7 +47,6 @@ METAVARS = {"learning_rate": "ALPHA", "l2": "LAMBDA", "layer_sizes": "S1,...,SNL
             "momentum": "MU", "dropout": "P"}
 
 
-
 def _int_list(text: str) -> list[int]:
     """``64,30,10`` -> [64, 30, 10]; how many and how large is TrainConfig's to check."""
     try:
@@ -56,8 +56,9 @@ def _int_list(text: str) -> list[int]:
                                          f"got {text!r}") from None
 
 
-# how a setting's text becomes a value, by the field's type (no range here: the check's job)
-_TYPES: dict[str, Any] = {"int": int, "int | None": int, "list[int]": _int_list}
+# how a setting's text becomes a value, by the field's type (no range here: the check's job);
+# float for every other number. The sweep's --grid values are read the same way
+SETTING_TYPES: dict[str, Any] = {"int": int, "int | None": int, "list[int]": _int_list}
 
 
 def option(name: str) -> str:
@@ -98,7 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             target.add_argument(option(f.name), choices=f.metadata["choices"],
                                 metavar=f.name.upper(), help=help_text)
         else:
-            target.add_argument(option(f.name), type=_TYPES.get(str(f.type), float),
+            target.add_argument(option(f.name), type=SETTING_TYPES.get(str(f.type), float),
                                 metavar=METAVARS.get(f.name, f.name.upper()), help=help_text)
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder with the data set's files (mnist; default: "
@@ -113,6 +114,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="overwrite an existing --out or --plot file (without it, an "
                              "existing file is refused before training starts)")
     add_run_options(parser)
+    add_config_options(parser)  # issue 25: --config FILE, --tensorboard DIR
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -223,14 +225,15 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     from ..runs import new_run_dir
 
     resume = None
-    if args.resume:
+    if args.resume and not args.config:  # issue 25: config_with_file refuses both
         preset, cfg, resume = resume_from(args)
     else:
-        preset, cfg = config_from_args(args)
+        preset, cfg = config_with_file(args) or config_from_args(args)  # issue 25: --config
     check_destinations(args)
     run_dir = args.resume or (None if args.out else new_run_dir())
     tables, callbacks = reporting(args, cfg, out, err,
                                   resume.history.iterations if resume else 0)
+    callbacks += tensorboard_callbacks(args, run_dir)  # issue 25: --tensorboard DIR
     callbacks.append(held)
     if args.verbose:
         changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
