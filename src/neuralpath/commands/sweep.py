@@ -76,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_value(key: str, text: str) -> Any:
     """One grid value of setting ``key`` from its text, by the setting's type."""
-    from .train import SETTING_TYPES
+    from .train import setting_type
     f = {f.name: f for f in dataclasses.fields(TrainConfig)}[key]
     kind = str(f.type)
     if kind == "bool":
@@ -87,7 +87,7 @@ def parse_value(key: str, text: str) -> Any:
         return text
     if key == "batch_size" and text.lower() in ("none", "all"):
         return None  # every sample in one batch: the tutorial's full batch
-    convert = SETTING_TYPES.get(kind, float)
+    convert = setting_type(f)
     try:
         return convert(text)
     except (argparse.ArgumentTypeError, ValueError) as exc:

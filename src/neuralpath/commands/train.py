@@ -56,9 +56,22 @@ def _int_list(text: str) -> list[int]:
                                          f"got {text!r}") from None
 
 
+def _number(text: str) -> float:
+    """``0.25`` -> 0.25; whether it is finite and in range is the setting's check."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
 # how a setting's text becomes a value, by the field's type (no range here: the check's job);
-# float for every other number. The sweep's --grid values are read the same way
+# _number for every other setting. The sweep's --grid values are read the same way
 SETTING_TYPES: dict[str, Any] = {"int": int, "int | None": int, "list[int]": _int_list}
+
+
+def setting_type(f: dataclasses.Field) -> Any:
+    """The function that reads setting ``f``'s value from its text."""
+    return SETTING_TYPES.get(str(f.type), _number)
 
 
 def option(name: str) -> str:
@@ -99,7 +112,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             target.add_argument(option(f.name), choices=f.metadata["choices"],
                                 metavar=f.name.upper(), help=help_text)
         else:
-            target.add_argument(option(f.name), type=SETTING_TYPES.get(str(f.type), float),
+            target.add_argument(option(f.name), type=setting_type(f),
                                 metavar=METAVARS.get(f.name, f.name.upper()), help=help_text)
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder with the data set's files (mnist; default: "
