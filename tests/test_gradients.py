@@ -28,6 +28,10 @@ COST_OUTPUTS = [
     ("quadratic", "tanh"),
     ("cross_entropy", "softmax"),  # delta = h - y
     ("cross_entropy", "sigmoid"),  # per-node binary cross-entropy, delta = h - y
+    ("log_loss", "softmax"),  # scikit-learn's: clipped at machine epsilon
+    ("log_loss", "sigmoid"),
+    ("squared_error", "identity"),  # scikit-learn's: J / k, its gradient that of J
+    ("poisson", "exp"),  # half the Poisson deviance, delta = h - y
 ]
 LAYER_SIZES = [
     [5, 4, 3],
@@ -37,25 +41,36 @@ LAYER_SIZES = [
 
 
 def _targets(rng, cost, output, m, k):
+    if output == "exp":
+        return rng.poisson(1.5, size=(m, k)).astype(float)  # counts, zeros among them
     if output == "identity":
         return rng.normal(size=(m, k))
     if output == "tanh":
         return rng.uniform(-0.9, 0.9, size=(m, k))
     if output == "softmax":
-        if cost == "cross_entropy":
+        if cost in ("cross_entropy", "log_loss"):
             return np.eye(k)[rng.integers(0, k, m)]  # one-hot labels
         return rng.dirichlet(np.ones(k), size=m)  # any rows that sum to 1
     return (rng.random((m, k)) < 0.5).astype(float)  # sigmoid outputs: 0/1 targets
 
 
-def _data_cost(cost, output, h, Y):
-    """The mean cost over the rows, from the formulas (not from costs.py)."""
-    m = h.shape[0]
-    if cost == "quadratic":
-        return 0.5 * np.sum((Y - h) ** 2) / m
-    if output == "softmax":
-        return -np.sum(Y * np.log(h)) / m
-    return -np.sum(Y * np.log(h) + (1 - Y) * np.log(1 - h)) / m
+def _data_cost(cost, output, h, Y, weights=None, of_gradient=False):
+    """The mean cost over the rows (weighted by ``weights`` when given), from the formulas
+    (not from costs.py). ``of_gradient``: the function whose gradient backprop returns,
+    which for scikit-learn's squared_error is k times its value (see costs.py)."""
+    w = np.ones(h.shape[0]) if weights is None else np.asarray(weights, float)
+    if cost in ("quadratic", "squared_error"):
+        per_row = 0.5 * np.sum((Y - h) ** 2, axis=1)
+        if cost == "squared_error" and not of_gradient:
+            per_row = per_row / h.shape[1]
+    elif cost == "poisson":
+        y_log = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1.0) / h), 0.0)
+        per_row = np.sum(y_log - Y + h, axis=1)
+    elif output == "softmax":
+        per_row = -np.sum(Y * np.log(h), axis=1)
+    else:
+        per_row = -np.sum(Y * np.log(h) + (1 - Y) * np.log(1 - h), axis=1)
+    return float(w @ per_row / w.sum())
 
 
 def _forward(net, X, masks=None):
@@ -73,21 +88,22 @@ def _forward(net, X, masks=None):
     return h, zs
 
 
-def _total_cost(net, X, Y, cost, output, l2, masks=None):
+def _total_cost(net, X, Y, cost, output, l2, masks=None, weights=None, of_gradient=False):
     h, _ = _forward(net, X, masks)
-    return _data_cost(cost, output, h, Y) + 0.5 * l2 * sum(np.sum(W ** 2) for W in net.W)
+    return (_data_cost(cost, output, h, Y, weights, of_gradient)
+            + 0.5 * l2 * sum(np.sum(W ** 2) for W in net.W))
 
 
-def _numeric_gradients(net, X, Y, cost, output, l2, masks=None):
+def _numeric_gradients(net, X, Y, cost, output, l2, masks=None, weights=None):
     grads = []
     for p in net.params:
         g = np.zeros_like(p)
         for idx in np.ndindex(p.shape):
             saved = p[idx]
             p[idx] = saved + EPS
-            up = _total_cost(net, X, Y, cost, output, l2, masks)
+            up = _total_cost(net, X, Y, cost, output, l2, masks, weights, True)
             p[idx] = saved - EPS
-            down = _total_cost(net, X, Y, cost, output, l2, masks)
+            down = _total_cost(net, X, Y, cost, output, l2, masks, weights, True)
             p[idx] = saved
             g[idx] = (up - down) / (2 * EPS)
         grads.append(g)
@@ -194,3 +210,45 @@ def test_gradient_check_catches_a_wrong_derivative(monkeypatch):
     analytic = [g.copy() for g in net.backprop(X, Y)[1]]
     numeric = _numeric_gradients(net, X, Y, "quadratic", "sigmoid", 0.0)
     assert _relative_error(analytic[0], numeric[0]) > 1e-3
+
+
+# the pairs scikit-learn's estimators train with (NeuralNetworkClassifier's quadratic cost too)
+ESTIMATOR_PAIRS = [("log_loss", "softmax"), ("log_loss", "sigmoid"), ("squared_error", "identity"),
+                   ("poisson", "exp"), ("quadratic", "sigmoid"), ("quadratic", "softmax")]
+
+
+@pytest.mark.parametrize("cost,output", ESTIMATOR_PAIRS, ids=lambda v: v)
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_sample_weights_against_central_differences(cost, output, activation):
+    """With sample weights the cost is sum w_i J_i / sum w, and so are its gradients (the
+    L2 term is the caller's lambda, unscaled)."""
+    net, X, Y = _make_case([4, 6, 5, 3], activation, output, cost, seed=21)
+    w = np.random.default_rng(8).uniform(0.0, 3.0, X.shape[0])
+    w[2] = 0.0  # a sample that does not count
+    l2 = 0.05
+    J, grad_W, grad_b = net.backprop(X, Y, l2, sample_weight=w)
+    analytic = [g.copy() for g in grad_W + grad_b]
+    assert J == pytest.approx(_total_cost(net, X, Y, cost, output, l2, weights=w), rel=1e-12)
+    numeric = _numeric_gradients(net, X, Y, cost, output, l2, weights=w)
+    for l, (a, n) in enumerate(zip(analytic, numeric)):
+        assert _relative_error(a, n) < TOL, (l, _relative_error(a, n))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sparse_input_against_central_differences(fmt, weighted):
+    """A sparse X (most entries 0) goes through the first layer as scipy's products, and
+    gives the gradients of the same network on the dense X."""
+    sparse = pytest.importorskip("scipy.sparse")
+    net, X, Y = _make_case([6, 5, 3], "tanh", "softmax", "log_loss", seed=4)
+    X[np.random.default_rng(3).random(X.shape) < 0.6] = 0.0
+    Xs = sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+    w = np.random.default_rng(9).uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    J, grad_W, grad_b = net.backprop(Xs, Y, 0.01, sample_weight=w)
+    analytic = [g.copy() for g in grad_W + grad_b]
+    assert J == pytest.approx(_total_cost(net, X, Y, "log_loss", "softmax", 0.01, weights=w),
+                              rel=1e-12)
+    numeric = _numeric_gradients(net, X, Y, "log_loss", "softmax", 0.01, weights=w)
+    for l, (a, n) in enumerate(zip(analytic, numeric)):
+        assert _relative_error(a, n) < TOL, (l, _relative_error(a, n))
+    np.testing.assert_allclose(net.predict_output(Xs), net.predict_output(X), rtol=1e-13)

@@ -10,8 +10,17 @@ import numpy as np
 import pytest
 
 from neuralpath.network import Network
-from neuralpath.optimizers import (OPTIMIZERS, SCHEDULES, Adam, GradientDescent, Momentum,
-                                   Nesterov, get_schedule, make_optimizer)
+from neuralpath.optimizers import (
+    OPTIMIZERS,
+    SCHEDULES,
+    Adam,
+    GradientDescent,
+    Momentum,
+    Nesterov,
+    SampleSchedule,
+    get_schedule,
+    make_optimizer,
+)
 from neuralpath.training import train
 
 A = np.diag([1.0, 3.0, 0.5, 2.0, 1.5, 4.0]) + 0.1  # (6, 6), positive definite
@@ -209,3 +218,69 @@ def test_training_applies_the_schedule_each_epoch(schedule):
     expected = [get_schedule(schedule)(0.5, e, 8) for e in range(8)]
     assert history.learning_rate == expected
     assert seen == [r for r in expected for _ in range(4)]  # 4 mini-batches per epoch
+
+
+# --- scikit-learn's solvers are the engine's, with options -----------------------------------
+
+def _sklearn_run(sk_opt, steps):
+    """scikit-learn's own optimizer (its private module, an independent oracle) on the
+    quadratic, from START."""
+    params = split(START)
+    sk_opt.__init__(params, **sk_opt.settings)
+    for _ in range(steps):
+        sk_opt.update_params(params, split(grad(flat(params))))
+    return flat(params)
+
+
+@pytest.mark.parametrize("solver", ["adam", "nesterov", "momentum"])
+def test_scikit_learns_updates_are_the_engines(solver):
+    """sklearn's AdamOptimizer is Adam(epsilon_hat=True); its SGDOptimizer with momentum is
+    Momentum or Nesterov. Equal up to rounding (the order of a product differs)."""
+    stochastic = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    steps, rate = 200, 0.05
+    if solver == "adam":
+        settings = dict(learning_rate_init=rate, beta_1=0.8, beta_2=0.99, epsilon=1e-3)
+        sk = stochastic.AdamOptimizer.__new__(stochastic.AdamOptimizer)
+        ours = Adam(beta_1=0.8, beta_2=0.99, epsilon=1e-3, epsilon_hat=True)
+    else:
+        settings = dict(learning_rate_init=rate, momentum=0.7,
+                        nesterov=solver == "nesterov")
+        sk = stochastic.SGDOptimizer.__new__(stochastic.SGDOptimizer)
+        ours = (Nesterov if solver == "nesterov" else Momentum)(momentum=0.7)
+    sk.settings = settings
+    np.testing.assert_allclose(run(ours, steps, rate), _sklearn_run(sk, steps), rtol=1e-12,
+                               atol=1e-14)
+
+
+def test_epsilon_hat_moves_epsilon_only():
+    """Adam with epsilon_hat differs from the default only through where epsilon stands:
+    with epsilon 0 both are the same steps, with a large epsilon they part."""
+    same = [run(Adam(epsilon=0.0, epsilon_hat=hat), 50, 0.05) for hat in (False, True)]
+    np.testing.assert_allclose(same[0], same[1], rtol=1e-12)
+    apart = [run(Adam(epsilon=0.1, epsilon_hat=hat), 50, 0.05) for hat in (False, True)]
+    assert np.abs(apart[0] - apart[1]).max() > 1e-4
+    assert make_optimizer("adam", epsilon_hat=True).epsilon_hat
+    with pytest.raises(ValueError, match=r"epsilon_hat must be one of \[False, True\], got 2"):
+        make_optimizer("adam", epsilon_hat=2)
+
+
+@pytest.mark.parametrize("kind", ["constant", "invscaling", "adaptive"])
+def test_sample_schedules_follow_scikit_learns(kind):
+    """SampleSchedule gives the rates scikit-learn's SGDOptimizer takes, epoch by epoch and
+    at plateaus, and asks to stop when it does."""
+    stochastic = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    sk = stochastic.SGDOptimizer(split(START), learning_rate_init=0.1, lr_schedule=kind,
+                                 power_t=0.3)
+    ours = SampleSchedule(kind, 0.1, power_t=0.3)
+    for epoch in range(1, 40):
+        sk.iteration_ends(epoch * 64)
+        ours.epoch_ends(epoch * 64)
+        assert ours.learning_rate == sk.learning_rate
+        if epoch % 3 == 0:  # a plateau
+            stop = sk.trigger_stopping("", verbose=False)
+            assert (ours.plateau() != "lowered") == stop
+            assert ours.learning_rate == sk.learning_rate
+            if stop:
+                break
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        SampleSchedule("cosine")

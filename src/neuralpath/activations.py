@@ -118,6 +118,19 @@ def identity_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) 
     return out
 
 
+def exp(z: np.ndarray, out: np.ndarray | None = None,
+        buf: np.ndarray | None = None) -> np.ndarray:
+    # the output of a Poisson regression (scikit-learn's 'exp'): h = e^z > 0, a rate
+    return np.exp(z, out=_out(z, out))
+
+
+def exp_deriv(z: np.ndarray, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    # (e^z)' = e^z: the output itself
+    out = _out(h, out)
+    np.copyto(out, h)
+    return out
+
+
 def ones_matrix(n: int, dtype: Any) -> np.ndarray:
     """A read-only (n, n) matrix of ones, made once per size: ``e @ ones`` puts each row's
     sum in every column of that row."""
@@ -160,6 +173,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_deriv, output=False),
     "identity": Activation("identity", identity, identity_deriv, classifies=False),
     "softmax": Activation("softmax", softmax, None, hidden=False, normalised=True),
+    "exp": Activation("exp", exp, exp_deriv, hidden=False, classifies=False),
 }
 HIDDEN_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.hidden)
 OUTPUT_ACTIVATIONS = tuple(name for name, a in ACTIVATIONS.items() if a.output)

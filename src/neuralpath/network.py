@@ -8,6 +8,9 @@ the next. A batch holds one sample per row, so tutorial 3.4's z = W h + b become
 Indexing: the tutorial numbers layers from 1 (h^(1) = x, W^(1) feeds layer 2); the lists
 here are 0-based. ``W[l]`` is the tutorial's W^(l+1), ``h[l]`` is h^(l+1) with ``h[0] = x``,
 ``z[l]`` is z^(l+1) (``z[0]`` is unused), so ``z[l+1] = h[l] @ W[l].T + b[l]``.
+
+The input X may be a scipy sparse matrix: only the first layer touches it, through
+``X @ W.T`` and ``X.T @ delta``, so it is never made dense (and scipy is never imported here).
 """
 from __future__ import annotations
 
@@ -46,6 +49,27 @@ def blas_threads(layer_sizes: Sequence[int], m: int) -> contextlib.AbstractConte
     return threadpool_limits(blas_thread_count(layer_sizes, m), user_api="blas")
 
 
+def _is_sparse(X) -> bool:
+    # a scipy sparse matrix or array, known by its methods: the engine does not import scipy
+    return hasattr(X, "tocsr") and not isinstance(X, np.ndarray)
+
+
+def _weight_gradient(delta: np.ndarray, h: Any, out: np.ndarray) -> np.ndarray:
+    """out = delta^T h, (s_{l+1}, s_l): tutorial 4.8's sum over samples of delta h^T.
+
+    Written in out's own memory order: when W[l] is the transpose of a C array (the
+    estimator's coefs_[l]), out is too, and h^T delta goes into out.T, which is C-ordered,
+    so the product stays one BLAS call. A sparse h (the input) gives (X^T delta)^T.
+    """
+    if _is_sparse(h):
+        np.copyto(out.T, h.T @ delta)  # (s_l, s_{l+1}) from scipy, X stays sparse
+    elif out.flags.c_contiguous:
+        np.matmul(delta.T, h, out=out)
+    else:
+        np.matmul(h.T, delta, out=out.T)
+    return out
+
+
 def _check_choice(name, value, allowed):
     if value not in allowed:
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
@@ -54,14 +78,15 @@ def _check_choice(name, value, allowed):
 class _Workspace:
     """Arrays for one batch size, made once and reused by every iteration."""
 
-    def __init__(self, sizes, m, dtype):
+    def __init__(self, sizes, m, dtype, W):
         n = len(sizes)
         self.z = [None] + [np.empty((m, s), dtype) for s in sizes[1:]]  # z[l]: (m, s_l)
         self.b_rows = [None] + [np.empty((m, s), dtype) for s in sizes[1:]]  # b in every row
         self.h = [None] + [np.empty((m, s), dtype) for s in sizes[1:]]  # h[0] is set to X
         self.d = [None] + [np.empty((m, s), dtype) for s in sizes[1:-1]] + [None]  # f'(z)
         self.delta = [None] + [np.empty((m, s), dtype) for s in sizes[1:]]
-        self.grad_W = [np.empty((sizes[l + 1], sizes[l]), dtype) for l in range(n - 1)]
+        # each gradient in its weights' memory order, so that updates run on equal layouts
+        self.grad_W = [np.empty_like(W[l], dtype) for l in range(n - 1)]  # (s_{l+1}, s_l)
         self.grad_b = [np.empty(sizes[l + 1], dtype) for l in range(n - 1)]
         self.decay = [np.empty_like(g) for g in self.grad_W]  # scratch for lambda * W
         self.ones = np.ones(m, dtype)  # sums over the batch as a product: ones @ delta
@@ -129,10 +154,13 @@ class Network:
     @classmethod
     def from_weights(cls, W: Sequence[Any], b: Sequence[Any], activation: str = "sigmoid",
                      output_activation: str | None = None, cost: str = "quadratic",
-                     initializer: str = "tutorial", dtype: Any = None) -> Network:
+                     initializer: str = "tutorial", dtype: Any = None,
+                     copy: bool = True) -> Network:
         """A network with the given weights ``W[l]`` (s_{l+1}, s_l) and biases ``b[l]``
         (s_{l+1},); no random draw. ``dtype`` defaults to the weights' own (float32 stays
-        float32, anything else becomes float64). ``ValueError`` if the shapes do not chain."""
+        float32, anything else becomes float64). ``ValueError`` if the shapes do not chain.
+        With ``copy=False`` the network keeps the arrays given (of its dtype) and updates
+        them in place: the estimator's ``W[l] = coefs_[l].T`` are views of its coefs_."""
         W = [np.asarray(w) for w in W]
         b = [np.asarray(v) for v in b]
         if not W or len(W) != len(b) or any(w.ndim != 2 for w in W):
@@ -151,8 +179,9 @@ class Network:
         net = cls.__new__(cls)
         net._configure(activation, output_activation, cost, initializer, dtype)
         net.layer_sizes = [int(s) for s in sizes]
-        net.W = [np.array(w, dtype=net.dtype) for w in W]  # copies: the network owns them
-        net.b = [np.array(v, dtype=net.dtype) for v in b]
+        keep = np.asarray if not copy else np.array  # np.array copies: the network owns them
+        net.W = [keep(w, dtype=net.dtype) for w in W]
+        net.b = [keep(v, dtype=net.dtype) for v in b]
         return net
 
     @classmethod
@@ -181,7 +210,7 @@ class Network:
 
         ``X`` is (m, s_1); ``h[-1]`` is the output, (m, s_nl). New arrays are returned.
         """
-        h: list[np.ndarray] = [np.asarray(X, self.dtype)]
+        h: list[Any] = [X if _is_sparse(X) else np.asarray(X, self.dtype)]
         z: list[np.ndarray | None] = [None]
         for l, (W, b) in enumerate(zip(self.W, self.b)):
             z.append(h[l] @ W.T + b)  # z^(l+1) = W^(l) h^(l) + b^(l): (m, s_{l+1})
@@ -196,11 +225,12 @@ class Network:
         """The arrays a batch of ``m`` rows is computed in, made on first use and reused."""
         ws = self._workspaces.get(m)
         if ws is None:
-            ws = self._workspaces[m] = _Workspace(self.layer_sizes, m, self.dtype)
+            ws = self._workspaces[m] = _Workspace(self.layer_sizes, m, self.dtype, self.W)
         return ws
 
-    def backprop(self, X: np.ndarray, Y: np.ndarray, l2: float = 0.0,
-                 masks: list[np.ndarray | None] | None = None
+    def backprop(self, X: Any, Y: np.ndarray, l2: float = 0.0,
+                 masks: list[np.ndarray | None] | None = None, *,
+                 sample_weight: np.ndarray | None = None
                  ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
         """One forward and backward pass over the batch (tutorial 4.5-4.8, vectorised).
 
@@ -209,7 +239,10 @@ class Network:
         The gradient arrays belong to the network and are overwritten by the next call, and
         ``last_penalty`` keeps the L2 term of the returned cost (0.0 without ``l2``).
         ``masks[l]`` (inverted dropout, already divided by the keep rate) multiplies hidden
-        layer l's output.
+        layer l's output. ``sample_weight`` (m,) weighs as scikit-learn does: the 1/m
+        becomes w_i / sum(w), in J, its gradients and the mean the L2 term is scaled by
+        (which stays the caller's: pass ``l2 = alpha / sum(w)`` for scikit-learn's alpha).
+        X may be scipy sparse (CSR or CSC).
         """
         m, n = X.shape[0], len(self.W)
         ws = self.workspace(m)
@@ -219,7 +252,10 @@ class Network:
             # z = h W^T + b, with b first copied into every row: a broadcasting `z += b`
             # makes numpy allocate a 64 kB buffer on every call, np.copyto does not
             np.copyto(ws.b_rows[l + 1], self.b[l])  # (m, s_{l+1})
-            np.matmul(h[l], self.W[l].T, out=z[l + 1])  # (m, s_{l+1})
+            if l == 0 and _is_sparse(X):
+                np.copyto(z[1], X @ self.W[0].T)  # scipy's product: X is never dense
+            else:
+                np.matmul(h[l], self.W[l].T, out=z[l + 1])  # (m, s_{l+1})
             z[l + 1] += ws.b_rows[l + 1]
             self._act(l).f(z[l + 1], out=h[l + 1], buf=ws.b_rows[l + 1])  # b_rows: free now
             if l < n - 1:
@@ -228,17 +264,22 @@ class Network:
                 if masks is not None and masks[l + 1] is not None:
                     h[l + 1] *= masks[l + 1]
                     d[l + 1] *= masks[l + 1]
-        cost = self.cost.value(self.output_activation, h[n], Y, ws.cost_buf)
+        share = None if sample_weight is None else (  # (m,) w_i / sum(w), or 1/m
+            np.asarray(sample_weight, self.dtype) / np.sum(sample_weight))
+        cost = self.cost.value(self.output_activation, h[n], Y, ws.cost_buf, share)
         # tutorial 4.5: delta^(n_l) = -(y - h^(n_l)) * f'(z^(n_l)) (or h - y, see costs.py)
         self.cost.delta(self.output_activation, z[n], h[n], Y, out=delta[n], buf=ws.cost_buf)
         # every gradient below is linear in delta^(n_l), so the tutorial's 1/m is applied
         # once, here, on the smallest array, instead of on each Delta W and Delta b
-        delta[n] *= 1.0 / m
+        if share is None:
+            delta[n] *= 1.0 / m
+        else:
+            delta[n] *= share[:, None]  # each sample's delta times its weight, / sum(w)
         penalty = 0.0
         for l in range(n - 1, -1, -1):
             gW, gb = ws.grad_W[l], ws.grad_b[l]
             # tutorial 4.8: (1/m) Delta W^(l) = (1/m) sum over samples of delta^(l+1) h^(l)T
-            np.matmul(delta[l + 1].T, h[l], out=gW)  # (s_{l+1}, s_l)
+            _weight_gradient(delta[l + 1], h[l], gW)  # (s_{l+1}, s_l)
             # (1/m) Delta b^(l) = (1/m) sum over samples of delta^(l+1); as a matrix-vector
             # product it runs in BLAS, measured several times faster than np.sum(axis=0)
             np.matmul(ws.ones, delta[l + 1], out=gb)  # (s_{l+1},)

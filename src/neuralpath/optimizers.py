@@ -5,6 +5,11 @@ the follow-up posts' and current practice's: momentum, Nesterov momentum and Ada
 keeps its state (velocities, moments) in arrays made on the first update and reused after,
 so a training loop allocates nothing per step. The learning rate is not the optimizer's:
 the training loop owns it (a schedule sets it) and hands it to every ``update``.
+
+scikit-learn's MLP solvers are these, with options: its 'sgd' is ``momentum`` or
+``nesterov`` (the same v = mu v - alpha g, and p + v or p + mu v - alpha g), its 'adam' is
+``adam`` with ``epsilon_hat=True``; its learning-rate schedules, counted in samples, are
+``SampleSchedule``.
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ class Optimizer:
     """
 
     options: dict[str, tuple[float, float]] = {}
+    # variants of the algorithm (not training settings): option -> the values it takes
+    variants: dict[str, tuple[Any, ...]] = {}
     counters: tuple[str, ...] = ()  # integer attributes that are state (Adam's step count t)
 
     def __init__(self) -> None:
@@ -119,15 +126,24 @@ class Nesterov(Momentum):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba 2015) with bias-corrected first and second moments."""
+    """Adam (Kingma & Ba 2015) with bias-corrected first and second moments.
+
+    ``epsilon_hat=True`` is the paper's faster ordering (end of its section 2), which
+    scikit-learn uses: alpha_t = alpha sqrt(1 - b2^t) / (1 - b1^t) and
+    p = p - alpha_t m / (sqrt(v) + eps), epsilon added to the root of the uncorrected v.
+    It differs from the default p = p - alpha m_hat / (sqrt(v_hat) + eps) only through
+    where epsilon stands (eps_hat = eps sqrt(1 - b2^t)).
+    """
 
     options = {"beta_1": (0.0, 1.0), "beta_2": (0.0, 1.0), "epsilon": (1e-300, 1.0)}
+    variants = {"epsilon_hat": (False, True)}
     counters = ("t",)
 
     def __init__(self, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-8) -> None:
+                 epsilon: float = 1e-8, epsilon_hat: bool = False) -> None:
         super().__init__()
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.epsilon_hat = epsilon_hat
         self.t = 0
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray],
@@ -144,11 +160,17 @@ class Adam(Optimizer):
             s *= 1.0 - self.beta_2
             ve *= self.beta_2
             ve += s  # v = b2 v + (1 - b2) g^2
-            np.divide(ve, c2, out=s)
-            np.sqrt(s, out=s)
-            s += self.epsilon  # sqrt(v_hat) + eps
-            np.divide(mo, s, out=s)
-            s *= learning_rate / c1  # alpha m_hat / (sqrt(v_hat) + eps)
+            if self.epsilon_hat:
+                np.sqrt(ve, out=s)
+                s += self.epsilon  # sqrt(v) + eps
+                np.divide(mo, s, out=s)
+                s *= learning_rate * math.sqrt(c2) / c1  # alpha_t m / (sqrt(v) + eps)
+            else:
+                np.divide(ve, c2, out=s)
+                np.sqrt(s, out=s)
+                s += self.epsilon  # sqrt(v_hat) + eps
+                np.divide(mo, s, out=s)
+                s *= learning_rate / c1  # alpha m_hat / (sqrt(v_hat) + eps)
             p -= s
 
 
@@ -166,12 +188,18 @@ def _class_of(name: str) -> type[Optimizer]:
 
 def make_optimizer(name: str, **options: Any) -> Optimizer:
     """The optimizer called ``name``; ``options`` are its own settings (``momentum=0.95``,
-    ``beta_1``, ``beta_2``, ``epsilon``), each checked by name and range."""
+    ``beta_1``, ``beta_2``, ``epsilon``), each checked by name and range, or its variants
+    (Adam's ``epsilon_hat``), checked against the values they take."""
     cls = _class_of(name)
     for key, value in options.items():
+        if key in cls.variants:
+            if value not in cls.variants[key]:
+                raise ValueError(f"{key} must be one of {list(cls.variants[key])}, "
+                                 f"got {value!r}")
+            continue
         if key not in cls.options:
-            raise ValueError(f"optimizer {name!r} takes the options {sorted(cls.options)}, "
-                             f"got {key!r}")
+            raise ValueError(f"optimizer {name!r} takes the options "
+                             f"{sorted({**cls.options, **cls.variants})}, got {key!r}")
         low, high = cls.options[key]
         if not (isinstance(value, (int, float)) and low <= value < high):
             raise ValueError(f"{key} must be in [{low}, {high}), got {value!r}")
@@ -185,7 +213,7 @@ def from_settings(name: str, settings: Any) -> Optimizer:
     return make_optimizer(name, **{key: getattr(settings, key) for key in cls.options})
 
 
-# Learning-rate schedules: rate(alpha_0, epoch, total_epochs) for epochs counted from 0;
+# Learning-rate schedules. By epoch: rate(alpha_0, epoch, total_epochs) for epochs counted from 0;
 # the training loop takes the rate from it at the start of every epoch and hands it to update.
 def _constant(alpha0, epoch, total):
     return alpha0
@@ -212,3 +240,43 @@ def get_schedule(name: str) -> Callable[..., float]:
         return SCHEDULES[name]
     except (KeyError, TypeError):
         raise ValueError(f"schedule must be one of {sorted(SCHEDULES)}, got {name!r}") from None
+
+
+# scikit-learn's schedules, counted in samples seen: the estimators' loop owns one
+ADAPTIVE_DIVISOR = 5.0  # 'adaptive' divides the rate by this at each plateau
+ADAPTIVE_FLOOR = 1e-6  # ... and stops once the rate is at most this
+
+
+class SampleSchedule:
+    """A learning rate that follows scikit-learn's ``learning_rate`` settings.
+
+    ``constant`` keeps alpha_0. ``invscaling`` sets alpha = alpha_0 / (t + 1)^power_t at the
+    end of each epoch, t the samples seen so far. ``adaptive`` keeps its rate until the
+    loop reports a plateau (no improvement for a number of epochs), then divides it by 5,
+    and once it is at most 1e-6 it asks the loop to stop. The loop reads ``learning_rate``
+    and hands it to the optimizer's ``update``.
+    """
+
+    KINDS = ("constant", "invscaling", "adaptive")
+
+    def __init__(self, kind: str = "constant", learning_rate: float = 0.001,
+                 power_t: float = 0.5) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"schedule must be one of {list(self.KINDS)}, got {kind!r}")
+        self.kind, self.power_t = kind, power_t
+        self.initial = self.learning_rate = float(learning_rate)
+
+    def epoch_ends(self, samples_seen: int) -> None:
+        """After an epoch: 'invscaling' takes its rate for ``samples_seen``."""
+        if self.kind == "invscaling":
+            self.learning_rate = self.initial / (samples_seen + 1) ** self.power_t
+
+    def plateau(self) -> str:
+        """The loop saw no improvement: ``'lowered'`` (adaptive, go on at the rate divided
+        by 5), ``'too small'`` (adaptive, the rate is at its floor: stop) or ``'stop'``."""
+        if self.kind != "adaptive":
+            return "stop"
+        if self.learning_rate <= ADAPTIVE_FLOOR:
+            return "too small"
+        self.learning_rate /= ADAPTIVE_DIVISOR
+        return "lowered"

@@ -12,6 +12,7 @@ EPILOG = """examples:
   neuralpath bench --part a --skip torch          the tutorial preset, numpy contenders only
   neuralpath bench --part b --batch-sizes 128     MNIST-sized mini-batches of 128
   neuralpath bench --breakdown                    where one tutorial iteration spends its time
+  neuralpath bench --part estimator --repeat 3    NeuralNetworkClassifier / MLPClassifier
 """
 
 
@@ -19,8 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Which parts, how long, how often, with how many threads, and who competes."""
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--part", choices=["a", "b", "all"], default="all",
-                        help="(a) the tutorial preset, (b) MNIST-sized mini-batches, or both")
+    parser.add_argument("--part", choices=["a", "b", "all", "estimator"], default="all",
+                        help="(a) the tutorial preset, (b) MNIST-sized mini-batches, all: "
+                             "both; estimator: NeuralNetworkClassifier against MLPClassifier")
+    parser.add_argument("--problems", default="digits,mnist5k",
+                        help="with --part estimator: comma-separated problems, digits "
+                             "(hidden 100, 200 epochs) and/or mnist5k (256,256; 30 epochs)")
     parser.add_argument("--iterations", type=positive_int, default=3000,
                         help="full-batch iterations in part (a) (default 3000)")
     parser.add_argument("--listing-iterations", type=positive_int, default=30,
@@ -62,12 +67,14 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return 0
     specs = bench.plan(args.part, args.iterations, args.listing_iterations, args.batch_sizes,
                        args.samples, args.threads, [s for s in args.skip.split(",") if s],
-                       args.repeat)
+                       args.repeat, [p for p in args.problems.split(",") if p])
     results = []
     for i, spec in enumerate(specs, 1):
         label = f"{bench.LABELS[spec['kind']]} {spec['dtype']}"
         if spec["part"] == "b":
             label += f" batch {spec['batch']}"
+        if spec["part"] == "estimator":
+            label = f"{bench.LABELS[spec['kind']]} on {spec['problem']}"
         print(f"[{i}/{len(specs)}] ({spec['part']}) {label}", file=err, flush=True)
         results.append(bench.measure(spec, in_process=args.in_process))
     if args.json:
