@@ -1,5 +1,7 @@
 # make demo: set up .venv, then train the tutorial's network on the digits and show what it learned
 # make test: set up .venv with the test extras, then lint (ruff, mypy) and run the whole test suite
+# make serve: set up .venv with the web extra only, then serve the pages
+# make bench: set up .venv with the torch extra only (PyTorch's rows), then time the trainings
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,9 +16,17 @@ $(VENV)/.base: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
 	touch $@
 
+$(VENV)/.web: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[web]'
+	touch $(VENV)/.base $@
+
+$(VENV)/.bench: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[torch]'
+	touch $(VENV)/.base $@
+
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[test,web]'
-	touch $(VENV)/.base $@
+	touch $(VENV)/.base $(VENV)/.web $(VENV)/.bench $@
 
 demo: $(VENV)/.base
 	$(BIN)/neuralpath train --preset tutorial --seed 0
@@ -31,10 +41,10 @@ lint: $(VENV)/.test
 tutorial: $(VENV)/.base
 	$(BIN)/neuralpath tutorial
 
-bench: $(VENV)/.test
+bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/train_speed.py --repeat 3
 
-serve: $(VENV)/.test
+serve: $(VENV)/.web
 	$(BIN)/neuralpath serve
 
 clean:

@@ -17,6 +17,9 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
+import stat
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +35,7 @@ FINE = 4  # strokes are measured and evened on a bitmap this many times finer
 DIGITS_STROKE = 6.0  # stroke width on the 32x32 bitmap (chosen so drawn 0..9 look like the data)
 MNIST_STROKE = 0.12  # stroke width as a share of MNIST's 20-pixel box (about 2.4 pixels)
 MAX_PIXELS = 50_000_000  # refuse decompression bombs
+MAX_FILE_BYTES = 50 << 20  # image files larger than this are refused, unread
 REDUCED = 512  # pictures over twice this side are box-averaged down to about it first
 
 
@@ -322,13 +326,23 @@ class Reading:
     measures: InkMeasures
 
 
+def _unreadable(exc: BaseException) -> ValueError:
+    """The error for bytes Pillow cannot read: its reason, without Pillow's name of the
+    in-memory file (``<_io.BytesIO object at 0x...>``)."""
+    if isinstance(exc, UnidentifiedImageError):
+        return ValueError("not a readable image (not a picture format Pillow knows: PNG, JPEG, "
+                          "GIF, BMP, TIFF, WebP, ...)")
+    reason = re.sub(r"\s*<_io\.BytesIO object at 0x[0-9a-fA-F]+>", "", str(exc))
+    return ValueError(f"not a readable image ({type(exc).__name__}: {reason})")
+
+
 def _decode(data: bytes, max_pixels: int) -> np.ndarray:
     """Encoded image bytes -> ink strength 0..1 (bright ink), big pictures box-averaged."""
     try:
         img: Image.Image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
+        raise _unreadable(exc) from None
     width, height = img.size
     if width * height > max_pixels:
         raise ValueError(f"the picture is {width} x {height} pixels; at most {max_pixels} "
@@ -336,7 +350,7 @@ def _decode(data: bytes, max_pixels: int) -> np.ndarray:
     try:
         img.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"not a readable image ({type(exc).__name__}: {exc})") from None
+        raise _unreadable(exc) from None
     full = None
     if max(img.size) > 2 * REDUCED:  # box-average big pictures first: thin strokes stay grey
         if _high_depth(img):  # keep every level: 16-bit and float pictures are not clipped
@@ -380,16 +394,45 @@ def image_to_input(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> 
 
 
 def read_image_file(path: str | os.PathLike, side: int = 8) -> Reading:
-    """An image file -> its ``Reading``; a file that is not an image is refused, named."""
+    """An image file -> its ``Reading``; a file that is not an image is refused, named.
+
+    At most ``MAX_FILE_BYTES`` are read: a larger regular file is refused from its size, a
+    device or pipe (``/dev/zero``) once that much has come; a file whose first bytes are no
+    picture format Pillow knows is refused before the rest is read.
+    """
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = _read_image_bytes(f, path)
     except IsADirectoryError:
         raise ValueError(f"{path} is a folder, not an image file") from None
     try:
         return read_image(data, side)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
+
+
+def _read_image_bytes(f: Any, path: str | os.PathLike) -> bytes:
+    """The bytes of an open image file, at most ``MAX_FILE_BYTES``, checked to begin as a
+    picture (Pillow reads only a format's header to say so)."""
+    too_big = (f"{path}: larger than {MAX_FILE_BYTES // (1 << 20)} MB; image files of at "
+               f"most {MAX_FILE_BYTES // (1 << 20)} MB are read")
+    info = os.fstat(f.fileno())
+    if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+        raise ValueError(too_big)
+    head = f.read(_HEAD_BYTES)
+    try:
+        Image.open(io.BytesIO(head)).close()
+    except UnidentifiedImageError as exc:
+        raise ValueError(f"{path}: {_unreadable(exc)}") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError):
+        pass  # recognised, but its header goes on past the first bytes: read the rest
+    data = head + f.read(MAX_FILE_BYTES + 1 - len(head))
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(too_big)
+    return data
+
+
+_HEAD_BYTES = 1 << 20  # enough for Pillow to read any format's header (JPEG markers included)
 
 
 def image_file_to_input(path: str | os.PathLike, side: int = 8) -> np.ndarray:

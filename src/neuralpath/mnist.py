@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import math
 import os
 import struct
 import urllib.parse
@@ -52,6 +53,16 @@ CHECKSUMS = {
     TEST_IMAGES + ".gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     TEST_LABELS + ".gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
+# the standard files' sizes in bytes: a download is stopped past its size plus DOWNLOAD_MARGIN
+# (a mirror that sends without end is not written to disk without end)
+SIZES = {
+    TRAIN_IMAGES + ".gz": 9_912_422,
+    TRAIN_LABELS + ".gz": 28_881,
+    TEST_IMAGES + ".gz": 1_648_877,
+    TEST_LABELS + ".gz": 4_542,
+}
+DOWNLOAD_MARGIN = 1 << 20
+MAX_DOWNLOAD = 100 << 20  # a file of unknown size (other ``checksums``): at most this much
 MIRRORS = (  # tried in this order when no mirror is given (yann.lecun.com often refuses)
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -83,13 +94,15 @@ def find_file(folder: str, name: str) -> str | None:
 
 
 def _open(path):
-    """A binary reader of the file's content; gzip is recognised by its first two bytes."""
+    """A binary reader of the file's content and whether it is gzipped (recognised by its
+    first two bytes), and the file's size on disk."""
     f = open(path, "rb")
+    size = os.fstat(f.fileno()).st_size
     if f.read(2) == b"\x1f\x8b":
         f.close()
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb"), True, size
     f.seek(0)
-    return f
+    return f, False, size
 
 
 def _read_up_to(f, n):
@@ -103,17 +116,30 @@ def _read_up_to(f, n):
     return buf
 
 
+# What an IDX file may declare. Raw files must hold exactly what their header says (checked
+# against the file's size before anything is read). Gzipped IDX images compress about 2-5x
+# (MNIST 4.8x, Fashion-MNIST 1.8x): a gzipped file may declare at most MAX_EXPANSION times
+# its size on disk (beyond EXPANSION_ALLOWANCE), and its data are counted as they are
+# decompressed, never taken from the gzip trailer. No file may declare more than MAX_BYTES.
+MAX_EXPANSION = 50
+EXPANSION_ALLOWANCE = 16 << 20
+MAX_BYTES = 4 << 30  # EMNIST "byclass", the largest of the family, is 0.55 GB
+
+
 def read_idx(path: str, kind: str) -> np.ndarray:
     """One IDX file of unsigned bytes: ``kind`` "images" -> (n, rows, cols), "labels" -> (n,).
 
     Raises ValueError naming the file and what is wrong: not an IDX file or the wrong kind
     (magic number), a damaged gzip stream, fewer data bytes than the header promises
-    (truncated) or more (trailing bytes).
+    (truncated) or more (trailing bytes), or more than the file can plausibly hold (see
+    ``MAX_EXPANSION``): the array is allocated only once the declared size is plausible,
+    and filled in chunks as the data are read.
     """
     ndim = _KINDS[kind]
     magic_expected = (_UBYTE << 8) | ndim
     try:
-        with _open(path) as f:
+        f, gzipped, disk_size = _open(path)
+        with f:
             head = _read_up_to(f, 4)
             if len(head) < 4:
                 raise ValueError(f"{path}: truncated: {len(head)} bytes, too short for the "
@@ -133,11 +159,13 @@ def read_idx(path: str, kind: str) -> np.ndarray:
             if min(shape) < 1:
                 raise ValueError(f"{path}: the header gives dimensions {shape}; every "
                                  "dimension must be at least 1")
-            size = int(np.prod(shape, dtype=np.int64))
-            body = _read_up_to(f, size)
-            if len(body) < size:
+            size = math.prod(shape)  # a Python int: dimensions cannot overflow it
+            _check_declared(path, shape, size, gzipped, disk_size - 4 - 4 * ndim)
+            body = np.empty(size, dtype=np.uint8)  # (n * rows * cols,)
+            got = _read_into(f, body.data)  # filled in place, chunk by chunk
+            if got < size:
                 raise ValueError(f"{path}: truncated: the header promises {shape} = {size} "
-                                 f"bytes of data, the file has {len(body)}")
+                                 f"bytes of data, the file has {got}")
             extra = len(_read_up_to(f, _CHUNK))
             if extra:
                 more = "" if extra < _CHUNK else " or more"
@@ -145,7 +173,37 @@ def read_idx(path: str, kind: str) -> np.ndarray:
                                  f"bytes of data the header promises ({shape})")
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise ValueError(f"{path}: damaged gzip file ({exc})") from None
-    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+    return body.reshape(shape)
+
+
+def _check_declared(path, shape, size, gzipped, data_on_disk):
+    """ValueError naming ``path`` when the header declares more data than the file holds (raw)
+    or can plausibly hold (gzipped: ``MAX_EXPANSION``), or more than ``MAX_BYTES``."""
+    dims = " x ".join(str(d) for d in shape)
+    if not gzipped and size > data_on_disk:
+        raise ValueError(f"{path}: truncated: the header promises {shape} = {size} bytes of "
+                         f"data, the file has {max(data_on_disk, 0)}")
+    if size > MAX_BYTES:
+        raise ValueError(f"{path}: the header declares {dims} = {size:,} bytes of data; at "
+                         f"most {MAX_BYTES:,} are read")
+    limit = MAX_EXPANSION * data_on_disk + EXPANSION_ALLOWANCE
+    if gzipped and size > limit:
+        raise ValueError(f"{path}: the header declares {dims} = {size:,} bytes of data from "
+                         f"{data_on_disk:,} gzipped bytes; IDX data never compress more than "
+                         f"{MAX_EXPANSION}x, so at most {limit:,} bytes are read from this "
+                         "file")
+
+
+def _read_into(f, view):
+    """Fill ``view`` from ``f`` in chunks; returns how many bytes came (fewer at the end of
+    the file)."""
+    got = 0
+    while got < len(view):
+        n = f.readinto(view[got:got + _CHUNK])
+        if not n:
+            break
+        got += n
+    return got
 
 
 def _missing_message(folder, missing):
@@ -283,10 +341,39 @@ class _Bar:
         self.bar.close()
 
 
+class _Capped:
+    """The file pooch writes a download into, refusing to grow past ``limit`` bytes."""
+
+    def __init__(self, f: Any, limit: int, url: str) -> None:
+        self.f, self.limit, self.url, self.written = f, limit, url, 0
+
+    def write(self, data: bytes) -> int:
+        self.written += len(data)
+        if self.written > self.limit:
+            raise DownloadError(f"{self.url}: the server sent more than {self.limit:,} bytes, "
+                                "more than this file can be; the download was stopped and "
+                                "deleted")
+        return self.f.write(data)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+
+def _capped_downloader(downloader: Any, limit: int) -> Callable[..., Any]:
+    """``downloader`` (pooch's) writing through ``_Capped``: at most ``limit`` bytes."""
+    def download(url: str, output_file: Any, pooch_obj: Any, check_only: bool = False) -> Any:
+        if check_only:
+            return downloader(url, output_file, pooch_obj, check_only=True)
+        with open(output_file, "w+b") as f:
+            return downloader(url, _Capped(f, limit, url), pooch_obj)
+    return download
+
+
 def _fetch(folder: str, base: str, name: str, digest: str, retries: int, timeout: float,
            progress: Callable[[str], Any] | None) -> None:
     """One file from one mirror through pooch: a temporary file in ``folder``, checked, then
-    moved into place; retried ``retries`` times. Raises DownloadError naming the URL."""
+    moved into place; retried ``retries`` times; stopped past its known size (``SIZES``) plus
+    ``DOWNLOAD_MARGIN``, or ``MAX_DOWNLOAD``. Raises DownloadError naming the URL."""
     import pooch  # type: ignore[import-untyped]  # (pooch ships no type information)
     import requests
 
@@ -299,7 +386,10 @@ def _fetch(folder: str, base: str, name: str, digest: str, retries: int, timeout
     level = logger.level
     logger.setLevel(logging.WARNING)
     try:
-        fetcher.fetch(name, downloader=downloader)
+        limit = SIZES[name] + DOWNLOAD_MARGIN if name in SIZES else MAX_DOWNLOAD
+        fetcher.fetch(name, downloader=_capped_downloader(downloader, limit))
+    except DownloadError:
+        raise
     except ValueError as exc:  # pooch: the SHA-256 does not match (the file is deleted)
         raise DownloadError(f"{base}{name}: checksum mismatch ({exc}); the download was "
                             "deleted") from None

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .persist import atomic_write
 
@@ -39,6 +40,7 @@ def cost_curve(history: Any, title: str | None = None) -> Figure:
         ax2.plot(ep, history.val_cost, label="validation cost")
         ax2.set_xlabel("epoch")
         ax2.set_ylabel("cost")
+        ax2.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs: 1, 2, 3, never 1.5
         handles, labels = ax2.get_legend_handles_labels()
         if history.best_epoch is not None:
             handles.append(ax2.axvline(history.best_epoch + 1, color="grey", ls="--"))
@@ -47,6 +49,7 @@ def cost_curve(history: Any, title: str | None = None) -> Figure:
             ax3 = ax2.twinx()
             (line,) = ax3.plot(ep, history.val_accuracy, color="tab:green")
             ax3.set_ylabel("validation accuracy")
+            ax3.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))  # as the other figures
             handles.append(line)
             labels.append("validation accuracy")
         # one legend under the plot, where it hides no curve

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import IO, Any
 
 from .. import mnist
@@ -32,12 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "~/.cache/neuralpath)")
 
 
-def _tqdm_bytes(name: str) -> Any:
-    """Download progress: one tqdm bar per file, in bytes, on stderr (pooch sets its total and
-    moves it)."""
+def _tqdm_bytes(err: IO[str]) -> Any:
+    """Download progress: one tqdm bar per file, in bytes, on ``err`` (pooch sets its total
+    and moves it)."""
     from tqdm import tqdm
-    return tqdm(desc=name, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                dynamic_ncols=True, leave=True)
+
+    def bar(name: str) -> Any:
+        return tqdm(desc=name, unit="B", unit_scale=True, unit_divisor=1024, file=err,
+                    dynamic_ncols=True, leave=True)
+    return bar
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -63,7 +65,10 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
               "--dataset mnist" + (f" --data-dir {folder}" if args.data_dir else ""), file=out)
         return 0
     try:
-        status = mnist.download(folder, mirror=args.mirror, progress=_tqdm_bytes)
+        # a bar only on a terminal, as train's: a pipe or a file gets no escape codes
+        show = bool(getattr(err, "isatty", lambda: False)())
+        status = mnist.download(folder, mirror=args.mirror,
+                                progress=_tqdm_bytes(err) if show else None)
     except mnist.DownloadError as exc:
         print(f"neuralpath: download failed: {exc}", file=err)
         return 1

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         for i in args.index:
             check_index(i, len(X))
             rows.append(X[i])
-            names.append(f"index {i}")
+            names.append(f"index {i}" if i >= 0 else f"index {i} (row {len(X) + i})")
             reasons.append(None)
     if args.images:
         from ..imaging import read_image_file
@@ -93,10 +93,11 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def check_index(i: int, n: int) -> None:
-    """Row ``i`` of a data set of ``n`` rows: 0..n-1 (no counting from the end), else
-    ``UsageError``."""
-    if not 0 <= i < n:
-        raise UsageError(f"--index must be in 0..{n - 1}, got {i}")
+    """Row ``i`` of a data set of ``n`` rows: 0..n-1, or -n..-1 counted from the end (-1 is
+    the last row), else ``UsageError``."""
+    if not -n <= i < n:
+        raise UsageError(f"--index must be in 0..{n - 1}, or -{n}..-1 to count from the end, "
+                         f"got {i}")
 
 
 def check_inputs(model: Any, args: argparse.Namespace) -> None:
