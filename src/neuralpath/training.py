@@ -576,7 +576,8 @@ class _Divergence:
         """After an update: the sum of the squared weights must stay finite in their dtype (as
         the L2 term and Adam's squared gradients need), which also fails on NaN or infinite
         weights. One dot product per array: cheaper than a max and a min of each."""
-        total = sum(float(np.vdot(p, p)) for p in self.params)
+        flat = [p.ravel(order="K") for p in self.params]  # views, whatever the memory order
+        total = sum(float(v @ v) for v in flat)
         if not math.isfinite(total):
             largest = max(float(np.nanmax(np.abs(p))) for p in self.params)
             self._diverged(history, f"the weights left the safe range of "
