@@ -31,13 +31,12 @@ from .checks import Check, Choice, Flag, Number, Sizes
 from .costs import COSTS, get_cost
 from .data import DATASETS, SCALERS
 from .initializers import INITIALIZERS
-from .optimizers import OPTIMIZERS
+from .optimizers import OPTIMIZERS, option_check
 from .training import Settings, setting_check
 
 DTYPES = ("float64", "float32")
 
 _UNIT = Number(0.0, 1.0, low_closed=False)  # (0, 1): shares of the data
-_RATE = Number(0.0, 1.0)  # [0, 1): decay rates of running averages
 
 
 def _setting(default: Any, help: str, check: Check) -> Any:
@@ -92,12 +91,15 @@ class TrainConfig:
                                     setting_check("learning_rate"))
     schedule: str = _setting("constant", "learning rate by epoch: constant, step (halved each "
                              "quarter) or cosine", setting_check("schedule"))
+    # an optimizer's own settings: their checks are the optimizer's (optimizers.py)
     momentum: float = _setting(0.9, "momentum mu of the momentum and nesterov optimizers",
-                               _RATE)
-    beta_1: float = _setting(0.9, "adam: decay of the first-moment (mean) estimate", _RATE)
-    beta_2: float = _setting(0.999, "adam: decay of the second-moment estimate", _RATE)
+                               option_check("momentum"))
+    beta_1: float = _setting(0.9, "adam: decay of the first-moment (mean) estimate",
+                             option_check("beta_1"))
+    beta_2: float = _setting(0.999, "adam: decay of the second-moment estimate",
+                             option_check("beta_2"))
     epsilon: float = _setting(1e-8, "adam: added to sqrt(v) so the step stays finite",
-                              Number(0.0, low_closed=False))
+                              option_check("epsilon"))
     # -- how long, and in what batches
     iterations: int | None = _setting(3000, "optimizer steps (tutorial 5.4: iter_num = "
                                       "3000); give this or epochs", setting_check("iterations"))

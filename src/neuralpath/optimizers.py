@@ -19,15 +19,20 @@ from typing import Any
 
 import numpy as np
 
+from .checks import Check, Number
+
+_DECAY = Number(0.0, 1.0)  # [0, 1): the decay rate of a running average
+
 
 class Optimizer:
     """What every optimizer is: state made on the first update, and ``update``.
 
-    ``options`` maps each setting of the optimizer's own (``TrainConfig`` has a field of the
-    same name) to the half-open range [low, high) of its sensible values.
+    ``options`` maps each setting of the optimizer's own to its check (``checks.py``): the
+    one description of its range, which ``make_optimizer`` applies and ``TrainConfig``'s field
+    of the same name takes (``option_check``).
     """
 
-    options: dict[str, tuple[float, float]] = {}
+    options: dict[str, Check] = {}
     # variants of the algorithm (not training settings): option -> the values it takes
     variants: dict[str, tuple[Any, ...]] = {}
     counters: tuple[str, ...] = ()  # integer attributes that are state (Adam's step count t)
@@ -89,7 +94,7 @@ class GradientDescent(Optimizer):
 class Momentum(Optimizer):
     """v = mu v - alpha g;  p = p + v."""
 
-    options = {"momentum": (0.0, 1.0)}
+    options = {"momentum": _DECAY}
 
     def __init__(self, momentum: float = 0.9) -> None:
         super().__init__()
@@ -135,7 +140,7 @@ class Adam(Optimizer):
     where epsilon stands (eps_hat = eps sqrt(1 - b2^t)).
     """
 
-    options = {"beta_1": (0.0, 1.0), "beta_2": (0.0, 1.0), "epsilon": (1e-300, 1.0)}
+    options = {"beta_1": _DECAY, "beta_2": _DECAY, "epsilon": Number(0.0, low_closed=False)}
     variants = {"epsilon_hat": (False, True)}
     counters = ("t",)
 
@@ -200,10 +205,17 @@ def make_optimizer(name: str, **options: Any) -> Optimizer:
         if key not in cls.options:
             raise ValueError(f"optimizer {name!r} takes the options "
                              f"{sorted({**cls.options, **cls.variants})}, got {key!r}")
-        low, high = cls.options[key]
-        if not (isinstance(value, (int, float)) and low <= value < high):
-            raise ValueError(f"{key} must be in [{low}, {high}), got {value!r}")
+        options[key] = cls.options[key](key, value)  # SettingError naming the option
     return cls(**options)
+
+
+def option_check(name: str) -> Check:
+    """The check of the optimizer option ``name`` (``momentum``, ``beta_1``, ...), from the
+    optimizer that takes it: ``TrainConfig``'s field of that name uses it."""
+    for cls in OPTIMIZERS.values():
+        if name in cls.options:
+            return cls.options[name]
+    raise KeyError(f"no optimizer takes an option {name!r}")
 
 
 def from_settings(name: str, settings: Any) -> Optimizer:
