@@ -131,3 +131,43 @@ def test_fitting_runs_the_engines_backprop(solver, monkeypatch):
     net = calls[-1]
     if solver != "lbfgs":  # lbfgs ends by unpacking its result into new arrays
         assert all(np.shares_memory(w, c) for w, c in zip(net.W, est.coefs_))
+
+
+# --- every engine optimizer is a solver of the estimators ---------------------------------------
+
+def _fit_coefs(**params):
+    from sklearn.datasets import load_digits
+
+    from neuralpath.estimator import NeuralNetworkClassifier
+    X, y = load_digits(return_X_y=True)
+    clf = NeuralNetworkClassifier(hidden_layer_sizes=(20,), max_iter=15, random_state=3,
+                                  learning_rate_init=0.05, batch_size=100, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter reached before convergence
+        clf.fit(X[:500] / 16.0, y[:500])
+    return clf.coefs_ + clf.intercepts_
+
+
+@pytest.mark.parametrize("engine, sklearn", [
+    (dict(solver="gd"), dict(solver="sgd", momentum=0.0, nesterovs_momentum=False)),
+    (dict(solver="momentum", optimizer_options={"momentum": 0.7}),
+     dict(solver="sgd", momentum=0.7, nesterovs_momentum=False)),
+    (dict(solver="nesterov", optimizer_options={"momentum": 0.9}),
+     dict(solver="sgd", momentum=0.9, nesterovs_momentum=True)),
+])
+def test_an_engine_optimizer_named_as_solver_trains_as_scikit_learns_sgd(engine, sklearn):
+    """solver='gd' / 'momentum' / 'nesterov' is the engine's optimizer of that name, with
+    optimizer_options: the same steps as scikit-learn's sgd with those settings."""
+    for ours, theirs in zip(_fit_coefs(**engine), _fit_coefs(**sklearn)):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+
+
+def test_optimizer_options_are_checked_and_refused_for_scikit_learns_solvers():
+    with pytest.raises(ValueError, match=r"^momentum must be a number in \[0, 1\), got 1.5$"):
+        _fit_coefs(solver="momentum", optimizer_options={"momentum": 1.5})
+    with pytest.raises(ValueError, match=r"optimizer 'gd' takes the options"):
+        _fit_coefs(solver="gd", optimizer_options={"momentum": 0.5})
+    with pytest.raises(ValueError, match=r"solver='adam' takes scikit-learn's parameters"):
+        _fit_coefs(solver="adam", optimizer_options={"beta_1": 0.5})
+    with pytest.raises(ValueError, match=r"solver"):  # scikit-learn's own validation
+        _fit_coefs(solver="rmsprop-like-name-nobody-defines")

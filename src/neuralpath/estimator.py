@@ -48,13 +48,24 @@ from .model import TrainedModel, features_input
 from .model import load as _load_model
 from .model import save as _save_model
 from .network import Network, blas_threads
-from .optimizers import Adam, Momentum, Nesterov, Optimizer, SampleSchedule
+from .optimizers import (
+    OPTIMIZERS,
+    Adam,
+    Momentum,
+    Nesterov,
+    Optimizer,
+    SampleSchedule,
+    make_optimizer,
+)
 
 __all__ = ["NeuralNetworkClassifier", "NeuralNetworkDiverged", "NeuralNetworkRegressor",
            "to_model"]
 
 _FLOAT_DTYPES = (np.float64, np.float32)
-_STOCHASTIC = ("sgd", "adam")
+# scikit-learn's solvers; every other name of optimizers.OPTIMIZERS is the engine's optimizer of
+# that name (its own settings in optimizer_options), so a new engine optimizer reaches the
+# estimators as it is added. 'sgd' and 'adam' keep scikit-learn's meaning.
+_SKLEARN_SOLVERS = ("lbfgs", "sgd", "adam")
 # scikit-learn's activation names -> the engine's (the engine calls the logistic 'sigmoid')
 _ENGINE_ACTIVATION = {"identity": "identity", "logistic": "sigmoid", "sigmoid": "sigmoid",
                       "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu",
@@ -174,7 +185,8 @@ class _BaseNeuralNetwork(BaseEstimator):
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "sigmoid",
                                    "leaky_relu"})],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions(set(_SKLEARN_SOLVERS) | set(OPTIMIZERS))],
+        "optimizer_options": [dict, None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"),
                        None],
@@ -266,7 +278,7 @@ class _BaseNeuralNetwork(BaseEstimator):
             self.intercepts_.append(intercept)
         self._best_coefs = [c.copy() for c in self.coefs_]
         self._best_intercepts = [b.copy() for b in self.intercepts_]
-        if self.solver in _STOCHASTIC:
+        if self.solver != "lbfgs":
             self.loss_curve_ = []
             self._no_improvement_count = 0
             if self.early_stopping:
@@ -387,7 +399,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         batch = X.shape[0] if self.solver == "lbfgs" or self.batch_size in (None, "auto") \
             else min(int(self.batch_size), X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"), blas_threads(layer_units, batch):
-            if self.solver in _STOCHASTIC:
+            if self.solver != "lbfgs":
                 self._fit_stochastic(X, Y, sample_weight, incremental)
             else:
                 self._fit_lbfgs(X, Y, sample_weight)
@@ -428,11 +440,22 @@ class _BaseNeuralNetwork(BaseEstimator):
         self._unpack(result.x.astype(X.dtype, copy=False))
 
     def _new_solver(self) -> _Solver:
-        """The engine's optimizer for scikit-learn's solver: sgd is momentum or Nesterov
-        momentum, adam is Adam with epsilon where scikit-learn puts it."""
-        if self.solver == "sgd":
+        """The engine's optimizer for the solver: scikit-learn's sgd is momentum or Nesterov
+        momentum, its adam is Adam with epsilon where scikit-learn puts it; any other name is
+        the engine's optimizer of that name with ``optimizer_options``, on the
+        ``learning_rate`` schedule."""
+        options = self.optimizer_options or {}
+        if options and self.solver in _SKLEARN_SOLVERS:
+            raise ValueError(f"optimizer_options are the settings of the engine's optimizers "
+                             f"({', '.join(sorted(set(OPTIMIZERS) - set(_SKLEARN_SOLVERS)))}); "
+                             f"solver={self.solver!r} takes scikit-learn's parameters instead, "
+                             f"got optimizer_options={options!r}")
+        if self.solver not in _SKLEARN_SOLVERS:
+            optimizer: Optimizer = make_optimizer(self.solver, **options)
+            schedule = SampleSchedule(self.learning_rate, self.learning_rate_init, self.power_t)
+        elif self.solver == "sgd":
             kind = Nesterov if self.nesterovs_momentum else Momentum
-            optimizer: Optimizer = kind(momentum=self.momentum)
+            optimizer = kind(momentum=self.momentum)
             schedule = SampleSchedule(self.learning_rate, self.learning_rate_init, self.power_t)
         else:
             optimizer = Adam(self.beta_1, self.beta_2, self.epsilon, epsilon_hat=True)
@@ -575,7 +598,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def _check_solver(self) -> bool:
-        if self.solver not in _STOCHASTIC:
+        if self.solver == "lbfgs":
             raise AttributeError("partial_fit is only available for stochastic optimizers. "
                                  f"{self.solver} is not stochastic.")
         return True
@@ -649,11 +672,14 @@ class _BaseNeuralNetwork(BaseEstimator):
             problems.append(f"initializer={self.initializer!r}")
         if self.batch_size is None:
             problems.append("batch_size=None")
+        if self.solver not in _SKLEARN_SOLVERS:
+            problems.append(f"solver={self.solver!r}")
         problems += self._sklearn_problems()
         if problems:
             raise ValueError(f"{type(self).__name__} with " + ", ".join(problems) + " has no "
                              "scikit-learn equivalent; to_sklearn needs scikit-learn's settings")
-        own = {"dropout", "initializer", "dtype", "cost", "output_activation"}
+        own = {"dropout", "initializer", "dtype", "cost", "output_activation",
+               "optimizer_options"}
         params = {k: v for k, v in self.get_params().items() if k not in own}
         if isinstance(params["random_state"], np.random.Generator):
             params["random_state"] = None
@@ -784,9 +810,12 @@ _COMMON_DOC = """
     activation : {'relu', 'logistic', 'tanh', 'identity', 'leaky_relu'}, default='relu'
         Hidden-layer activation. 'logistic' is the tutorial's sigmoid ('sigmoid' is accepted
         as the same); 'leaky_relu' is neuralpath's own (slope 0.01).
-    solver : {'adam', 'sgd', 'lbfgs'}, default='adam'
+    solver : {'adam', 'sgd', 'lbfgs'} or an engine optimizer's name, default='adam'
         'sgd' is gradient descent with momentum, 'adam' Adam, 'lbfgs' scipy's L-BFGS-B on
-        the whole data set (often best on small data sets).
+        the whole data set (often best on small data sets), as in scikit-learn. neuralpath's
+        own: any other name of ``neuralpath.optimizers.OPTIMIZERS`` ('gd', 'momentum',
+        'nesterov', ...) trains with that engine optimizer, its settings given in
+        ``optimizer_options`` and its rate by ``learning_rate_init`` and ``learning_rate``.
     alpha : float, default=1e-4
         L2 penalty: the loss plus alpha/2 sum ||W||^2 divided by the (weighted) number of
         samples in the batch, as scikit-learn scales it.
@@ -848,6 +877,9 @@ _COMMON_DOC = """
     dtype : {None, 'float64', 'float32'}, default=None
         neuralpath's own: the precision of weights and computation; None follows X
         (float32 data gives float32 weights, as scikit-learn does).
+    optimizer_options : dict or None, default=None
+        neuralpath's own: the settings of an engine optimizer named by ``solver``
+        (``{"momentum": 0.5}``), checked by the optimizer.
 """
 
 _ATTRIBUTES_DOC = """
@@ -938,7 +970,8 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
                  validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, n_iter_no_change: float = 10, max_fun: int = 15000,
                  cost: str = "log_loss", output_activation: str = "auto", dropout: float = 0.0,
-                 initializer: str = "auto", dtype: Any = None) -> None:
+                 initializer: str = "auto", dtype: Any = None,
+                 optimizer_options: dict | None = None) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -967,6 +1000,7 @@ class NeuralNetworkClassifier(ClassifierMixin, _BaseNeuralNetwork):
         self.dropout = dropout
         self.initializer = initializer
         self.dtype = dtype
+        self.optimizer_options = optimizer_options
 
     def _loss_name(self):
         return self.cost
@@ -1174,7 +1208,8 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
                  nesterovs_momentum: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, n_iter_no_change: float = 10, max_fun: int = 15000,
-                 dropout: float = 0.0, initializer: str = "auto", dtype: Any = None) -> None:
+                 dropout: float = 0.0, initializer: str = "auto", dtype: Any = None,
+                 optimizer_options: dict | None = None) -> None:
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -1202,6 +1237,7 @@ class NeuralNetworkRegressor(RegressorMixin, _BaseNeuralNetwork):
         self.dropout = dropout
         self.initializer = initializer
         self.dtype = dtype
+        self.optimizer_options = optimizer_options
 
     def _loss_name(self):
         return self.loss
