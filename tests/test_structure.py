@@ -252,3 +252,25 @@ def test_the_package_still_offers_every_public_name():
     for name in neuralpath.__all__:
         assert getattr(neuralpath, name) is not None, name
     assert neuralpath.train.__module__ == "neuralpath.training"
+
+
+ARCHITECTURE = SRC.parent / "docs" / "architecture.md"
+
+
+def test_the_architecture_doc_names_every_module():
+    """docs/architecture.md is the project's map: every module of the package (and every
+    subpackage) is named in it, so a module added without a place on the map fails here."""
+    text = ARCHITECTURE.read_text()
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.name in ("__init__.py", "__main__.py"):
+            continue
+        top = rel.parts[0]
+        # a module of tutorial/ is named by its package; elsewhere by its file name
+        name = f"{top}/" if top == "tutorial" else (rel.name if len(rel.parts) == 1
+                                                     else f"{rel.parts[0]}/{rel.name}")
+        short = rel.stem if len(rel.parts) == 1 else None
+        if name not in text and (short is None or f"{short}.py" not in text):
+            missing.append(str(rel))
+    assert not missing, f"docs/architecture.md does not name {missing}"
