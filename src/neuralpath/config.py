@@ -32,7 +32,7 @@ from .costs import COSTS, get_cost
 from .data import DATASETS, SCALERS
 from .initializers import INITIALIZERS
 from .optimizers import OPTIMIZERS, option_check
-from .training import Settings, setting_check
+from .training import Settings, one_length, setting_check
 
 DTYPES = ("float64", "float32")
 
@@ -147,10 +147,7 @@ class TrainConfig:
         unknown = sorted(set(changes) - set(fields))
         if unknown:
             raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(fields)}")
-        if "iterations" in changes and "epochs" not in changes:
-            changes["epochs"] = None
-        elif "epochs" in changes and "iterations" not in changes:
-            changes["iterations"] = None
+        changes = one_length(changes)
         new = copy.copy(self)
         for name, value in changes.items():
             object.__setattr__(new, name, value)

@@ -103,10 +103,7 @@ class Settings:
         unknown = sorted(set(changes) - set(checks))
         if unknown:
             raise ValueError(f"unknown setting(s) {unknown}; known: {sorted(checks)}")
-        if "iterations" in changes and "epochs" not in changes:
-            changes["epochs"] = None
-        elif "epochs" in changes and "iterations" not in changes:
-            changes["iterations"] = None
+        changes = one_length(changes)
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.update({k: v if checks[k] is None or v is None else checks[k](k, v)
                        for k, v in changes.items()})
@@ -120,6 +117,16 @@ class Settings:
         own = OPTIMIZERS[self.optimizer].options
         return make_optimizer(self.optimizer, **{k: v for k, v in self.optimizer_options.items()
                                                  if k in own})
+
+
+def one_length(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` with the other length cleared: a run is ``iterations`` long or ``epochs``
+    long, so giving one (over a preset that had the other) clears the other."""
+    if "iterations" in changes and "epochs" not in changes:
+        return {**changes, "epochs": None}
+    if "epochs" in changes and "iterations" not in changes:
+        return {**changes, "iterations": None}
+    return changes
 
 
 def setting_check(name: str) -> Check:
