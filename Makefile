@@ -1,13 +1,15 @@
 # make demo: set up .venv, then train the tutorial's network on the digits and show what it learned
 # make test: set up .venv with the test extras, then lint (ruff, mypy) and run the whole test suite
 # make serve: set up .venv with the web extra only, then serve the pages
+# make docs: set up .venv with the docs extra, then build the site into docs/_build/html
+#   (warnings are errors; nitpicky: every reference to a neuralpath name must resolve)
 # make bench: set up .venv with the torch extra only (PyTorch's rows), then time the trainings
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test lint bench tutorial serve clean
+.PHONY: demo test lint bench tutorial serve docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,10 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[test,web]'
 	touch $(VENV)/.base $(VENV)/.web $(VENV)/.bench $@
 
+$(VENV)/.docs: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[docs,web]'
+	touch $(VENV)/.base $(VENV)/.web $@
+
 demo: $(VENV)/.base
 	$(BIN)/neuralpath train --preset tutorial --seed 0
 
@@ -47,5 +53,8 @@ bench: $(VENV)/.bench
 serve: $(VENV)/.web
 	$(BIN)/neuralpath serve
 
+docs: $(VENV)/.docs
+	$(BIN)/python -m sphinx -b html -W --keep-going -n docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache src/*.egg-info
+	rm -rf $(VENV) runs .pytest_cache src/*.egg-info docs/_build docs/_generated

@@ -72,7 +72,7 @@ def get_dataset(name: str) -> Dataset:
 
 
 def dataset_for_inputs(n_features: int, name: str | None = None) -> Dataset | None:
-    """The data set a model with ``n_features`` inputs was trained on: the one ``name``d if it
+    """The data set a model with ``n_features`` inputs was trained on: the one named ``name`` if it
     fits, else the first whose images have that many pixels, else None."""
     if name in DATASETS and DATASETS[name].side ** 2 == n_features:
         return DATASETS[name]

@@ -891,13 +891,13 @@ _ATTRIBUTES_DOC = """
     loss_ : float
         The loss at the end of training (the mean over the last epoch for sgd and adam).
     best_loss_ : float or None
-        The lowest loss_curve_ value (None with early_stopping).
+        The lowest ``loss_curve_`` value (None with early_stopping).
     loss_curve_ : list of float
         The loss of each epoch (sgd and adam).
     validation_scores_ : list of float or None
         The score on the held-out part after each epoch with early_stopping, else None.
     best_validation_score_ : float or None
-        The best of validation_scores_ (None without early_stopping).
+        The best of ``validation_scores_`` (None without early_stopping).
     t_ : int
         Samples seen by the solver during fitting.
     n_iter_ : int

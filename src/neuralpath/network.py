@@ -160,7 +160,7 @@ class Network:
         (s_{l+1},); no random draw. ``dtype`` defaults to the weights' own (float32 stays
         float32, anything else becomes float64). ``ValueError`` if the shapes do not chain.
         With ``copy=False`` the network keeps the arrays given (of its dtype) and updates
-        them in place: the estimator's ``W[l] = coefs_[l].T`` are views of its coefs_."""
+        them in place: the estimator's ``W[l] = coefs_[l].T`` are views of its ``coefs_``."""
         W = [np.asarray(w) for w in W]
         b = [np.asarray(v) for v in b]
         if not W or len(W) != len(b) or any(w.ndim != 2 for w in W):

@@ -399,7 +399,7 @@ def run_dask(tasks: Sequence[dict[str, Any]], address: str) -> Iterator[dict]:
         futures = [client.submit(run_point, t, key=f"neuralpath-sweep-{t['name']}", pure=False)
                    for t in tasks]
         try:
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):  # no default client
                 yield future.result()
         finally:
             client.cancel(futures)
