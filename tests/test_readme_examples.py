@@ -26,8 +26,7 @@ OPTIONAL = {"torch": "torch", "onnxruntime": "onnxruntime", "distributed": "dask
             "fastapi": "fastapi", "uvicorn": "uvicorn"}
 TIMEOUT = 240
 # blocks that fail because of a known bug, until it is fixed (strict: then this test fails and
-# says to take the entry out)
-# pages whose blocks are known to fail, with why (strict: a fixed one fails until removed)
+# says to take the entry out); none now
 KNOWN_BUGS: dict[str, str] = {}
 
 
