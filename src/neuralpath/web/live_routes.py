@@ -100,7 +100,7 @@ def make_router(runs: LiveRuns,
 
     @router.post("/api/train", status_code=202)
     async def post_train(settings: TrainSettings | None = None) -> JSONResponse:  # type: ignore[valid-type]
-        given = {} if settings is None else settings.model_dump(exclude_unset=True)
+        given: dict[str, Any] = {} if settings is None else settings.model_dump(exclude_unset=True)
         run = await run_in_threadpool(runs.start, given)
         return no_store({"id": run.id, "state": run.state, "total": run.total}, 202)
 
