@@ -45,7 +45,7 @@ KEEP_ALIVE = 5  # seconds an idle keep-alive connection stays open (uvicorn's de
 MAX_CONNECTIONS = 1000
 SHUTDOWN_GRACE = 5  # seconds open requests (event streams) get when the server stops
 # the uvicorn releases header_deadline_protocol was tested with (the web extra pins them)
-UVICORN_LOWEST, UVICORN_BELOW = (0, 29), (0, 55)
+UVICORN_LOWEST, UVICORN_BELOW = (0, 54), (0, 55)  # tested: 0.54.0
 UVICORN_RANGE = ">={},<{}".format(*(".".join(map(str, v)) for v in (UVICORN_LOWEST, UVICORN_BELOW)))
 MAX_HEADER_BYTES = 16 * 1024  # a request line and headers larger than this are refused
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
