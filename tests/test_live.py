@@ -50,7 +50,7 @@ def finish(app, run_id):
 def error_of(response, status):
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) == {"error"} and body["error"], body
+    assert set(body) - {"detail"} == {"error"} and body["error"], body
     return body["error"]
 
 
@@ -79,7 +79,8 @@ def test_settings_refused_naming_the_field(client, settings, names):
 def test_bodies_that_are_not_settings(client):
     error_of(client.post("/api/train", content=b"{not json",
                          headers={"content-type": "application/json"}), 400)
-    assert "JSON object" in error_of(client.post("/api/train", json=[1, 2]), 422)
+    assert "body: Input should be a valid dictionary" in error_of(
+        client.post("/api/train", json=[1, 2]), 422)
     error_of(client.post("/api/train", content=b"x" * (live_routes.MAX_BODY + 1),
                          headers={"content-type": "application/json"}), 413)
     assert "Content-Type" in error_of(client.post("/api/train", content=b"{}"), 415)
@@ -307,3 +308,57 @@ def test_final_cost_equals_the_cli(settings, tmp_path, capsys):
     assert abs(info["final_cost"] - cli["final_cost"]) <= 1e-9
     assert info["test_accuracy"] == cli["test_accuracy"]
     assert info["train_accuracy"] == cli["train_accuracy"]
+
+
+# ---- issue 24: malformed settings, cross-site state changes -------------------------------
+
+@pytest.mark.parametrize("settings, field", [
+    ({"preset": ["x"]}, "preset"), ({"preset": {"a": 1}}, "preset"), ({"preset": 3}, "preset"),
+    ({"iterations": "500"}, "iterations"), ({"layer_sizes": [64, "12", 10]}, "layer_sizes[1]"),
+    ({"learning_rate": [0.1]}, "learning_rate"), ({"no_such_setting": 1}, "no_such_setting"),
+])
+def test_a_malformed_setting_is_a_422_naming_it(client, settings, field):
+    """{"preset": ["x"]} was a 500 (a TypeError hashing the list): now FastAPI's request model
+    refuses it, 422, ``error`` naming the field and the ``detail`` list clients expect."""
+    response = client.post("/api/train", json=settings)
+    message = error_of(response, 422)
+    assert message.startswith(f"{field}: "), message
+    assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_parse_settings_refuses_a_preset_that_is_not_a_string():
+    """Behind the request model, the settings reader itself no longer hashes a list."""
+    with pytest.raises(ApiError) as caught:
+        live.parse_settings({"preset": ["x"]})
+    assert caught.value.status == 422 and "preset" in caught.value.message
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Sec-Fetch-Site": "same-site"}, 403),  # another port of localhost is same-site
+    ({"Origin": "http://evil.example"}, 403),
+    ({"Origin": "null"}, 403),
+    ({"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}, 200),  # the page
+    ({}, 200),  # a script: no browser headers
+], ids=["cross-site", "same-site", "foreign-origin", "null-origin", "same-origin", "script"])
+def test_cross_site_requests_cannot_stop_a_run(client, headers, status):
+    """The stop endpoint took a cross-site POST without a body: now any state change from
+    another site is 403 and the run goes on; the same request from the page (the control)
+    stops it."""
+    run_id = client.post("/api/train", json=LONG).json()["id"]
+    try:
+        response = client.post(f"/api/train/{run_id}/stop", headers=headers)
+        assert response.status_code == status, response.text
+        state = client.get(f"/api/train/{run_id}").json()["state"]
+        assert state == ("stopped" if status == 200 else "running")
+        if status == 403:
+            assert "only the server's own pages" in error_of(response, 403)
+    finally:
+        client.post(f"/api/train/{run_id}/stop")
+
+
+def test_a_cross_site_form_post_is_refused_before_it_is_read(client):
+    """A plain HTML form (no preflight) can send text/plain: refused, 415 (no Origin check
+    needed for that)."""
+    error_of(client.post("/api/model", content=b"train_id=x",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"}), 415)

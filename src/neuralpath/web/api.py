@@ -1,11 +1,14 @@
-"""What every endpoint of the pages shares: one error type, one body reader, one JSON reader.
+"""What every endpoint of the pages shares: one error type, one guard for requests and bodies.
 
 Every error a client gets is JSON ``{"error": message}``, one line, with a 4xx status for bad
 input: the routes raise ``ApiError`` (or FastAPI's own ``HTTPException``, e.g. 404 for an
-unknown path), and ``add_error_handlers`` turns each into that answer. Every endpoint that
-reads a body reads it with ``read_body``: declared JSON (415), at most a limit of bytes (413,
-known from Content-Length or counted as it arrives), and all of it within a deadline (408),
-so that one slow or huge request cannot hold a worker.
+unknown path), and ``add_error_handlers`` turns each into that answer; a body FastAPI's request
+models refuse is a 422 whose ``error`` names the field, with FastAPI's ``detail`` list beside
+it (400 if it is not JSON at all). Every request passes ``RequestGuard`` first: state changes
+only from the server's own pages (403), bodies declared JSON (415), at most a limit of bytes
+(413, known from Content-Length or counted as it arrives), and all of it within a deadline
+(408, and the connection closed), so that one slow or huge request cannot hold a worker or a
+connection.
 """
 from __future__ import annotations
 
@@ -14,13 +17,15 @@ import logging
 import math
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 
 BODY_TIMEOUT = 10.0  # seconds a client has to send the whole body
 LOG = logging.getLogger("uvicorn.error")  # uvicorn's log: one line per event, its format
@@ -56,43 +61,129 @@ def finite(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-async def read_body(request: Request, limit: int, timeout: float = BODY_TIMEOUT) -> bytes:
-    """The body of a request declared JSON, at most ``limit`` bytes, within ``timeout`` s.
+class RequestGuard:
+    """ASGI middleware: what every request must be before the app sees it.
 
-    The Content-Type must say JSON (415): that also keeps other sites' plain form posts out.
-    Content-Length is checked before anything is read (400 if it is not a number, 413 if it
-    is over ``limit``); the stream is counted as well, because a chunked request has no
-    Content-Length and a client may send more than it declared. A body that has not all
-    arrived after ``timeout`` seconds is refused (408, and the connection is closed); a
-    client that hangs up is one line in the log.
+    - A request that may change state (any method but GET, HEAD and OPTIONS) must come from the
+      server's own pages: one a browser marks ``Sec-Fetch-Site: cross-site`` or ``same-site``
+      (another port of localhost is same-site) or whose ``Origin`` names another host is
+      refused (403), so no other web page can stop a run or switch the model, even without
+      a body. Scripts and ``curl`` send neither header and are let in.
+    - A body must be declared JSON (415; that also keeps other sites' plain form posts out),
+      at most ``limit`` bytes (413: from Content-Length before anything is read, and counted
+      as it arrives, since a chunked body has no Content-Length and a client may send more than
+      it declared) and all of it must arrive within ``timeout`` seconds (408).
+
+    Every refusal is ``{"error": message}`` and closes the connection (its body was not read),
+    so a client that sends half a body holds its connection for ``timeout`` seconds at most.
+    The body is read whole here and handed on, so FastAPI's own body parsing (the request
+    models) never waits on a client. A client that leaves mid-body is one line in the log.
+
+    Parameters
+    ----------
+    app : ASGI application
+    limits : dict of str to int
+        The largest body of a path (``/api/predict``: a picture); other paths take ``limit``.
+    limit : int
+        The largest body of any other path.
+    timeout : float
+        Seconds a client has to send a whole body.
     """
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
-        raise ApiError(415, "send the request as JSON (Content-Type: application/json), "
-                            f"got {kind or 'no Content-Type'!r}")
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise ApiError(400, f"Content-Length must be a whole number, got {declared!r}")
-        if int(declared) > limit:
-            raise ApiError(413, f"the body may hold at most {limit} bytes, got {int(declared)}")
-    chunks, size = [], 0
-    try:
-        with anyio.fail_after(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise ApiError(413, f"the body may hold at most {limit} bytes")
-                chunks.append(chunk)
-    except TimeoutError:
-        raise ApiError(408, f"the body did not arrive within {timeout:g} s ({size} bytes came)",
-                       {"Connection": "close"}) from None
-    except ClientDisconnect:
-        client = request.client
-        LOG.warning("%s left before sending the whole body (%d bytes came)",
-                    f"{client.host}:{client.port}" if client else "a client", size)
-        raise ApiError(400, "the client left before sending the whole body") from None
-    return b"".join(chunks)
+
+    SAFE = ("GET", "HEAD", "OPTIONS")
+
+    def __init__(self, app: Any, limits: dict[str, int] | None = None, limit: int = 64 * 1024,
+                 timeout: float = BODY_TIMEOUT) -> None:
+        self.app, self.limits, self.limit, self.timeout = app, dict(limits or {}), limit, timeout
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Refuse a request that breaks a rule; else read its body and hand it on."""
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        refusal = self._refusal(scope, headers)
+        if refusal is not None:
+            return await _refuse(send, *refusal)
+        limit = self.limits.get(scope["path"], self.limit)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with anyio.fail_after(self.timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        client = scope.get("client")
+                        LOG.warning("%s left before sending the whole body (%d bytes came)",
+                                    f"{client[0]}:{client[1]}" if client else "a client", size)
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        return await _refuse(send, 413, f"the body may hold at most {limit} "
+                                                        "bytes")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            return await _refuse(send, 408, f"the body did not arrive within {self.timeout:g} "
+                                            f"s ({size} bytes came)")
+        body, handed = b"".join(chunks), False
+        if body and _kind(headers) != "application/json":  # a body no header announced
+            return await _refuse(send, 415, _NOT_JSON.format(_kind(headers) or
+                                                             "no Content-Type"))
+
+        async def replay() -> dict[str, Any]:
+            nonlocal handed
+            if not handed:
+                handed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # only a disconnect can come now
+
+        await self.app(scope, replay, send)
+
+    def _refusal(self, scope: dict[str, Any], headers: Headers) -> tuple[int, str] | None:
+        """(status, message) if the request's headers already break a rule, else None."""
+        if scope["method"] not in self.SAFE:
+            site = headers.get("sec-fetch-site", "").lower()
+            if site and site not in ("same-origin", "none"):
+                return 403, (f"this request came from another site ({site}); only the "
+                             "server's own pages may change its state")
+            origin = headers.get("origin")
+            if origin is not None and urlsplit(origin).netloc.lower() != \
+                    headers.get("host", "").lower():
+                return 403, ("this request came from another origin; only the server's own "
+                             "pages may change its state")
+        declared = headers.get("content-length")
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        if (declared is None or declared == "0") and not chunked:
+            return None
+        if _kind(headers) != "application/json":
+            return 415, _NOT_JSON.format(_kind(headers) or "no Content-Type")
+        limit = self.limits.get(scope["path"], self.limit)
+        if declared is not None:
+            if not declared.isdigit():
+                return 400, f"Content-Length must be a whole number, got {declared!r}"
+            if int(declared) > limit:
+                return 413, f"the body may hold at most {limit} bytes, got {int(declared)}"
+        return None
+
+
+_NOT_JSON = "send the request as JSON (Content-Type: application/json), got {!r}"
+
+
+def _kind(headers: Headers) -> str:
+    """The media type a request's Content-Type declares, lower case ('' if none)."""
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _refuse(send: Any, status: int, message: str) -> None:
+    """Answer ``{"error": message}`` with ``status`` and close the connection."""
+    body = json.dumps({"error": one_line(message)}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def json_object(body: bytes, what: str) -> dict[str, Any]:
@@ -124,6 +215,34 @@ def error_response(status: int, message: str,
     return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
 
 
+def validation_response(errors: Any) -> JSONResponse:
+    """The answer to a body FastAPI's request models refuse: 400 if it is not JSON at all,
+    else 422 with ``error`` (one line naming each field, for the pages) and FastAPI's own
+    ``detail`` list (``loc``, ``msg``, ``type`` of each error; the input is not echoed)."""
+    errors = list(errors)
+    if any(e.get("type") == "json_invalid" for e in errors):
+        reason = next(str(e.get("ctx", {}).get("error", "")) for e in errors
+                      if e.get("type") == "json_invalid")
+        return error_response(400, f"the body is not valid JSON ({reason[:200]}); send a JSON "
+                                   "object")
+    detail = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in errors[:20]]
+    message = "; ".join(f"{field_of(e.get('loc', ()))}: {e.get('msg')}" for e in detail[:3])
+    if len(errors) > 3:
+        message += f" (and {len(errors) - 3} more)"
+    return JSONResponse({"error": one_line(message), "detail": jsonable_encoder(detail)},
+                        status_code=422)
+
+
+def field_of(loc: Any) -> str:
+    """The field a validation error's ``loc`` names: ``("body", "pixels", 3)`` -> ``pixels[3]``,
+    the whole body -> ``body``."""
+    parts = list(loc)[1:] if list(loc)[:1] == ["body"] else list(loc)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Answer every error of ``app`` as ``{"error": message}``: ``ApiError`` and FastAPI's
     own with their status, a request FastAPI cannot validate with 422, and anything
@@ -139,8 +258,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, "the request is not valid: " + "; ".join(
-            str(e.get("msg")) for e in exc.errors())[:500])
+        return validation_response(exc.errors())
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -57,25 +57,19 @@ from typing import Any
 
 import anyio
 import numpy as np
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from ..data import dataset_for_inputs
 from ..imaging import input_max, read_image
 from ..model import TrainedModel, load
 from ..runs import new_run_dir
-from .api import (
-    BODY_TIMEOUT,
-    ApiError,
-    add_error_handlers,
-    finite,
-    json_object,
-    one_line,
-    read_body,
-)
+from .api import BODY_TIMEOUT, ApiError, RequestGuard, add_error_handlers, finite, one_line
 from .live import LiveRuns
+from .live_routes import MAX_BODY as MAX_SETTINGS_BODY
 from .live_routes import make_router
 
 STATIC = Path(__file__).with_name("static")
@@ -95,6 +89,12 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
+# /docs is FastAPI's Swagger UI: its script and style come from the jsDelivr CDN (the browser
+# fetches them; the server needs no network) and it starts with an inline script
+DOCS_POLICY = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+               b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+               b"https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
+               b"form-action 'none'; frame-ancestors 'none'")
 
 
 class _Cancelled(Exception):
@@ -270,17 +270,28 @@ def _train_in_background(state: ModelState, preset: str, seed: int, runs_dir: st
     state.set_model(model, source)
 
 
-def parse_request(body: bytes) -> tuple[str, Any]:
-    """The JSON object of a predict request; anything else is an ``ApiError``."""
-    payload = json_object(body, 'a JSON object with "pixels" or "image"')
-    given = [k for k in ("pixels", "image") if k in payload]
-    unknown = sorted(set(payload) - {"pixels", "image"})
-    if unknown:
-        raise ApiError(422, f"unknown field(s) {unknown[:5]}; give \"pixels\" or \"image\"")
-    if len(given) != 1:
-        raise ApiError(422, "give exactly one of \"pixels\" (a list of numbers) or \"image\" "
-                            f"(a data URL), got {len(given)}")
-    return given[0], payload[given[0]]
+class PredictRequest(BaseModel):
+    """A ``POST /api/predict`` body: exactly one of ``pixels`` or ``image``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    pixels: list[float] | None = Field(
+        None, description="the model's inputs: 64 numbers in 0..16 for a digits model "
+                          "(784 in 0..255 for an MNIST one)")
+    image: str | None = Field(
+        None, description="a picture as a data URL, data:image/png;base64,... (PNG, JPEG or "
+                          "WebP, told by its bytes)")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> PredictRequest:
+        given = [k for k in ("pixels", "image") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError('give exactly one of "pixels" (a list of numbers) or "image" '
+                             f"(a data URL), got {len(given)}")
+        return self
+
+    def kind(self) -> tuple[str, Any]:
+        """("pixels" or "image", its value)."""
+        return ("pixels", self.pixels) if self.pixels is not None else ("image", self.image)
 
 
 def pixels_to_input(value: Any, n_features: int, maximum: float = 16.0) -> np.ndarray:
@@ -410,7 +421,8 @@ def predict(model: TrainedModel, kind: str, value: Any) -> dict[str, Any]:
 
 
 class _SecurityHeaders:
-    """ASGI middleware: a strict Content-Security-Policy and friends on every response."""
+    """ASGI middleware: a strict Content-Security-Policy and friends on every response (the
+    API's documentation page, /docs, may also load Swagger UI from its CDN)."""
 
     def __init__(self, app):
         self.app = app
@@ -419,10 +431,13 @@ class _SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        extra = SECURITY_HEADERS
+        if scope["path"] == "/docs":
+            extra = [(b"content-security-policy", DOCS_POLICY), *SECURITY_HEADERS[1:]]
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": list(message.get("headers", [])) +
-                           SECURITY_HEADERS}
+                message = {**message, "headers": list(message.get("headers", [])) + extra}
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
@@ -465,12 +480,17 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
     training = _FirstStart(state, seed, runs_dir, dict(train_overrides or {}))
     app = FastAPI(title="neuralpath: draw a digit", lifespan=training.lifespan(live_runs),
-                  docs_url=None, redoc_url=None, openapi_url=None)
+                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+                  description="The draw-a-digit page's API and the live training view's. "
+                              'Every error is JSON {"error": message}; a body the request '
+                              "models refuse is a 422 with FastAPI's detail list beside it.")
     app.state.model_state, app.state.live_runs = state, live_runs
+    app.add_middleware(RequestGuard, limits={"/api/predict": MAX_BODY},
+                       limit=MAX_SETTINGS_BODY, timeout=body_timeout)
     app.add_middleware(_SecurityHeaders)
     add_error_handlers(app)
-    app.include_router(make_router(live_runs, state.set_model, body_timeout))
-    _add_draw_routes(app, state, body_timeout)
+    app.include_router(make_router(live_runs, state.set_model))
+    _add_draw_routes(app, state)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -536,7 +556,7 @@ class _FirstStart:
         return lifespan
 
 
-def _add_draw_routes(app: FastAPI, state: ModelState, body_timeout: float) -> None:
+def _add_draw_routes(app: FastAPI, state: ModelState) -> None:
     """The draw view: its page, ``GET /api/model`` and ``POST /api/predict``."""
     limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
 
@@ -544,15 +564,16 @@ def _add_draw_routes(app: FastAPI, state: ModelState, body_timeout: float) -> No
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
-    @app.api_route("/api/model", methods=["GET", "HEAD"])
+    @app.get("/api/model")
     async def get_model() -> JSONResponse:
         return JSONResponse(state.describe(), headers={"Cache-Control": "no-store"})
 
+    app.head("/api/model", include_in_schema=False)(get_model)  # one operation in /docs
+
     @app.post("/api/predict")
-    async def post_predict(request: Request) -> Any:
-        body = await read_body(request, MAX_BODY, body_timeout)
+    async def post_predict(request: PredictRequest) -> Any:
         model = state.ready()
-        kind, value = parse_request(body)
+        kind, value = request.kind()
         if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
             # large pictures take memory and CPU: DECODERS at a time, so a burst of them
             # leaves room for the page's small canvases (which never wait for them)

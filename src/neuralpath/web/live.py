@@ -120,15 +120,16 @@ def _check_steps(cfg: TrainConfig, m: int) -> None:
                          f"and {cfg.epochs} epochs of {m} rows make {total}")
 
 
-def parse_settings(body: bytes) -> tuple[str, TrainConfig]:
-    """The preset and the ``TrainConfig`` a POST /api/train body asks for (an empty body: the
-    tutorial preset); ``ApiError`` 400 (not JSON) or 422 (naming the setting) otherwise.
-    ``"batch_size": null`` asks for the full batch (the tutorial's), also over a preset with
-    mini-batches."""
-    settings = json_object(body or b"{}", 'a JSON object of settings, e.g. {"preset": '
-                                         '"tutorial", "iterations": 500}')
+def parse_settings(body: bytes | dict[str, Any]) -> tuple[str, TrainConfig]:
+    """The preset and the ``TrainConfig`` a POST /api/train body asks for (its JSON bytes or
+    the object; empty: the tutorial preset); ``ApiError`` 400 (not JSON) or 422 (naming the
+    setting) otherwise. ``"batch_size": null`` asks for the full batch (the tutorial's), also
+    over a preset with mini-batches."""
+    settings = dict(body) if isinstance(body, dict) else json_object(
+        body or b"{}", 'a JSON object of settings, e.g. {"preset": "tutorial", '
+                       '"iterations": 500}')
     preset = settings.pop("preset", "tutorial")
-    if preset not in PRESETS:
+    if not isinstance(preset, str) or preset not in PRESETS:
         raise ApiError(422, f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
     try:
         cfg = resolve(preset, **settings)
@@ -507,7 +508,7 @@ class LiveRuns:
                                  f"server allows ({self.max_active}): {', '.join(holders)}; "
                                  "stop one (POST /api/train/{id}/stop) or wait for it")
 
-    def start(self, body: bytes) -> LiveRun:
+    def start(self, body: bytes | dict[str, Any]) -> LiveRun:
         """Validate the settings, prepare the data, build the network and start a run
         (``pipeline.prepare`` and ``pipeline.build``); ``ApiError`` if refused."""
         preset, cfg = parse_settings(body)

@@ -8,19 +8,50 @@ error type and body reader every endpoint shares (``web/api.py``). The API is de
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
+import typing
 from collections.abc import AsyncIterator, Callable
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
+from ..config import TrainConfig, help_of
 from ..model import TrainedModel
-from .api import BODY_TIMEOUT, ApiError, json_object, no_store, read_body
+from ..presets import PRESETS
+from .api import ApiError, no_store
 from .live import ACTIVE, EVENT_INTERVAL, LiveRun, LiveRuns, options
 
-MAX_BODY = 64 * 1024  # bytes of a settings request
+MAX_BODY = 64 * 1024  # bytes of a settings request (web.api.RequestGuard holds them to it)
+
+
+def _settings_model() -> type[BaseModel]:
+    """The ``POST /api/train`` body as a request model, made from ``TrainConfig``'s fields:
+    ``preset`` and any setting, each of its type or null (the preset's value; ``batch_size``
+    null is the full batch). Its checks (ranges, choices) stay ``TrainConfig``'s: one place."""
+    hints = typing.get_type_hints(TrainConfig)
+    fields: dict[str, Any] = {"preset": (
+        Literal[tuple(PRESETS)], Field("tutorial", description="the preset the settings "  # type: ignore[misc]
+                                                                "change; default tutorial"))}
+    for f in dataclasses.fields(TrainConfig):
+        fields[f.name] = (hints[f.name] | None, Field(None, description=help_of(f.name)))
+    return create_model("TrainSettings", __config__=ConfigDict(extra="forbid", strict=True,
+                                                              allow_inf_nan=False),
+                        **fields)
+
+
+TrainSettings = _settings_model()
+
+
+class UseModel(BaseModel):
+    """A ``POST /api/model`` body: the live run whose network the draw view uses from now on."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    train_id: str = Field(description="the id of a live run (POST /api/train answered it)")
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 
 
@@ -51,10 +82,11 @@ def _why_no_model(run: LiveRun, fallback: str) -> str:
     return f"it is {run.state}" if run.state in ACTIVE else run.error or fallback
 
 
-def make_router(runs: LiveRuns, use_model: Callable[[TrainedModel, str | None], None],
-                body_timeout: float = BODY_TIMEOUT) -> APIRouter:
+def make_router(runs: LiveRuns,
+                use_model: Callable[[TrainedModel, str | None], None]) -> APIRouter:
     """The live-training routes over ``runs``; ``use_model(model, source)`` switches the draw
-    view's model (POST /api/model); a body has ``body_timeout`` seconds to arrive (408)."""
+    view's model (POST /api/model). Bodies are read (with their deadline) by
+    ``web.api.RequestGuard`` and checked by the request models."""
     router = APIRouter()
 
     @router.get("/train", include_in_schema=False)
@@ -66,10 +98,10 @@ def make_router(runs: LiveRuns, use_model: Callable[[TrainedModel, str | None], 
     async def get_options() -> JSONResponse:
         return no_store(options())
 
-    @router.post("/api/train")
-    async def post_train(request: Request) -> JSONResponse:
-        body = await read_body(request, MAX_BODY, body_timeout)
-        run = await run_in_threadpool(runs.start, body)
+    @router.post("/api/train", status_code=202)
+    async def post_train(settings: TrainSettings | None = None) -> JSONResponse:  # type: ignore[valid-type]
+        given: dict[str, Any] = {} if settings is None else settings.model_dump(exclude_unset=True)
+        run = await run_in_threadpool(runs.start, given)
         return no_store({"id": run.id, "state": run.state, "total": run.total}, 202)
 
     @router.get("/api/train/{run_id}")
@@ -105,8 +137,8 @@ def make_router(runs: LiveRuns, use_model: Callable[[TrainedModel, str | None], 
                             filename=f"neuralpath-{run.preset}-{run_id}.npz")
 
     @router.post("/api/model")
-    async def post_model(request: Request) -> JSONResponse:
-        run = runs.get(_train_id(await read_body(request, MAX_BODY, body_timeout)))
+    async def post_model(body: UseModel) -> JSONResponse:
+        run = runs.get(body.train_id)
         if run.model is None:
             raise ApiError(409, f"run {run.id} has no network to use yet "
                                 f"({_why_no_model(run, 'no update')})")
@@ -115,12 +147,3 @@ def make_router(runs: LiveRuns, use_model: Callable[[TrainedModel, str | None], 
         return no_store({"train_id": run.id, "source": source, "saved_as": run._saved_as()})
 
     return router
-
-
-def _train_id(body: bytes) -> str:
-    """The run id of a POST /api/model body ``{"train_id": id}``; ``ApiError`` otherwise."""
-    what = '{"train_id": "<id of a live run>"}'
-    payload = json_object(body, what)
-    if set(payload) != {"train_id"} or not isinstance(payload["train_id"], str):
-        raise ApiError(422, f"give {what}, got fields {sorted(payload)[:5]}")
-    return str(payload["train_id"])

@@ -6,14 +6,23 @@ Nothing here prints.
 
 The guards, for a server anyone on the network (or any web page, by DNS rebinding) can reach:
 
-- ``HostGuard``: a request whose Host header is not a name the server was bound for is
-  answered 400 (JSON), so a page on ``evil.example`` that resolves to 127.0.0.1 cannot read
-  the API.
-- ``guarded_protocol``: uvicorn's h11 protocol with a deadline for a request's headers (408
-  and close; uvicorn itself has none, only a keep-alive timeout between requests) and a
-  bound on open connections (a connection over it is answered 503 and closed at once).
-  Headers over ``MAX_HEADER_BYTES`` are refused by h11 (400).
-- The body's deadline is the app's (``create_app(body_timeout=...)``).
+- Starlette's ``TrustedHostMiddleware``: a request whose Host header is not a name the server
+  was bound for is answered 400, so a page on ``evil.example`` that resolves to 127.0.0.1
+  cannot read the API.
+- uvicorn's public settings: ``limit_concurrency`` (``MAX_CONNECTIONS`` open connections; a
+  request beyond them is answered 503), ``timeout_keep_alive`` (an idle kept-alive connection
+  is closed), ``h11_max_incomplete_event_size`` (headers over ``MAX_HEADER_BYTES`` are refused)
+  and ``timeout_graceful_shutdown`` (open event streams do not hold a stop).
+- ``header_deadline_protocol``: uvicorn has no deadline for a request's headers (a client that
+  sends one byte a second holds its connection for ever), so its h11 protocol gets one (408
+  and close). That class is uvicorn's own, not its public API: the web extra pins the uvicorn
+  releases it was tested with (``UVICORN_RANGE``; tests/test_server.py fails outside them).
+- The body's deadline and size are the app's (``web.api.RequestGuard``, ``create_app(
+  body_timeout=...)``): 408 and close.
+
+So a slot is held by a stalled client for a deadline at most (``HEADER_TIMEOUT`` or the body's),
+and ``MAX_CONNECTIONS`` is far above what 64 stalled bodies and 70 slow header senders take:
+benchmarks/connection_hold.py shows a normal request answered meanwhile.
 """
 from __future__ import annotations
 
@@ -23,6 +32,7 @@ import copy
 import ipaddress
 import json
 import logging
+import re
 import socket
 import threading
 from collections.abc import Iterable, Iterator
@@ -30,7 +40,13 @@ from typing import Any
 
 HEADER_TIMEOUT = 10.0  # seconds from a connection (or its previous answer) to a request's headers
 KEEP_ALIVE = 5  # seconds an idle keep-alive connection stays open (uvicorn's default)
-MAX_CONNECTIONS = 64  # open connections; more are answered 503 and closed
+# open connections (uvicorn's limit_concurrency): a request beyond them is answered 503. Each
+# costs a file descriptor and a few kB; a stalled one is dropped at its deadline
+MAX_CONNECTIONS = 1000
+SHUTDOWN_GRACE = 5  # seconds open requests (event streams) get when the server stops
+# the uvicorn releases header_deadline_protocol was tested with (the web extra pins them)
+UVICORN_LOWEST, UVICORN_BELOW = (0, 54), (0, 55)  # tested: 0.54.0
+UVICORN_RANGE = ">={},<{}".format(*(".".join(map(str, v)) for v in (UVICORN_LOWEST, UVICORN_BELOW)))
 MAX_HEADER_BYTES = 16 * 1024  # a request line and headers larger than this are refused
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 LOG = logging.getLogger("uvicorn.error")
@@ -71,9 +87,8 @@ def _raw_response(status: int, reason: str, message: str) -> bytes:
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
 
 
-def guarded_protocol(header_timeout: float = HEADER_TIMEOUT,
-                     max_connections: int = MAX_CONNECTIONS) -> type[asyncio.Protocol]:
-    """uvicorn's h11 protocol with a deadline for headers and a bound on open connections.
+def header_deadline_protocol(header_timeout: float = HEADER_TIMEOUT) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a deadline for a request's headers.
 
     Parameters
     ----------
@@ -81,32 +96,24 @@ def guarded_protocol(header_timeout: float = HEADER_TIMEOUT,
         Seconds a connection has, from its start or from the previous answer on it, to send
         a request's complete headers; after that it is answered 408 and closed (the client
         that sent half a header and waits holds nothing for long).
-    max_connections : int
-        Open connections allowed; a connection beyond them is answered 503 and closed
-        before anything is read from it.
 
     Returns
     -------
     type
-        A protocol class for ``uvicorn.Config(http=...)``.
+        A protocol class for ``uvicorn.Config(http=...)``. It overrides four of
+        ``H11Protocol``'s methods and reads ``conn``, ``transport`` and ``loop``: uvicorn's
+        internals, tested with the releases in ``UVICORN_RANGE``.
     """
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class GuardedH11Protocol(H11Protocol):
-        """H11Protocol plus a header deadline and a connection bound."""
+    class HeaderDeadlineH11Protocol(H11Protocol):
+        """H11Protocol plus a deadline for headers."""
 
         header_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)  # type: ignore[arg-type]
-            if len(self.connections) > max_connections:
-                LOG.warning("%d connections are open: one more refused", max_connections)
-                self.transport.write(_raw_response(
-                    503, "Service Unavailable",
-                    f"the server has {max_connections} open connections; try again soon"))
-                self.transport.close()
-                return
             self._arm()
 
         def _arm(self) -> None:
@@ -143,7 +150,16 @@ def guarded_protocol(header_timeout: float = HEADER_TIMEOUT,
             self._disarm()
             super().connection_lost(exc)
 
-    return GuardedH11Protocol
+    return HeaderDeadlineH11Protocol
+
+
+def uvicorn_is_tested(version: str | None = None) -> bool:
+    """Whether ``version`` (the installed uvicorn's by default) is in ``UVICORN_RANGE``."""
+    if version is None:
+        import uvicorn
+        version = uvicorn.__version__
+    found = re.match(r"(\d+)\.(\d+)", version)
+    return found is not None and UVICORN_LOWEST <= (int(found[1]), int(found[2])) < UVICORN_BELOW
 
 
 def allowed_hosts(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
@@ -165,67 +181,50 @@ def allowed_hosts(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
     return frozenset(names)
 
 
-def host_of(header: str) -> str:
-    """The host name of a Host header, without its port and brackets, lower case."""
-    header = header.strip().lower()
-    if header.startswith("["):  # [::1]:8000
-        return header[1:].partition("]")[0]
-    if header.count(":") == 1:
-        header = header.partition(":")[0]
-    return header.rstrip(".")
+def trusted_host_patterns(names: Iterable[str]) -> list[str]:
+    """``allowed_hosts`` names as ``TrustedHostMiddleware`` compares them: an IPv6 address in
+    brackets (as a Host header gives it), a name also with a final dot (``localhost.``)."""
+    patterns = []
+    for name in sorted(names):
+        if ":" in name:
+            patterns.append(f"[{name}]")
+        else:
+            patterns += [name] if _is_ip(name) else [name, f"{name}."]
+    return patterns
 
 
-class HostGuard:
-    """ASGI middleware: a request whose Host header is not in ``hosts`` is answered 400.
-
-    Parameters
-    ----------
-    app : ASGI application
-        The app to guard.
-    hosts : iterable of str
-        Allowed host names (``allowed_hosts``), without ports.
-    """
-
-    def __init__(self, app: Any, hosts: Iterable[str]) -> None:
-        self.app = app
-        self.hosts = frozenset(h.lower() for h in hosts)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Answer 400 for a foreign Host header; hand everything else to the app."""
-        if scope["type"] == "http":
-            given = [v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"]
-            name = host_of(given[0]) if len(given) == 1 else None
-            if name not in self.hosts:
-                body = json.dumps({"error": "this server answers only requests for "
-                                            f"{', '.join(sorted(self.hosts))}; the Host "
-                                            "header named another"}).encode()
-                await send({"type": "http.response.start", "status": 400,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def uvicorn_config(app: Any, host: str, *, extra_hosts: Iterable[str] = (),
                    access_log: bool = False, header_timeout: float = HEADER_TIMEOUT,
-                   max_connections: int = MAX_CONNECTIONS, keep_alive: int = KEEP_ALIVE) -> Any:
+                   max_connections: int = MAX_CONNECTIONS, keep_alive: int = KEEP_ALIVE,
+                   shutdown_grace: int = SHUTDOWN_GRACE) -> Any:
     """The ``uvicorn.Config`` every neuralpath server runs with.
 
     Parameters
     ----------
     app : ASGI application
-        The app (``create_app``); it is wrapped in ``HostGuard`` for ``host``.
+        The app (``create_app``); it is wrapped in ``TrustedHostMiddleware`` for ``host``.
     host : str
         The address the server's socket is bound to.
     extra_hosts : iterable of str
         More names the Host header may give.
     access_log : bool
         Log a line per request to stderr (uvicorn's access log).
-    header_timeout, max_connections : float, int
-        See ``guarded_protocol``.
+    header_timeout : float
+        See ``header_deadline_protocol``.
+    max_connections : int
+        Open connections (uvicorn's ``limit_concurrency``); a request beyond them is 503.
     keep_alive : int
         Seconds an idle keep-alive connection stays open.
+    shutdown_grace : int
+        Seconds open requests get when the server stops.
 
     Returns
     -------
@@ -235,11 +234,18 @@ def uvicorn_config(app: Any, host: str, *, extra_hosts: Iterable[str] = (),
     from uvicorn.config import LOGGING_CONFIG
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # stdout is for results
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    if not uvicorn_is_tested():
+        LOG.warning("uvicorn %s is not one of the releases (%s) the header deadline was tested "
+                    "with", uvicorn.__version__, UVICORN_RANGE)
+    guarded = TrustedHostMiddleware(
+        app, allowed_hosts=trusted_host_patterns(allowed_hosts(host, extra_hosts)),
+        www_redirect=False)
     config = uvicorn.Config(
-        HostGuard(app, allowed_hosts(host, extra_hosts)), log_level="warning", ws="none",
-        lifespan="on", server_header=False, access_log=access_log, log_config=log_config,
-        http=guarded_protocol(header_timeout, max_connections), timeout_keep_alive=keep_alive,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+        guarded, log_level="warning", ws="none", lifespan="on", server_header=False,
+        access_log=access_log, log_config=log_config, http=header_deadline_protocol(header_timeout),
+        limit_concurrency=max_connections, timeout_keep_alive=keep_alive,
+        timeout_graceful_shutdown=shutdown_grace, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
     if access_log:  # uvicorn ties the access log to log_level: warning would hide it
         logging.getLogger("uvicorn.access").setLevel(logging.INFO)
     return config
