@@ -180,7 +180,7 @@ def test_a_diverged_train_config_keeps_its_run_folder(tmp_path):
 @pytest.mark.parametrize("path", ["/api/predict", "/api/train", "/api/model"])
 def test_every_body_reading_endpoint_answers_408_after_the_deadline(model, path):
     """A client that sends half a body and then nothing: 408 and the connection closed,
-    on the draw view's endpoint and the live view's alike (web/api.read_body)."""
+    on the draw view's endpoint and the live view's alike (web/api.RequestGuard)."""
     import asyncio
     import json
     import threading
