@@ -227,7 +227,11 @@ def test_bench_measures_every_contender_in_process():
             np_r, torch_r = (next(r for r in results if r["part"] == part and r["kind"] == k
                                   and r["dtype"] == "float64") for k in ("neuralpath", "torch"))
             assert torch_r["final_cost"] == pytest.approx(np_r["final_cost"], rel=1e-9)
+    assert ("c", "gemm", "float32") in kinds and ("a", "gemm", "float64") in kinds
+    bound = next(r for r in results if r["part"] == "c" and r["kind"] == "gemm")
+    assert bound["gflops"] > 0 and bound["kernel"]
     text = bench.report(results)
+    assert "(c) one epoch of the mnist preset" in text and "one-core GEMM bound" in text
     assert "(a) tutorial preset: 4 full-batch iterations" in text
     assert "timed over 2 iterations, x2" in text and "log-loss" in text
     assert "(b) one epoch" in text and "samples/s" in text

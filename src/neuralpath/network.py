@@ -49,6 +49,15 @@ def blas_threads(layer_sizes: Sequence[int], m: int) -> contextlib.AbstractConte
     return threadpool_limits(blas_thread_count(layer_sizes, m), user_api="blas")
 
 
+PREDICT_CHUNK = 8192  # rows of a row source fed forward at once
+
+
+def is_row_source(X: Any) -> bool:
+    """Whether X is a row source: rows made when they are taken (``take_rows(rows, out)``)
+    rather than an array (``data.ImageRows``: images kept as stored, scaled per batch)."""
+    return hasattr(X, "take_rows") and not isinstance(X, np.ndarray)
+
+
 def _is_sparse(X) -> bool:
     # a scipy sparse matrix or array, known by its methods: the engine does not import scipy
     return hasattr(X, "tocsr") and not isinstance(X, np.ndarray)
@@ -218,8 +227,21 @@ class Network:
         return h, z
 
     def predict_output(self, X: Any) -> np.ndarray:
-        """The output layer h^(n_l) for each row of X: (m, s_nl)."""
-        return self.feed_forward(X)[0][-1]
+        """The output layer h^(n_l) for each row of X: (m, s_nl).
+
+        X may also be a row source (``take_rows(rows, out)``, ``shape``: the training loop's
+        other kind of input, see ``training.train``): its rows are then taken and fed
+        forward ``PREDICT_CHUNK`` at a time, so they are never all made at once."""
+        if not is_row_source(X):
+            return self.feed_forward(X)[0][-1]
+        m = X.shape[0]
+        out = np.empty((m, self.layer_sizes[-1]), self.dtype)  # (m, s_nl)
+        buf = np.empty((min(m, PREDICT_CHUNK), self.layer_sizes[0]), self.dtype)
+        for start in range(0, m, PREDICT_CHUNK):
+            rows = np.arange(start, min(m, start + PREDICT_CHUNK))
+            out[start:start + len(rows)] = self.feed_forward(
+                X.take_rows(rows, buf[:len(rows)]))[0][-1]
+        return out
 
     def workspace(self, m: int) -> _Workspace:
         """The arrays a batch of ``m`` rows is computed in, made on first use and reused."""

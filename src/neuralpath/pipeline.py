@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.model_selection import train_test_split
 
 from . import data
 from .config import TrainConfig
@@ -44,19 +42,30 @@ def prepare(cfg: TrainConfig, data_dir: str | None = None,
             arrays: tuple[Any, Any] | None = None) -> dict[str, Any]:
     """Scaled train and test parts for ``cfg``: a dict with X_train, y_train, X_test, y_test
     (scaled), X_val, y_val (with early stopping, split off the training part before any
-    augmentation, else None), the raw test inputs, the scaler's mean and scale and the labels."""
+    augmentation, else None), the raw test inputs, the scaler's mean and scale and the labels.
+
+    ``X_train`` is a ``data.ImageRows``: the training images as they were read (uint8 for
+    IDX files) and the scaler, from which the training loop takes each batch, scaled in the
+    config's dtype and, with ``augment``, shifted as it is taken (its rows are those of
+    ``data.shift_augment``, in the same order); nothing of size images x copies is made.
+    ``y_train`` holds the label of each of its rows. ``augment_drawings``' copies (8x8 digits:
+    at most a few MB) are still made here: one costs about a millisecond (SciPy, Pillow), so
+    making them batch by batch would cost minutes per run.
+    """
     X, y, n_test = load_data(cfg, data_dir, arrays)
     if n_test is None:  # tutorial 5.2: a random split with the run's seed
         X_tr, X_te, y_tr, y_te = data.split(X, y, cfg.seed, cfg.test_size)
-    else:  # the data set's own test part: its last n_test rows
+    else:  # the data set's own test part: its last n_test rows (views, no copy)
         X_tr, X_te, y_tr, y_te = X[:-n_test], X[-n_test:], y[:-n_test], y[-n_test:]
     mean, scale = data.SCALERS[cfg.scaler](X, X_tr)
     X_val = y_val = None
     if cfg.early_stopping:  # hold validation rows out before any shifted copies exist
+        from sklearn.model_selection import train_test_split  # (1.7 s of imports: not before)
         X_tr, X_val, y_tr, y_val = train_test_split(
             X_tr, y_tr, test_size=cfg.validation_fraction, random_state=cfg.seed,
             stratify=y_tr)
-        X_val = (X_val - mean) / scale
+        X_val = np.asarray(data.ImageRows(X_val, mean, scale), cfg.dtype)
+    shifts = False
     if cfg.augment_drawings:  # issue 13: varied copies and made-up drawings (8x8 digits only)
         if X.shape[1] != 64:
             raise ValueError("augment_drawings needs the digits' 8x8 inputs (64 features), "
@@ -64,10 +73,13 @@ def prepare(cfg: TrainConfig, data_dir: str | None = None,
         X_tr, y_tr = data.drawing_augment(X_tr, y_tr, random_state=cfg.seed)
     elif cfg.augment:
         side = int(round(np.sqrt(X.shape[1])))
-        X_tr, y_tr = data.shift_augment(X_tr, y_tr, side)
-    return dict(X_train=(X_tr - mean) / scale, y_train=y_tr, X_val=X_val, y_val=y_val,
-                X_test=(X_te - mean) / scale, y_test=y_te, X_test_raw=X_te, mean=mean,
-                scale=scale, classes=np.unique(y))
+        if side * side != X.shape[1]:
+            raise ValueError(f"augment shifts square images; {X.shape[1]} features are not")
+        shifts = True
+    rows = data.ImageRows(X_tr, mean, scale, shifts=shifts)
+    return dict(X_train=rows, y_train=np.tile(y_tr, rows.copies), X_val=X_val, y_val=y_val,
+                X_test=np.asarray(data.ImageRows(X_te, mean, scale), cfg.dtype), y_test=y_te,
+                X_test_raw=X_te, mean=mean, scale=scale, classes=np.unique(y))
 
 
 def check_layer_sizes(sizes: Sequence[int], n_features: int, n_classes: int) -> None:
@@ -169,9 +181,14 @@ def fit(model: TrainedModel, parts: dict[str, Any], callbacks: Sequence[Any] = (
     save = train_options.pop("checkpoint", None)
     if save is not None:
         train_options["checkpoint"] = lambda state: save(model, state)
+    X, y = parts["X_train"], parts["y_train"]
+    if hasattr(X, "take_rows"):  # its rows are copies of its m images: y's first m labels
+        Y: Any = data.OneHotRows(y[:X.m], classes, X.copies)
+    else:
+        Y = data.one_hot(y, classes)
     try:
-        history = train(model.network, parts["X_train"], data.one_hot(parts["y_train"], classes),
-                        cfg, validation_data=validation, callbacks=callbacks, **train_options)
+        history = train(model.network, X, Y, cfg, validation_data=validation,
+                        callbacks=callbacks, **train_options)
     except TrainingDiverged as exc:
         model.metadata.update(iterations_run=exc.history.iterations, stopped="diverged")
         exc.model = model  # holds the last finite weights, for the caller to keep
@@ -184,13 +201,22 @@ def finish(model: TrainedModel, history: History, parts: dict[str, Any]) -> dict
     """Step 4: the run's metrics (``evaluate`` on the test part, the train accuracy, the
     final cost and time), also recorded in the model's metadata."""
     metrics = evaluate(model, parts["X_test_raw"], parts["y_test"])
-    metrics["train_accuracy"] = accuracy(model.network.predict_output(parts["X_train"]),
-                                         data.one_hot(parts["y_train"], parts["classes"]))
+    metrics["train_accuracy"] = train_accuracy(model, parts)
     metrics["final_cost"] = history.cost[-1] if history.cost else None
     metrics["train_seconds"] = history.seconds
     model.metadata.update(test_accuracy=metrics["test_accuracy"],
                           train_accuracy=metrics["train_accuracy"])
     return metrics
+
+
+def train_accuracy(model: TrainedModel, parts: dict[str, Any]) -> float:
+    """The share of the training rows (with their copies) the model gets right, computed a
+    few thousand rows at a time (``Network.predict_output`` takes them from ``ImageRows``)."""
+    out = model.network.predict_output(parts["X_train"])  # (rows, s_nl)
+    if out.shape[1] == 1:
+        return accuracy(out, data.one_hot(parts["y_train"], parts["classes"]))
+    truth = np.searchsorted(parts["classes"], parts["y_train"])
+    return float(np.mean(out.argmax(axis=1) == truth))
 
 
 def save_run(model: TrainedModel, history: History, parts: dict[str, Any], run_dir: str,
@@ -263,6 +289,8 @@ def train_preset(preset: str = "tutorial", seed: int = 0, callbacks: Sequence[An
 
 def evaluate(model: TrainedModel, X_raw: Any, y: Any) -> dict[str, Any]:
     """Accuracy, confusion matrix and per-class precision/recall/F1 on raw inputs."""
+    # scikit-learn is imported here, after training, not before the first step (1.7 s)
+    from sklearn.metrics import classification_report, confusion_matrix
     pred = model.predict(X_raw)
     labels = model.classes
     return {

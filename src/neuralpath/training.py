@@ -32,7 +32,7 @@ import numpy as np
 
 from .checks import Check, Choice, Count, Flag, Number
 from .errors import TrainingDiverged
-from .network import Network, blas_threads
+from .network import Network, blas_threads, is_row_source
 from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, get_schedule, make_optimizer
 from .signals import TrainingStop
 
@@ -206,9 +206,14 @@ def _call(callbacks, method, *args):
 
 
 def _check_data(network, X, Y, what="X and Y"):
-    """Inputs (m, s_1) and targets (m, s_nl) as contiguous arrays of the network's dtype."""
-    X = np.ascontiguousarray(X, dtype=network.dtype)  # (m, s_1)
-    Y = np.ascontiguousarray(Y, dtype=network.dtype)  # (m, s_nl)
+    """Inputs (m, s_1) and targets (m, s_nl) as contiguous arrays of the network's dtype, or
+    row sources (``network.is_row_source``) of those shapes, left as they are: a source
+    checks its own values (``data.ImageRows``: the scaler's, and float images')."""
+    sources = [is_row_source(A) for A in (X, Y)]
+    if not sources[0]:
+        X = np.ascontiguousarray(X, dtype=network.dtype)  # (m, s_1)
+    if not sources[1]:
+        Y = np.ascontiguousarray(Y, dtype=network.dtype)  # (m, s_nl)
     s1, snl = network.layer_sizes[0], network.layer_sizes[-1]
     x_name, y_name = what.split(" and ")
     if X.ndim != 2 or X.shape[1] != s1:
@@ -221,7 +226,8 @@ def _check_data(network, X, Y, what="X and Y"):
         raise ValueError(f"{x_name} must hold at least one sample, got 0 rows")
     # min and max are NaN or infinite exactly when some entry is; np.isfinite(X).all() would
     # make a boolean copy of X first (45 MB for MNIST, and its page faults, at every call)
-    if not all(np.isfinite(A.min()) and np.isfinite(A.max()) for A in (X, Y)):
+    if not all(np.isfinite(A.min()) and np.isfinite(A.max())
+               for A, source in zip((X, Y), sources) if not source):
         raise ValueError(f"{what} must hold finite numbers only (no NaN or infinity)")
     return X, Y
 
@@ -251,6 +257,11 @@ def train(network: Network, X: Any, Y: Any, settings: Any = None, *,
           checkpoint_every: int = 1, resume: TrainingState | None = None,
           log_every: int | None = None, **overrides: Any) -> History:
     """Train ``network`` in place on inputs X (m, s_1) and targets Y (m, s_nl).
+
+    X and Y are arrays, or row sources: objects with ``shape`` and ``take_rows(rows, out)``
+    that make a batch's rows, of the network's dtype, as the loop takes them
+    (``data.ImageRows`` keeps images as stored and shifts and scales each batch). Rows are
+    chosen by the run's generator either way, so a run is as reproducible and resumable.
 
     Parameters
     ----------
@@ -365,7 +376,7 @@ class _Run:
         self.params = network.params
         self.guard = _Divergence(self.params, s.learning_rate, self.elapsed)
         self.early = _EarlyStopping(self.params, s.patience) if s.early_stopping else None
-        self.batches = _Batches(X, Y, self.plan.batch, self.rng)
+        self.batches = _Batches(X, Y, self.plan.batch, self.rng, network.dtype)
         self.masks = _DropoutMasks(network, s.dropout, self.rng)
         self.counter = _Hits({self.plan.batch, self.plan.m % self.plan.batch or self.plan.batch})
         self.history = History()
@@ -482,13 +493,26 @@ class _Run:
 
 class _Batches:
     """Mini-batches: a new order of the rows every epoch, and each batch's rows gathered into
-    buffers made once, (batch, s_1) and (batch, s_nl). A full-batch run takes X and Y as they
-    are and draws nothing from the generator."""
+    buffers made once, (batch, s_1) and (batch, s_nl), of the network's dtype. A full-batch
+    run takes X and Y as they are and draws nothing from the generator.
 
-    def __init__(self, X, Y, batch, rng):
-        self.X, self.Y, self.batch, self.rng = X, Y, batch, rng
-        self.rows = ((np.empty((batch, X.shape[1]), X.dtype),
-                      np.empty((batch, Y.shape[1]), Y.dtype)) if batch < X.shape[0] else None)
+    X and Y may each be an array or a row source (``take_rows(rows, out)``), which makes the
+    batch's rows as they are taken (``data.ImageRows``: images kept as stored, shifted and
+    scaled per batch). A full-batch run takes all of a source's rows once, at the start."""
+
+    def __init__(self, X, Y, batch, rng, dtype):
+        self.batch, self.rng = batch, rng
+        m = X.shape[0]
+        if batch >= m:
+            self.X, self.Y = (self._all(A, dtype) for A in (X, Y))
+            self.rows = None
+        else:
+            self.X, self.Y = X, Y
+            self.rows = tuple(np.empty((batch, A.shape[1]), dtype) for A in (X, Y))
+
+    @staticmethod
+    def _all(A, dtype):
+        return A.take_rows(None, np.empty(A.shape, dtype)) if is_row_source(A) else A
 
     def order(self):
         return self.rng.permutation(self.X.shape[0]) if self.rows is not None else None
@@ -496,10 +520,10 @@ class _Batches:
     def take(self, order, start_row):
         if order is None:
             return self.X, self.Y
-        rows = order[start_row:start_row + self.batch]  # mode="clip": no hidden copy
-        Xb = np.take(self.X, rows, axis=0, out=self.rows[0][:len(rows)], mode="clip")
-        Yb = np.take(self.Y, rows, axis=0, out=self.rows[1][:len(rows)], mode="clip")
-        return Xb, Yb
+        rows = order[start_row:start_row + self.batch]
+        return tuple(A.take_rows(rows, out[:len(rows)]) if is_row_source(A) else
+                     np.take(A, rows, axis=0, out=out[:len(rows)], mode="clip")  # no copy
+                     for A, out in zip((self.X, self.Y), self.rows))
 
 
 class _EarlyStopping:

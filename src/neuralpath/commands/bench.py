@@ -11,6 +11,7 @@ HELP = "time training side by side: neuralpath, PyTorch, scikit-learn, the tutor
 EPILOG = """examples:
   neuralpath bench --part a --skip torch          the tutorial preset, numpy contenders only
   neuralpath bench --part b --batch-sizes 128     MNIST-sized mini-batches of 128
+  neuralpath bench --part c --repeat 3            the mnist preset's epoch, PyTorch, GEMM bound
   neuralpath bench --breakdown                    where one tutorial iteration spends its time
   neuralpath bench --part estimator --repeat 3    NeuralNetworkClassifier / MLPClassifier
 """
@@ -20,9 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Which parts, how long, how often, with how many threads, and who competes."""
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--part", choices=["a", "b", "all", "estimator"], default="all",
-                        help="(a) the tutorial preset, (b) MNIST-sized mini-batches, all: "
-                             "both; estimator: NeuralNetworkClassifier against MLPClassifier")
+    parser.add_argument("--part", choices=["a", "b", "c", "all", "estimator"], default="all",
+                        help="(a) the tutorial preset, (b) MNIST-sized mini-batches, (c) one "
+                             "epoch of the mnist preset, each against PyTorch and (a), (c) "
+                             "the one-core GEMM bound; all: the three; estimator: "
+                             "NeuralNetworkClassifier against MLPClassifier")
     parser.add_argument("--problems", default="digits,mnist5k",
                         help="with --part estimator: comma-separated problems, digits "
                              "(hidden 100, 200 epochs) and/or mnist5k (256,256; 30 epochs)")
@@ -33,13 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-sizes", type=positive_int_list, default=[32, 128, 1024],
                         help="part (b) batch sizes (default 32,128,1024)")
     parser.add_argument("--samples", type=positive_int, default=60000,
-                        help="part (b) rows of random 784-pixel data (default 60000)")
+                        help="parts (b), (c) rows of random 784-pixel data (default 60000)")
     parser.add_argument("--repeat", type=positive_int, default=1,
                         help="timed runs per contender, the fastest reported (default 1)")
     parser.add_argument("--threads", type=positive_int, default=1,
                         help="BLAS / intra-op threads for every contender (default 1)")
     parser.add_argument("--skip", default="",
-                        help="comma-separated contenders to leave out: torch, sklearn, listing")
+                        help="comma-separated contenders to leave out: torch, sklearn, "
+                             "listing, gemm")
     parser.add_argument("--in-process", action="store_true",
                         help="measure in this process instead of one fresh process each")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -71,7 +75,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     results = []
     for i, spec in enumerate(specs, 1):
         label = f"{bench.LABELS[spec['kind']]} {spec['dtype']}"
-        if spec["part"] == "b":
+        if spec["part"] in ("b", "c"):
             label += f" batch {spec['batch']}"
         if spec["part"] == "estimator":
             label = f"{bench.LABELS[spec['kind']]} on {spec['problem']}"
