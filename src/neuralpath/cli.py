@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
     except KeyboardInterrupt:  # before a command began its work (train says more itself)
         words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
         saved = "; no model was written" if words[:1] == ["train"] else ""
-        print(f"neuralpath: interrupted{saved}", file=err)
+        print(f"{prog}: interrupted{saved}", file=err)
         return 130
     except BrokenPipeError:  # e.g. `neuralpath ... | head`: the reader has gone, not an error
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -96,7 +96,7 @@ def _contention(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         results.append(contention.measure(spec))
     for r in results:
         if "error" in r:
-            print(f"neuralpath: {r['preset']} threads {r['threads']}: {r['error']}", file=err)
+            print(f"neuralpath bench: {r['preset']} threads {r['threads']}: {r['error']}", file=err)
     rows = contention.summarise(results)
     print(json.dumps(rows) if args.json else contention.report(rows), file=out)
     return 0

@@ -115,8 +115,9 @@ def check_destination(name: str, path: str, force: bool) -> None:
     folder that cannot be written (a probe file is made and removed there)."""
     try:
         mode: int | None = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None  # nothing there, or a dangling symbolic link (replaced, as a file is)
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # nothing there, a dangling symbolic link (replaced, as a file is), or a
+        # file where a folder should be (said below)
     except OSError as exc:
         raise UsageError(f"{name} {path} cannot be written: {exc.strerror or exc}") from None
     if mode is not None and stat.S_ISDIR(mode):
@@ -125,7 +126,7 @@ def check_destination(name: str, path: str, force: bool) -> None:
         raise UsageError(f"{name} {path} is {kind_of(mode)}, not a regular file; neuralpath "
                          "writes only regular files (--force replaces only those)")
     if os.path.lexists(path) and not force:
-        raise UsageError(f"{name} {path} exists; give --force to overwrite it")
+        raise UsageError(f"{name} {path} exists; add --force to overwrite it")
     check_folder_writable(name, path, os.path.dirname(os.path.abspath(path)),
                           [os.path.basename(path)])
 

@@ -232,7 +232,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     try:
         return _train(args, out, err, held)
     except KeyboardInterrupt:  # only before training began: later signals are held
-        print("neuralpath: interrupted before training began; no model was written", file=err)
+        print("neuralpath train: interrupted before training began; no model was written", file=err)
         return 130
     finally:
         held.stop()
@@ -307,7 +307,7 @@ def _report_divergence(exc: TrainingDiverged, args: argparse.Namespace, run_dir:
     else:
         path = _save_model(exc.model, args.out, run_dir, exc.history, title, err,
                            args.data_dir)
-    print(f"neuralpath: training stopped: {exc}; those weights are saved in {path}", file=err)
+    print(f"neuralpath train: training stopped: {exc}; those weights are saved in {path}", file=err)
     return 130 if held.received else 1
 
 
@@ -365,13 +365,13 @@ def _print_ending(history: Any, model_path: str | None, args: argparse.Namespace
                   run_dir: str | None, held: HoldSignalsFromTraining, err: IO[str]) -> None:
     """On stderr: how an interrupted run ended, and how to go on from its checkpoint."""
     if history.stopped == "interrupted":
-        print(f"neuralpath: training interrupted at iteration {history.iterations}; the "
+        print(f"neuralpath train: training interrupted at iteration {history.iterations}; the "
               f"weights reached so far are saved in {model_path}", file=err)
         if args.checkpoint_every and run_dir:
-            print(f"neuralpath: continue from the last checkpoint with: neuralpath train "
+            print(f"neuralpath train: continue from the last checkpoint with: neuralpath train "
                   f"--resume {run_dir}", file=err)
     elif held.received:
-        print(f"neuralpath: interrupted after training ended; the model is saved in "
+        print(f"neuralpath train: interrupted after training ended; the model is saved in "
               f"{model_path}", file=err)
 
 
@@ -492,7 +492,7 @@ def _write_plot(figure: Any, path: str | None, write: Any, err: IO[str]) -> str 
     try:
         return str(write(figure, path))
     except OSError as exc:
-        print(f"neuralpath: {exc}; no cost curve was written", file=err)
+        print(f"neuralpath train: {exc}; no cost curve was written", file=err)
         return None
 
 
