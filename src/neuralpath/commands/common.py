@@ -136,7 +136,7 @@ def check_folder_writable(name: str, path: str, folder: str, new: list[str]) -> 
     the folder still to be made and every name in ``new`` fits the file system's name length,
     and a probe file can be made and removed in the nearest folder that exists. ``UsageError``
     naming the option ``name`` and ``path`` otherwise."""
-    existing, missing = folder, []
+    existing, missing = folder, list[str]()
     while not os.path.lexists(existing):  # the folder is made on saving: probe its parent
         existing, part = os.path.split(existing)
         missing.insert(0, part)

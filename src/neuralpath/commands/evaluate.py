@@ -109,7 +109,8 @@ def read_rows(path: str, model: Any) -> tuple[np.ndarray, np.ndarray]:
         raise UsageError(f"--data {path} is a folder; give a CSV file")
     width = model.n_features + 1
     labels = {str(c): c for c in model.classes}
-    X, y = [], []
+    X: list[list[float]] = []
+    y: list[Any] = []
     with open(path, newline="") as f:
         for number, row in enumerate(csv.reader(f), 1):
             if not row or all(not v.strip() for v in row):

@@ -254,7 +254,7 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
         None if args.out else new_run_dir())
     if run_dir is not None:
         check_run_folder(run_dir)
-    if args.resume:
+    if args.resume and run_dir is not None:
         check_not_finished(run_dir, args.force)
     tables, callbacks = reporting(args, cfg, out, err,
                                   resume.history.iterations if resume else 0)
