@@ -259,7 +259,7 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     tables, callbacks = reporting(args, cfg, out, err,
                                   resume.history.iterations if resume else 0)
     callbacks += tensorboard_callbacks(args, run_dir)  # issue 25: --tensorboard DIR
-    callbacks.append(held)
+    callbacks.insert(0, held)  # first: signals are held before the progress bar is drawn
     if args.verbose:
         changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
         print(describe_differences(preset, changed), file=tables)
