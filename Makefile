@@ -1,5 +1,7 @@
 # make demo: set up .venv, then train the tutorial's network on the digits and show what it learned
 # make test: set up .venv with the test extras, then lint (ruff, mypy) and run the whole test suite
+#   on every core (pytest-xdist; tests that must not share the machine's ports, timing or
+#   browser run on one worker: tests/conftest.py), listing the ten slowest
 # make serve: set up .venv with the web extra only, then serve the pages
 # make docs: set up .venv with the docs extra, then build the site into docs/_build/html
 #   (warnings are errors; nitpicky: every reference to a neuralpath name must resolve)
@@ -38,7 +40,7 @@ demo: $(VENV)/.base
 	$(BIN)/neuralpath train --preset tutorial --seed 0
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=10
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src

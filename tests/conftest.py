@@ -41,3 +41,25 @@ def held_training(monkeypatch):
         return reached, release
 
     return hold
+
+
+# `make test` runs the suite on every core (pytest-xdist, `-n auto --dist loadgroup`). The
+# modules below keep all their tests on one worker: the browser tests (one chromium at a time),
+# the server's (a real uvicorn on loopback, with header and body deadlines measured in
+# seconds), the sweep's (a Dask cluster, a Ctrl-C sent to a child), the notebook's (a kernel)
+# and the speed checks (BLAS thread counts, allocation tracing); their module-wide fixtures
+# are then made once. Without xdist the marks do nothing.
+ONE_WORKER = {"browser": "browser", "test_server.py": "server", "test_sweep.py": "sweep",
+              "test_tutorial_notebook.py": "notebook", "test_speed.py": "speed"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "xdist_group(name): run on one pytest-xdist worker")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path
+        group = ONE_WORKER.get(path.name) or ONE_WORKER.get(path.parent.name)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -468,7 +468,7 @@ def test_cli_data_mnist_failures(served, tmp_path, capsys, monkeypatch):
     code, out, err = run_cli(["data", "mnist", "--download", "--mirror", server.url,
                               "--data-dir", str(tmp_path)], capsys)
     assert code == 1 and err.strip().splitlines()[-1].startswith(
-        f"neuralpath: download failed: {server.url}train-labels-idx1-ubyte.gz: checksum mismatch")
+        f"neuralpath data: download failed: {server.url}train-labels-idx1-ubyte.gz: checksum mismatch")
     assert server.requests.count(mnist.TRAIN_LABELS + ".gz") == 3  # retried twice
     assert sorted(os.listdir(tmp_path)) == [mnist.TRAIN_IMAGES + ".gz"]  # no temporary file
     code, out, err = run_cli(["data", "mnist", "--mirror", server.url], capsys)
@@ -501,7 +501,7 @@ def test_data_and_train_agree_on_a_set_whose_image_sizes_differ(tmp_path, capsys
                r"are 24x24 \(.*t10k-images-idx3-ubyte.gz\)")
     code, out, err = run_cli(["data", "mnist", "--data-dir", str(tmp_path)], capsys)
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert err.startswith("neuralpath: error: the files cannot be trained on: ")
+    assert err.startswith("neuralpath data: the files cannot be trained on: ")
     assert __import__("re").search(message, err) and "all four files present" not in out
     code, out, err = run_cli(["train", "--dataset", "mnist", "--data-dir", str(tmp_path),
                               "--out", str(tmp_path / "m.npz")], capsys)

@@ -476,7 +476,7 @@ def test_the_memory_check_counts_what_training_allocates(monkeypatch):
 def test_index_outside_the_data_set_is_refused_the_same_way(model_file, index):
     code, out, err = run(["predict", model_file, "--index", index])
     assert code == 2 and out == ""
-    assert one_line(err) == (f"neuralpath: error: --index must be in 0..1796, or -1797..-1 to "
+    assert one_line(err) == (f"neuralpath predict: --index must be in 0..1796, or -1797..-1 to "
                              f"count from the end, got {index}")
 
 

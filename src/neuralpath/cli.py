@@ -2,7 +2,8 @@
 
 ``main(argv)`` builds the parser from the subcommand modules in ``neuralpath.commands`` (each
 ``add_arguments(parser)`` and ``run(args, out, err)``), runs one, and turns errors into exit
-codes: 0 ok, 2 bad input (one line on stderr, no traceback), 1 anything else, 130
+codes: 0 ok, 2 bad input (one line on stderr, ``neuralpath COMMAND: MESSAGE``, no traceback),
+1 anything else, 130
 interrupted by Ctrl-C, SIGTERM or SIGHUP (the weights reached so far are saved; the signals
 are handled in ``signals.py``). With ``train --json`` stdout
 is one JSON object and everything else (progress, tables) goes to stderr.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import IO, NoReturn
@@ -41,7 +43,31 @@ neuralpath COMMAND --help explains each command's options.
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line on stderr, exit 2, no usage dump
-        raise UsageError(f"{self.prog}: {message}")
+        exc = UsageError(message)
+        exc.prog = self.prog  # type: ignore[attr-defined]  # "neuralpath train"
+        raise exc
+
+
+# a prefix a message may already carry: one style is put back on every error line (`prefix`)
+_PREFIX = re.compile(r"^neuralpath(?: [a-z]+)?: (?:error: )?")
+
+
+def error_line(prog: str, exc: BaseException) -> str:
+    """The one line an error is reported in: ``neuralpath COMMAND: MESSAGE`` (``neuralpath:
+    MESSAGE`` before a command is known). A file the system could not open is named in
+    words ("no such file: PATH"), never as the raw "[Errno 2] ..."."""
+    name = os.fsdecode(exc.filename) if isinstance(exc, OSError) and exc.filename else None
+    if isinstance(exc, FileNotFoundError) and name is not None:
+        message = f"no such file: {name}"
+    elif isinstance(exc, IsADirectoryError) and name is not None:
+        message = f"{name} is a folder, not a file"
+    elif isinstance(exc, NotADirectoryError) and name is not None:
+        message = f"not a folder: a part of {name} is a file"
+    elif isinstance(exc, PermissionError) and name is not None:
+        message = f"permission denied: {name}"
+    else:
+        message = str(exc)
+    return f"{prog}: {_PREFIX.sub('', one_line(message))}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,24 +93,24 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
     """Run the command line; returns the exit code (``sys.exit(main())`` in the script)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    prog = "neuralpath"
     try:
         with as_interrupt():  # SIGTERM and SIGHUP end a command as Ctrl-C does
             args = build_parser().parse_args(argv)
+            prog = f"neuralpath {args.command}"
             module = importlib.import_module(f".commands.{COMMANDS[args.command]}",
                                              __package__)
             return module.run(args, out, err)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except (UsageError, ModelFileError, FileNotFoundError, IsADirectoryError,
-            ValueError) as exc:
-        message = one_line(str(exc))
-        print(message if message.startswith("neuralpath") else f"neuralpath: error: {message}",
-              file=err)
+            NotADirectoryError, PermissionError, ValueError) as exc:
+        print(error_line(getattr(exc, "prog", prog), exc), file=err)
         return 2
     except KeyboardInterrupt:  # before a command began its work (train says more itself)
         words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
         saved = "; no model was written" if words[:1] == ["train"] else ""
-        print(f"neuralpath: interrupted{saved}", file=err)
+        print(f"{prog}: interrupted{saved}", file=err)
         return 130
     except BrokenPipeError:  # e.g. `neuralpath ... | head`: the reader has gone, not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -93,7 +119,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
     except Exception as exc:  # noqa: BLE001 - the CLI reports, never shows a traceback
         if os.environ.get("NEURALPATH_DEBUG"):
             raise
-        print(f"neuralpath: unexpected error: {type(exc).__name__}: {one_line(str(exc))} "
+        print(f"{prog}: unexpected error: {type(exc).__name__}: {one_line(str(exc))} "
               "(set NEURALPATH_DEBUG=1 for a traceback)", file=err)
         return 1
 

@@ -25,6 +25,7 @@ import json
 import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -55,16 +56,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
 
     SIGINT, SIGTERM and SIGHUP wait until the file is complete (``signals.HeldSignals``); the
     temporary file is removed whatever happens; an ``OSError`` names ``path``, not the
-    temporary file.
+    temporary file. Only a regular file (or nothing) at ``path`` is replaced: never a device,
+    a FIFO, a socket or a folder, nor a symbolic link to one. The temporary name is short
+    (``.tmp-`` and 8 letters) whatever ``path``'s, so any name the file system takes can be
+    written.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     tmp = None
     with HeldSignals():
         try:
+            _check_regular(path)
             os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path),
-                                       dir=folder)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
             with os.fdopen(fd, "wb") as f:
                 write(f)
                 f.flush()
@@ -72,6 +76,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
             umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual permissions
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
+            _check_regular(path)  # made meanwhile?
             os.replace(tmp, path)
             tmp = None
         except OSError as exc:
@@ -81,6 +86,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
             if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)
     return path
+
+
+def _check_regular(path: str) -> None:
+    """``OSError`` when ``path`` is something other than a regular file (after following
+    symbolic links); nothing there is fine."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, FIFO or " \
+            "socket)"
+        raise OSError(f"it is {kind}; only a regular file is replaced")
 
 
 def write_model_file(path: str | os.PathLike, W: list[np.ndarray], b: list[np.ndarray],

@@ -23,7 +23,9 @@ import datetime
 import io
 import json
 import os
+import secrets
 import shutil
+import tempfile
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,7 @@ from .model import load as load_model
 from .model import save as save_model
 from .persist import atomic_write, read_model_file, write_model_file
 from .plots import confusion_figure, cost_curve, errors_figure, write_figure
+from .signals import HeldSignals
 from .training import History, TrainingState
 
 CHECKPOINT = "checkpoint.npz"
@@ -46,28 +49,41 @@ def new_run_dir(runs_dir: str = "runs") -> str:
 
 
 def link_latest(run_dir: str) -> str:
-    """Point ``<runs_dir>/latest`` at ``run_dir``: a symlink swapped in with os.replace, so
-    latest is never missing; where symlinks are not allowed, a copy. Returns its path."""
+    """Point ``<runs_dir>/latest`` at ``run_dir``: a symlink made under a name of its own
+    (this process's id and random letters) and swapped in with os.replace, so latest is never
+    missing and processes updating it at once never collide; where symlinks are not allowed,
+    a copy. Returns its path."""
+    folder = os.path.dirname(os.path.abspath(run_dir))
     latest = os.path.join(os.path.dirname(os.path.normpath(run_dir)), "latest")
     if os.path.abspath(latest) == os.path.abspath(run_dir):
         return latest  # resuming runs/latest itself: it already is the newest
-    tmp = latest + ".tmp"
+    tmp = os.path.join(folder, f".latest-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
         os.symlink(os.path.basename(os.path.normpath(run_dir)), tmp)
-        if os.path.isdir(latest) and not os.path.islink(latest):
-            shutil.rmtree(latest)
-        os.replace(tmp, latest)
     except OSError:  # no symlinks on this file system: copy instead
-        shutil.rmtree(latest, ignore_errors=True)
-        shutil.copytree(run_dir, latest)
+        shutil.copytree(run_dir, tmp, symlinks=True)
+    try:
+        if os.path.isdir(latest) and not os.path.islink(latest):
+            shutil.rmtree(latest, ignore_errors=True)  # a copy: replaced by the new one
+        os.replace(tmp, latest)
+    except OSError:
+        if os.path.islink(tmp) or not os.path.isdir(tmp):
+            os.unlink(tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return latest
 
 
 def save_run(model: TrainedModel, run_dir: str, history: History | None = None,
              title: str | None = None, test: tuple[Any, Any] | None = None) -> dict[str, str]:
     """Save a run into ``run_dir`` and point ``latest`` at it.
+
+    The run's files are written into a temporary folder first (beside ``run_dir``, or inside
+    it when it exists already: a resumed run, or one with checkpoints), then moved into place
+    (a rename), and only then is ``latest`` pointed at it: a failure part way (a full disk)
+    leaves no empty or partial run folder and ``latest`` where it was, and raises
+    ``OSError`` naming ``run_dir``'s file.
 
     Parameters
     ----------
@@ -84,20 +100,57 @@ def save_run(model: TrainedModel, run_dir: str, history: History | None = None,
     -------
     dict
         The paths written, by kind (``model``, ``config``, ``metrics``, ``cost``,
-        ``confusion``, ``errors``), and ``latest``.
+        ``confusion``, ``errors``), and ``latest`` (None when it could not be updated).
     """
-    paths = {"model": save_model(model, os.path.join(run_dir, "model.npz"))}
-    if model.config is not None:
-        paths["config"] = write_config(model.config.to_dict(),
-                                       os.path.join(run_dir, "config.json"))
-    if history is not None:
-        paths["metrics"] = write_metrics(history, os.path.join(run_dir, "metrics.csv"))
-        paths["cost"] = write_figure(cost_curve(history, title),
-                                     os.path.join(run_dir, "cost.png"))
-    if test is not None:
-        paths.update(write_test_figures(model, *test, run_dir))
-    paths["latest"] = link_latest(run_dir)
+    exists = os.path.isdir(run_dir)
+    parent = os.path.dirname(os.path.abspath(run_dir))
+    build = None
+    try:
+        os.makedirs(parent, exist_ok=True)
+        build = tempfile.mkdtemp(prefix=".tmp-", dir=run_dir if exists else parent)
+        written = _write_run(model, build, history, title, test)
+        with HeldSignals():  # the folder is complete or not there: never half moved
+            if exists:
+                for name in written.values():
+                    os.replace(os.path.join(build, name), os.path.join(run_dir, name))
+                os.rmdir(build)
+            else:
+                umask = os.umask(0)  # mkdtemp makes the folder 0700: the usual permissions
+                os.umask(umask)
+                os.chmod(build, 0o777 & ~umask)
+                os.rename(build, run_dir)
+            build = None
+    except OSError as exc:
+        reason = str(exc) if build is None else str(exc).replace(build, run_dir)
+        raise OSError(reason if reason.startswith("cannot write") else
+                      f"cannot write {run_dir}: {exc.strerror or reason}") from None
+    finally:
+        if build is not None:
+            shutil.rmtree(build, ignore_errors=True)
+    paths: dict[str, Any] = {kind: os.path.join(run_dir, name) for kind, name in written.items()}
+    try:
+        paths["latest"] = link_latest(run_dir)
+    except OSError:  # the run is complete where it is; only the link could not be made
+        paths["latest"] = None
     return paths
+
+
+def _write_run(model: TrainedModel, folder: str, history: History | None, title: str | None,
+               test: tuple[Any, Any] | None) -> dict[str, str]:
+    """The run's files written into ``folder``; returns their names, by kind."""
+    names = {"model": os.path.basename(save_model(model, os.path.join(folder, "model.npz")))}
+    if model.config is not None:
+        names["config"] = os.path.basename(
+            write_config(model.config.to_dict(), os.path.join(folder, "config.json")))
+    if history is not None:
+        names["metrics"] = os.path.basename(
+            write_metrics(history, os.path.join(folder, "metrics.csv")))
+        names["cost"] = os.path.basename(
+            write_figure(cost_curve(history, title), os.path.join(folder, "cost.png")))
+    if test is not None:
+        names.update({kind: os.path.basename(path)
+                      for kind, path in write_test_figures(model, *test, folder).items()})
+    return names
 
 
 def write_config(config: dict[str, Any], path: str) -> str:

@@ -29,17 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problems", default="digits,mnist5k",
                         help="with --part estimator: comma-separated problems, digits "
                              "(hidden 100, 200 epochs) and/or mnist5k (256,256; 30 epochs)")
-    parser.add_argument("--iterations", type=positive_int, default=3000,
+    parser.add_argument("--iterations", type=positive_int, default=3000, metavar="N",
                         help="full-batch iterations in part (a) (default 3000)")
-    parser.add_argument("--listing-iterations", type=positive_int, default=30,
+    parser.add_argument("--listing-iterations", type=positive_int, default=30, metavar="N",
                         help="iterations the tutorial's listing is timed over (default 30)")
     parser.add_argument("--batch-sizes", type=positive_int_list, default=[32, 128, 1024],
                         help="part (b) batch sizes (default 32,128,1024)")
-    parser.add_argument("--samples", type=positive_int, default=60000,
+    parser.add_argument("--samples", type=positive_int, default=60000, metavar="N",
                         help="parts (b), (c) rows of random 784-pixel data (default 60000)")
-    parser.add_argument("--repeat", type=positive_int, default=1,
+    parser.add_argument("--repeat", type=positive_int, default=1, metavar="N",
                         help="timed runs per contender, the fastest reported (default 1)")
-    parser.add_argument("--threads", type=positive_int, default=1,
+    parser.add_argument("--threads", type=positive_int, default=1, metavar="N",
                         help="BLAS / intra-op threads for every contender (default 1)")
     parser.add_argument("--skip", default="",
                         help="comma-separated contenders to leave out: torch, sklearn, "
@@ -100,7 +100,7 @@ def _contention(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         results.append(contention.measure(spec))
     for r in results:
         if "error" in r:
-            print(f"neuralpath: {r['preset']} threads {r['threads']}: {r['error']}", file=err)
+            print(f"neuralpath bench: {r['preset']} threads {r['threads']}: {r['error']}", file=err)
     rows = contention.summarise(results)
     print(json.dumps(rows) if args.json else contention.report(rows), file=out)
     return 0

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 import numpy as np
+
+from ..errors import UsageError
+from ..signals import HeldSignals
 
 
 def number_type(convert: Callable[[str], Any], accept: Callable[[Any], bool],
@@ -86,3 +92,70 @@ def format_confusion(matrix: np.ndarray, labels: Sequence[Any]) -> str:
     rows = [str(c).ljust(10) + "".join(str(v).rjust(width) for v in row)
             for c, row in zip(labels, matrix)]
     return "\n".join([head] + rows)
+
+
+# --- destinations: what --out, --plot and export --out may write (issues 14 and 24) -----------
+
+def kind_of(mode: int) -> str:
+    """What a file of ``st_mode`` ``mode`` is, in words."""
+    for test, words in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+                        (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                        (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def check_destination(name: str, path: str, force: bool) -> None:
+    """Before any work: ``path`` (option ``name``) can be written, as a regular file.
+
+    ``UsageError`` naming the option and the path when it is a folder, a device, a FIFO, a
+    socket (or a symbolic link to one: ``--force`` replaces only an existing regular file),
+    an existing file without ``force``, a name longer than the file system takes, or in a
+    folder that cannot be written (a probe file is made and removed there)."""
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None  # nothing there, a dangling symbolic link (replaced, as a file is), or a
+        # file where a folder should be (said below)
+    except OSError as exc:
+        raise UsageError(f"{name} {path} cannot be written: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UsageError(f"{name} {path} is a folder; give a file name inside it")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise UsageError(f"{name} {path} is {kind_of(mode)}, not a regular file; neuralpath "
+                         "writes only regular files (--force replaces only those)")
+    if os.path.lexists(path) and not force:
+        raise UsageError(f"{name} {path} exists; add --force to overwrite it")
+    check_folder_writable(name, path, os.path.dirname(os.path.abspath(path)),
+                          [os.path.basename(path)])
+
+
+def check_folder_writable(name: str, path: str, folder: str, new: list[str]) -> None:
+    """``folder`` (made on saving if missing) can take the new names ``new``: every part of
+    the folder still to be made and every name in ``new`` fits the file system's name length,
+    and a probe file can be made and removed in the nearest folder that exists. ``UsageError``
+    naming the option ``name`` and ``path`` otherwise."""
+    existing, missing = folder, list[str]()
+    while not os.path.lexists(existing):  # the folder is made on saving: probe its parent
+        existing, part = os.path.split(existing)
+        missing.insert(0, part)
+    if not os.path.isdir(existing):
+        raise UsageError(f"{name} {path} cannot be written: {existing} is not a folder")
+    try:
+        longest = os.pathconf(existing, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    for part in missing + new:
+        if len(os.fsencode(part)) > longest:
+            raise UsageError(f"{name} {path} cannot be written: the name {part[:20]}... is "
+                             f"{len(os.fsencode(part))} bytes long; this file system takes "
+                             f"at most {longest}")
+    with HeldSignals():  # the probe file never outlives this block
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=existing)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise UsageError(f"{name} {path} cannot be written: "
+                             f"{exc.strerror or exc}") from None

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         try:  # read them as train will: refuse here what train would refuse
             (X_train, y_train), (X_test, _) = mnist.load_mnist(folder)
         except ValueError as exc:
-            raise UsageError(f"neuralpath: error: the files cannot be trained on: {exc}") from None
+            raise UsageError(f"neuralpath data: the files cannot be trained on: {exc}") from None
         print(f"all four files present: {len(X_train):,} training and {len(X_test):,} test "
               f"images of {X_train.shape[1]}x{X_train.shape[2]}, labels "
               f"{int(y_train.min())}..{int(y_train.max())}; train with: neuralpath train "
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         status = mnist.download(folder, mirror=args.mirror,
                                 progress=_tqdm_bytes(err) if show else None)
     except mnist.DownloadError as exc:
-        print(f"neuralpath: download failed: {exc}", file=err)
+        print(f"neuralpath data: download failed: {exc}", file=err)
         return 1
     for name, state in status.items():
         print(f"  {state:<10} {os.path.join(folder, name)}", file=out)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import UsageError
+from .common import check_destination
 
 HELP = "write a saved model as an ONNX file (pip install 'neuralpath[onnx]')"
 EPILOG = """examples:
@@ -32,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE",
                         help="the file to write (default: MODEL with .onnx)")
     parser.add_argument("--force", action="store_true",
-                        help="overwrite an existing --out file (never silently)")
+                        help="overwrite an existing --out file if it is a regular file (never "
+                             "silently, never a device, FIFO or folder)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -40,8 +42,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from ..model import load
     model = load(args.model)
     target = Path(args.out) if args.out else Path(args.model).with_suffix(".onnx")
-    if target.exists() and not args.force:
-        raise UsageError(f"--out {target} exists; add --force to overwrite it")
+    check_destination("--out", str(target), args.force)
     try:
         import onnx  # noqa: F401
     except ImportError:

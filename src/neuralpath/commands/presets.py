@@ -41,14 +41,25 @@ def as_command(name: str) -> str:
     return shlex.join(parts)
 
 
+def shown(value: object) -> str:
+    """A setting's value as ``train`` takes it: on/off for a switch (``--augment`` /
+    ``--no-augment``), 64,30,10 for a list, - for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Print one preset as a command, or a table of every preset's settings."""
     if args.show:
         print(as_command(args.show), file=out)
         return 0
     names = list(PRESETS)
-    rows = {option(key): ["-" if v is None else ",".join(map(str, v)) if isinstance(v, list)
-                          else str(v) for v in (PRESETS[n].to_dict()[key] for n in names)]
+    rows = {option(key): [shown(v) for v in (PRESETS[n].to_dict()[key] for n in names)]
             for key in TrainConfig().to_dict()}
     width = max(len(k) for k in rows) + 2
     col = 2 + max(len(v) for v in [*names, *(v for vs in rows.values() for v in vs)])

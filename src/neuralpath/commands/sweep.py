@@ -195,7 +195,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except KeyboardInterrupt:
         bar.close()
         done = sum(sweep.finished(folder, p) is not None for p in points)
-        print(f"neuralpath: sweep interrupted: {done} of {len(points)} runs finished in "
+        print(f"neuralpath sweep: sweep interrupted: {done} of {len(points)} runs finished in "
               f"{folder}/ (summary.csv has them); run the same command with --out {folder} "
               "to go on", file=err)
         return 130
@@ -213,7 +213,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                               plot=plot, runs=rows, points=table)), file=out)
     diverged = [r["run_dir"] for r in rows if r["stopped"] == "diverged"]
     if diverged:
-        print(f"neuralpath: {len(diverged)} run(s) diverged (cost not finite): "
+        print(f"neuralpath sweep: {len(diverged)} run(s) diverged (cost not finite): "
               f"{', '.join(diverged)}", file=err)
     return 0
 

@@ -23,8 +23,14 @@ from ..config import TrainConfig
 from ..data import get_dataset
 from ..errors import SettingError, TrainingDiverged, UsageError
 from ..presets import PRESETS, resolve
-from ..signals import HeldSignals, HoldSignalsFromTraining
-from .common import TqdmProgress, format_confusion, positive_int
+from ..signals import HoldSignalsFromTraining
+from .common import (
+    TqdmProgress,
+    check_destination,
+    check_folder_writable,
+    format_confusion,
+    positive_int,
+)
 from .config_file import add_config_options, config_with_file, tensorboard_callbacks
 
 HELP = "train a network and save it"
@@ -124,8 +130,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cost-curve PNG (default: cost.png in the run folder; with --out, "
                              "none unless given)")
     parser.add_argument("--force", action="store_true",
-                        help="overwrite an existing --out or --plot file (without it, an "
-                             "existing file is refused before training starts)")
+                        help="overwrite an existing --out or --plot file, if it is a regular "
+                             "file (without it, an existing file is refused before training "
+                             "starts); with --resume, continue a run that had finished")
     add_run_options(parser)
     add_config_options(parser)  # issue 25: --config FILE, --tensorboard DIR
 
@@ -225,7 +232,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     try:
         return _train(args, out, err, held)
     except KeyboardInterrupt:  # only before training began: later signals are held
-        print("neuralpath: interrupted before training began; no model was written", file=err)
+        print("neuralpath train: interrupted before training began; no model was written", file=err)
         return 130
     finally:
         held.stop()
@@ -243,11 +250,16 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     else:
         preset, cfg = config_with_file(args) or config_from_args(args)  # issue 25: --config
     check_destinations(args)
-    run_dir = args.resume or (None if args.out else new_run_dir())
+    run_dir = resolved_run_dir(args.resume) if args.resume else (
+        None if args.out else new_run_dir())
+    if run_dir is not None:
+        check_run_folder(run_dir)
+    if args.resume and run_dir is not None:
+        check_not_finished(run_dir, args.force)
     tables, callbacks = reporting(args, cfg, out, err,
                                   resume.history.iterations if resume else 0)
     callbacks += tensorboard_callbacks(args, run_dir)  # issue 25: --tensorboard DIR
-    callbacks.append(held)
+    callbacks.insert(0, held)  # first: signals are held before the progress bar is drawn
     if args.verbose:
         changed = cfg.differences(PRESETS[preset]) if preset in PRESETS else {}
         print(describe_differences(preset, changed), file=tables)
@@ -260,6 +272,8 @@ def _train(args: argparse.Namespace, out: IO[str], err: IO[str],
     except TrainingDiverged as exc:
         return _report_divergence(exc, args, run_dir, title, err, held)
     saved = _save_files(model, history, metrics, args, run_dir, title, err)
+    if saved.get("rescued"):
+        run_dir = None  # not written: the model is in the file _rescue named
     _print_report(preset, cfg, model, history, metrics, saved, run_dir, tables)
     _print_ending(history, saved["model"], args, run_dir, held, err)
     if args.json:
@@ -293,7 +307,7 @@ def _report_divergence(exc: TrainingDiverged, args: argparse.Namespace, run_dir:
     else:
         path = _save_model(exc.model, args.out, run_dir, exc.history, title, err,
                            args.data_dir)
-    print(f"neuralpath: training stopped: {exc}; those weights are saved in {path}", file=err)
+    print(f"neuralpath train: training stopped: {exc}; those weights are saved in {path}", file=err)
     return 130 if held.received else 1
 
 
@@ -307,12 +321,13 @@ def _save_files(model: Any, history: Any, metrics: dict[str, Any], args: argpars
                                             args.data_dir),
                     plot=_write_plot(cost_curve(history, title), args.plot, write_figure, err),
                     latest=None)
-    if "save_error" in metrics:
-        raise OSError(f"the run could not be saved in {run_dir}: {metrics['save_error']}")
+    if "save_error" in metrics:  # e.g. a full disk: the weights go where they can
+        return dict(model=_rescue(model, metrics["save_error"], err), plot=None, latest=None,
+                    rescued="yes")
     paths = metrics["paths"]
     latest: str | None = paths["latest"]
-    if os.path.abspath(paths["latest"]) == os.path.abspath(run_dir):  # resumed in runs/latest
-        latest = None
+    if latest is None or os.path.abspath(latest) == os.path.abspath(run_dir):
+        latest = None  # resumed in runs/latest, or the link could not be made
     plot: str | None = paths["cost"]
     if args.plot:  # a copy of the cost curve where the user asked, too
         plot = _write_plot(cost_curve(history, title), args.plot, write_figure, err)
@@ -350,13 +365,13 @@ def _print_ending(history: Any, model_path: str | None, args: argparse.Namespace
                   run_dir: str | None, held: HoldSignalsFromTraining, err: IO[str]) -> None:
     """On stderr: how an interrupted run ended, and how to go on from its checkpoint."""
     if history.stopped == "interrupted":
-        print(f"neuralpath: training interrupted at iteration {history.iterations}; the "
+        print(f"neuralpath train: training interrupted at iteration {history.iterations}; the "
               f"weights reached so far are saved in {model_path}", file=err)
         if args.checkpoint_every and run_dir:
-            print(f"neuralpath: continue from the last checkpoint with: neuralpath train "
+            print(f"neuralpath train: continue from the last checkpoint with: neuralpath train "
                   f"--resume {run_dir}", file=err)
     elif held.received:
-        print(f"neuralpath: interrupted after training ended; the model is saved in "
+        print(f"neuralpath train: interrupted after training ended; the model is saved in "
               f"{model_path}", file=err)
 
 
@@ -374,66 +389,100 @@ def _json_result(preset: str, cfg: TrainConfig, model: Any, history: Any,
 
 def _exit_code(args: argparse.Namespace, history: Any, saved: dict[str, str | None],
                held: HoldSignalsFromTraining) -> int:
-    """130 when interrupted; 1 when ``--out`` or ``--plot`` could not be written where asked."""
+    """130 when interrupted; 1 when ``--out``, ``--plot`` or the run folder could not be
+    written where asked."""
     if history.stopped == "interrupted" or held.received:
         return 130
     failed = (args.out and saved["model"] != args.out) or (
-        args.plot and args.out and not saved["plot"])
+        args.plot and args.out and not saved["plot"]) or saved.get("rescued")
     return 1 if failed else 0
 
 
 # --- destinations and signals (issue 14) -------------------------------------------------------
 
 def check_destinations(args: argparse.Namespace) -> None:
-    """Before training: ``--out`` and ``--plot`` can be written, and are not existing files
-    unless ``--force`` (``UsageError`` naming the option and the path)."""
+    """Before training: ``--out`` and ``--plot`` can be written as regular files, and are not
+    existing files unless ``--force`` (``UsageError`` naming the option and the path)."""
     for name, path in (("--out", args.out), ("--plot", args.plot)):
         if path:
-            _check_destination(name, path, args.force)
+            check_destination(name, path, args.force)
     if args.out and args.plot and os.path.abspath(args.out) == os.path.abspath(args.plot):
-        raise UsageError(f"neuralpath train: --out and --plot are the same file: {args.out}")
+        raise UsageError(f"--out and --plot are the same file: {args.out}")
 
 
-def _check_destination(name: str, path: str, force: bool) -> None:
-    if os.path.isdir(path):
-        raise UsageError(f"neuralpath train: {name} {path} is a folder; give a file name "
-                         "inside it")
-    if os.path.lexists(path) and not force:
-        raise UsageError(f"neuralpath train: {name} {path} exists; give --force to "
-                         "overwrite it")
-    folder = os.path.dirname(os.path.abspath(path))
-    existing = folder
-    while not os.path.exists(existing):  # the folder is made on saving: probe its parent
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise UsageError(f"neuralpath train: {name} {path} cannot be written: {existing} is "
-                         "not a folder")
-    with HeldSignals():  # the probe file never outlives this block
-        try:
-            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=existing)
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as exc:
-            raise UsageError(f"neuralpath train: {name} {path} cannot be written: "
-                             f"{exc.strerror or exc}") from None
+def check_run_folder(run_dir: str) -> None:
+    """Before training: the run folder can be made (a new run) or rewritten (``--resume``),
+    and ``latest`` beside it updated; ``UsageError`` naming the folder otherwise."""
+    parent = os.path.dirname(os.path.abspath(run_dir))
+    check_folder_writable("the run folder", run_dir, parent,
+                          [os.path.basename(os.path.normpath(run_dir))])
+    if os.path.isdir(run_dir):  # --resume: the folder's own files are replaced
+        check_folder_writable("the run folder", run_dir, os.path.abspath(run_dir), [])
+
+
+def check_not_finished(run_dir: str, force: bool) -> None:
+    """``--resume`` of a run that ran to its end would train its last part again and rewrite
+    its folder: refused unless ``--force``."""
+    from ..persist import read_model_file
+    path = os.path.join(run_dir, "model.npz")
+    if force or not os.path.exists(path):
+        return  # no model yet: the run was killed before it ended
+    try:
+        stopped = read_model_file(path)[3].get("stopped")
+    except (OSError, ValueError):
+        return  # a broken model file: the checkpoint is what resuming reads
+    if stopped != "interrupted":
+        raise UsageError(f"--resume {run_dir}: that run finished (its model.npz is complete); "
+                         "resuming would train again and rewrite its folder. Give --force to "
+                         "do so")
+
+
+def resolved_run_dir(path: str) -> str:
+    """The folder ``path`` is (``runs/latest`` is a link that later points elsewhere):
+    absolute when ``path`` is, else relative when it lies under the current folder."""
+    real = os.path.realpath(path)
+    if os.path.isabs(path):
+        return real
+    relative = os.path.relpath(real)
+    return real if relative.startswith(os.pardir) else relative
 
 
 def _save_model(model: Any, out: str | None, run_dir: str | None, history: Any, title: str,
                 err: IO[str], data_dir: str | None = None) -> str:
     """Save to ``out`` (or the run folder); if writing ``out`` fails after all, save the
-    run in a new run folder instead (the whole record, as any run) and say so. Returns where
-    the model is."""
+    run in a new run folder instead (the whole record, as any run), and if that fails too, in
+    a temporary file (``_rescue``); say so. Returns where the model is."""
     from ..pipeline import test_part
     from ..runs import new_run_dir, save_run
-    if out is None:
-        return save_run(model, run_dir or new_run_dir(), history, title,
-                        test_part(model, data_dir))["model"]
+    reason = None
+    if out is not None:
+        try:
+            return str(model.save(out))
+        except OSError as exc:
+            reason = str(exc)
+    folder = run_dir if out is None and run_dir else new_run_dir()
     try:
-        return str(model.save(out))
+        path = save_run(model, folder, history, title, test_part(model, data_dir))["model"]
     except OSError as exc:
-        path = save_run(model, new_run_dir(), history, title, test_part(model, data_dir))["model"]
-        print(f"neuralpath: {exc}; the model is saved in {path} instead", file=err)
-        return path
+        return _rescue(model, f"{reason}; {exc}" if reason else str(exc), err)
+    if reason:
+        print(f"neuralpath train: {reason}; the model is saved in {path} instead", file=err)
+    return path
+
+
+def _rescue(model: Any, reason: str, err: IO[str]) -> str:
+    """The run could not be saved where it should (``reason``): save the model in a new file
+    in the temporary folder and say where; ``OSError`` if even that fails."""
+    fd, path = tempfile.mkstemp(prefix="neuralpath-model-", suffix=".npz")
+    os.close(fd)
+    try:
+        model.save(path)
+    except OSError as exc:
+        os.unlink(path)
+        raise OSError(f"{reason}; the model could not be saved in {path} either: {exc}") \
+            from None
+    print(f"neuralpath train: {reason}; the model is saved in {path} instead", file=err)
+    return path
 
 
 def _write_plot(figure: Any, path: str | None, write: Any, err: IO[str]) -> str | None:
@@ -443,7 +492,7 @@ def _write_plot(figure: Any, path: str | None, write: Any, err: IO[str]) -> str 
     try:
         return str(write(figure, path))
     except OSError as exc:
-        print(f"neuralpath: {exc}; no cost curve was written", file=err)
+        print(f"neuralpath train: {exc}; no cost curve was written", file=err)
         return None
 
 

@@ -21,15 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from ..tutorial.walkthrough import DEFAULT_OUT, SECTIONS
     parser.add_argument("--section", type=int, choices=SECTIONS,
                         help="only this section (default: 2, 3, 4 and 5 in turn)")
-    parser.add_argument("--out", default=DEFAULT_OUT,
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                         help=f"folder for the figures (default {DEFAULT_OUT})")
-    parser.add_argument("--iterations", type=positive_int, default=3000,
+    parser.add_argument("--iterations", type=positive_int, default=3000, metavar="N",
                         help="gradient-descent iterations of section 5 (default 3000, as "
                              "the tutorial)")
-    parser.add_argument("--repeat", type=positive_int, default=5,
+    parser.add_argument("--repeat", type=positive_int, default=5, metavar="N",
                         help="timing runs per function in section 3; the best is kept "
                              "(default 5)")
-    parser.add_argument("--seed", type=nonneg_int, default=0,
+    parser.add_argument("--seed", type=nonneg_int, default=0, metavar="S",
                         help="section 5's split and initial weights (default 0)")
 
 
