@@ -1,5 +1,4 @@
 """The command line through main(argv): exit codes, stdout/stderr, files written."""
-import io
 import json
 import os
 import re
@@ -10,19 +9,13 @@ import time
 
 import numpy as np
 import pytest
+from cli_run import run
 from PIL import Image, ImageDraw
 
 from neuralpath import load
-from neuralpath.cli import main
 
 JSON_KEYS = {"preset", "layer_sizes", "seed", "iterations", "epochs", "train_accuracy",
              "test_accuracy", "final_cost", "train_seconds", "model_path"}
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ temporary file when even that fails); ``latest`` updated race-free; names as lon
 system takes and no longer; evaluate never calls rows it may have trained on a test; resume
 of a finished run refused; one error style, "no such file", on/off, N."""
 import errno
-import io
 import os
 import shutil
 import socket
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_run import leftovers, one_line, run
 
 import neuralpath
 import neuralpath.pipeline as pipeline
@@ -25,24 +25,6 @@ from neuralpath.cli import main
 from neuralpath.persist import atomic_write
 
 SRC = str(Path(neuralpath.__file__).resolve().parents[1])
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def one_line(err):
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err and "[Errno" not in err
-    return lines[0]
-
-
-def leftovers(folder):
-    return [os.path.join(d, f) for d, dirs, files in os.walk(folder) for f in files + dirs
-            if f.startswith((".tmp-", ".probe-", ".latest-"))]
 
 
 @pytest.fixture

@@ -5,17 +5,12 @@ import json
 import shlex
 
 import pytest
+from cli_run import run
 
-from neuralpath.cli import build_parser, main
+from neuralpath.cli import build_parser
 from neuralpath.commands.presets import as_command
 from neuralpath.commands.train import config_from_args
 from neuralpath.presets import PRESETS
-
-
-def run(argv, err=None):
-    out, err = io.StringIO(), err or io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 class Terminal(io.StringIO):

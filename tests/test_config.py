@@ -1,24 +1,19 @@
 """TrainConfig: one typed, validated record of a run, from the command line to the optimizer
 and into the model file; presets are configs; old model files still load."""
 import dataclasses
-import io
 import json
 
 import numpy as np
 import pytest
+from cli_run import run
 
 from neuralpath import Network, TrainConfig, load, save
 from neuralpath import optimizers as optimizers_module
-from neuralpath.cli import build_parser, main
+from neuralpath.cli import build_parser
 from neuralpath.costs import OUTPUT_LAYERS
 from neuralpath.data import DATASETS, digits
 from neuralpath.pipeline import train_preset
 from neuralpath.presets import PRESETS, resolve
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    return main(argv, out=out, err=err), out.getvalue(), err.getvalue()
 
 
 def test_defaults_are_the_tutorial_section_5():

@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 import pytest
+from cli_run import run
 from idx_sets import idx_bytes
 
 from neuralpath import load, mnist
@@ -20,12 +21,6 @@ from neuralpath.cli import main
 from neuralpath.training import History
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

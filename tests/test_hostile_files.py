@@ -20,6 +20,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from cli_run import run
 from idx_sets import idx_bytes, write_set
 from PIL import Image
 
@@ -29,12 +30,6 @@ from neuralpath.errors import ModelFileError
 from neuralpath.imaging import MAX_FILE_BYTES, read_image, read_image_file
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def refused(argv, *words):

@@ -6,9 +6,8 @@ import json
 import warnings
 
 import pytest
+from cli_run import run
 from PIL import Image, ImageDraw
-
-from neuralpath.cli import main
 
 SIDE = 280
 
@@ -59,12 +58,6 @@ def model_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("nodigit") / "model.npz"
     model.save(path)
     return path
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_predict_says_no_digit_with_a_reason(model_file, tmp_path):

@@ -1,30 +1,22 @@
 """Run folders, checkpoints and resume: the files' contents, and a resumed run that ends
 with the same weights as the run left uninterrupted."""
 import csv
-import io
 import json
 import os
 
 import numpy as np
 import pytest
+from cli_run import run
 from PIL import Image
 
 from neuralpath import load
-from neuralpath.cli import main
 from neuralpath.config import TrainConfig
 from neuralpath.data import get_dataset, one_hot
 from neuralpath.network import Network
 from neuralpath.pipeline import train_config
 from neuralpath.presets import PRESETS
-from neuralpath.runs import (load_checkpoint, read_metrics, save_checkpoint,
-                             write_metrics)
+from neuralpath.runs import load_checkpoint, read_metrics, save_checkpoint, write_metrics
 from neuralpath.training import History, train
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -19,30 +19,13 @@ import zipfile
 import numpy as np
 import pytest
 
+from cli_run import leftovers, one_line, run
+
 import neuralpath.pipeline as pipeline
 from neuralpath import Network, load, train
 from neuralpath.cli import main
 from neuralpath.errors import ModelFileError, TrainingDiverged
 from neuralpath.persist import HeldSignals, atomic_write, read_model_file
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def one_line(err):
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err and "Warning" not in err
-    return lines[0]
-
-
-def leftovers(folder):
-    """Temporary and probe files anywhere under ``folder``."""
-    return [os.path.join(d, f) for d, _, files in os.walk(folder) for f in files
-            if f.startswith((".tmp-", ".probe-"))]
 
 
 @pytest.fixture(scope="module")

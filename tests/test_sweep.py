@@ -1,7 +1,6 @@
 """neuralpath sweep: a grid x seeds on a Dask cluster on loopback and on local processes;
 resuming an interrupted sweep; bad input (exit 2, one line, no traceback)."""
 import csv
-import io
 import json
 import os
 import signal
@@ -10,9 +9,9 @@ import sys
 import time
 
 import pytest
+from cli_run import run
 
 from neuralpath import sweep
-from neuralpath.cli import main
 from neuralpath.presets import resolve
 
 RUN_FILES = {"model.npz", "config.json", "metrics.csv", "cost.png", "confusion.png",
@@ -24,12 +23,6 @@ COLUMNS = ["learning_rate", "seed", "final_cost", "train_accuracy", "test_accura
 def read(*path):
     with open(os.path.join(*path)) as f:
         return f.read()
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def read_summary(folder):

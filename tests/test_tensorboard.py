@@ -1,6 +1,5 @@
 """--tensorboard DIR: event files that a reader reads back with the logged values."""
 import csv
-import io
 import os
 import struct
 import sys
@@ -8,9 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from neuralpath.cli import main
-
 pytest.importorskip("tensorboardX")
+from cli_run import run
 from tensorboardX.proto import event_pb2  # noqa: E402
 
 
@@ -29,11 +27,6 @@ def read_events(folder):
             for value in event.summary.value:
                 scalars.setdefault(value.tag, []).append((event.step, value.simple_value))
     return scalars
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    return main(argv, out=out, err=err), out.getvalue(), err.getvalue()
 
 
 def test_train_writes_each_logged_epochs_values(tmp_path, monkeypatch):

@@ -1,20 +1,13 @@
 """neuralpath train --config FILE: a run's config.json (or TOML with the same keys) trains the
 same network again, to the same final cost; options beside it override it."""
-import io
 import json
 import os
 
 import numpy as np
 import pytest
+from cli_run import run
 
 from neuralpath import load
-from neuralpath.cli import main
-
-
-def run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def train_json(argv):
