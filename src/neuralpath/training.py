@@ -33,7 +33,7 @@ import numpy as np
 from .checks import Check, Choice, Count, Flag, Number
 from .errors import TrainingDiverged
 from .network import Network, blas_threads, is_row_source
-from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, get_schedule, make_optimizer
+from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, flat_view, get_schedule, make_optimizer
 from .signals import TrainingStop
 
 __all__ = ["History", "Settings", "StopTraining", "TrainingDiverged", "TrainingState",
@@ -588,9 +588,16 @@ class _Divergence:
 
     def __init__(self, params, alpha0, elapsed):
         self.params, self.alpha0, self.elapsed = params, alpha0, elapsed
-        self.backup = [p.copy() for p in params]
+        # the weights as one array when the network keeps them back to back (Network does):
+        # the copy and the check are then one numpy call each, not one per array
+        flat = flat_view(params)
+        self.flat = None if flat is None else (flat, flat.copy())
+        self.backup = [p.copy() for p in params] if flat is None else []
 
     def keep(self):
+        if self.flat is not None:
+            np.copyto(self.flat[1], self.flat[0])
+            return
         for p, saved in zip(self.params, self.backup):
             np.copyto(saved, p)
 
@@ -607,7 +614,8 @@ class _Divergence:
         """After an update: the sum of the squared weights must stay finite in their dtype (as
         the L2 term and Adam's squared gradients need), which also fails on NaN or infinite
         weights. One dot product per array: cheaper than a max and a min of each."""
-        flat = [p.ravel(order="K") for p in self.params]  # views, whatever the memory order
+        flat = ([self.flat[0]] if self.flat is not None else
+                [p.ravel(order="K") for p in self.params])  # views, whatever the memory order
         total = sum(float(v @ v) for v in flat)
         if not math.isfinite(total):
             largest = max(float(np.nanmax(np.abs(p))) for p in self.params)
@@ -618,8 +626,11 @@ class _Divergence:
 
     def _diverged(self, history, what):
         """Put back the last good weights (before the last update) and raise."""
-        for p, saved in zip(self.params, self.backup):
-            np.copyto(p, saved)
+        if self.flat is not None:
+            np.copyto(self.flat[0], self.flat[1])
+        else:
+            for p, saved in zip(self.params, self.backup):
+                np.copyto(p, saved)
         history.stopped = "diverged"
         history.seconds = self.elapsed()
         raise TrainingDiverged(f"{what}; try a smaller learning rate than {self.alpha0} (the "
@@ -665,10 +676,21 @@ class _Hits:
 
 
 class _DropoutMasks:
-    """Inverted dropout: each hidden node kept with probability 1 - p, scaled by 1/(1 - p)."""
+    """Inverted dropout: each hidden node kept with probability 1 - p, scaled by 1/(1 - p).
+
+    The masks come from the run's generator in bulk, 16 random bits per node
+    (``Generator.bytes``, four nodes per 64-bit draw): a node is kept when its bits, read as
+    an integer u in [0, 65536), are at least round(65536 p), so p holds to 1/131072.
+    Comparing into a bool buffer and copying that into the mask costs about 60% of drawing
+    a float per node and rounding it."""
+
+    LEVELS = 1 << 16
 
     def __init__(self, network, p, rng):
         self.p, self.rng, self.network, self.buffers = p, rng, network, {}
+        # within [1, 65535] for 0 < p < 1: some nodes dropped, some kept, whatever p
+        self.threshold = min(max(round(self.LEVELS * p), 1), self.LEVELS - 1)
+        self.scale = 1.0 / (1.0 - p) if p else 1.0
 
     def draw(self, m):
         if not self.p:
@@ -676,16 +698,14 @@ class _DropoutMasks:
         if m not in self.buffers:
             dt = self.network.dtype
             self.buffers[m] = [None] + [
-                (np.empty((m, s), dt), np.empty((m, s), dt))
+                (np.empty((m, s), bool), np.empty((m, s), dt))
                 for s in self.network.layer_sizes[1:-1]] + [None]
         masks = [None]
         for pair in self.buffers[m][1:-1]:
-            u, mask = pair
-            self.rng.random(out=u, dtype=u.dtype)  # float32 networks draw float32
-            # 1 where u >= p, else 0, as floor(u + 1 - p) for u in [0, 1): np.greater_equal
-            # into a float array would make numpy allocate a cast buffer at every step
-            np.add(u, 1.0 - self.p, out=mask)
-            np.floor(mask, out=mask)
-            mask *= 1.0 / (1.0 - self.p)
+            kept, mask = pair
+            bits = np.frombuffer(self.rng.bytes(2 * kept.size), np.uint16).reshape(kept.shape)
+            np.greater_equal(bits, self.threshold, out=kept)
+            np.copyto(mask, kept)  # 1.0 or 0.0
+            mask *= self.scale
             masks.append(mask)
         return masks + [None]
