@@ -51,12 +51,13 @@ class _Flat:
 
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
+        self.ids: tuple[int, ...] = ()
         self.view: np.ndarray | None = None
 
     def of(self, arrays: list[np.ndarray]) -> np.ndarray | None:
-        if len(arrays) != len(self.arrays) or any(
-                a is not b for a, b in zip(arrays, self.arrays)):
-            self.arrays, self.view = list(arrays), flat_view(arrays)
+        ids = tuple(map(id, arrays))  # the same ids are the same arrays: they are held here
+        if ids != self.ids:
+            self.arrays, self.ids, self.view = list(arrays), ids, flat_view(arrays)
         return self.view
 
 

@@ -676,36 +676,32 @@ class _Hits:
 
 
 class _DropoutMasks:
-    """Inverted dropout: each hidden node kept with probability 1 - p, scaled by 1/(1 - p).
-
-    The masks come from the run's generator in bulk, 16 random bits per node
-    (``Generator.bytes``, four nodes per 64-bit draw): a node is kept when its bits, read as
-    an integer u in [0, 65536), are at least round(65536 p), so p holds to 1/131072.
-    Comparing into a bool buffer and copying that into the mask costs about 60% of drawing
-    a float per node and rounding it."""
-
-    LEVELS = 1 << 16
+    """Inverted dropout: each hidden node kept with probability 1 - p, scaled by 1/(1 - p)."""
 
     def __init__(self, network, p, rng):
         self.p, self.rng, self.network, self.buffers = p, rng, network, {}
-        # within [1, 65535] for 0 < p < 1: some nodes dropped, some kept, whatever p
-        self.threshold = min(max(round(self.LEVELS * p), 1), self.LEVELS - 1)
-        self.scale = 1.0 / (1.0 - p) if p else 1.0
 
     def draw(self, m):
         if not self.p:
             return None
         if m not in self.buffers:
-            dt = self.network.dtype
+            # each mask in the memory order of the layer it multiplies (the workspace's h):
+            # numpy buffers a product of arrays of two orders, at every step
+            h = self.network.workspace(m).h
             self.buffers[m] = [None] + [
-                (np.empty((m, s), bool), np.empty((m, s), dt))
-                for s in self.network.layer_sizes[1:-1]] + [None]
+                (np.empty(h[l].shape, h[l].dtype), np.empty_like(h[l]))
+                for l in range(1, len(h) - 1)] + [None]
         masks = [None]
         for pair in self.buffers[m][1:-1]:
-            kept, mask = pair
-            bits = np.frombuffer(self.rng.bytes(2 * kept.size), np.uint16).reshape(kept.shape)
-            np.greater_equal(bits, self.threshold, out=kept)
-            np.copyto(mask, kept)  # 1.0 or 0.0
-            mask *= self.scale
+            u, mask = pair
+            self.rng.random(out=u, dtype=u.dtype)  # float32 networks draw float32
+            if not mask.flags.c_contiguous:  # the same draws, in the mask's order
+                np.copyto(mask, u)
+                u = mask
+            # 1 where u >= p, else 0, as floor(u + 1 - p) for u in [0, 1): np.greater_equal
+            # into a float array would make numpy allocate a cast buffer at every step
+            np.add(u, 1.0 - self.p, out=mask)
+            np.floor(mask, out=mask)
+            mask *= 1.0 / (1.0 - self.p)
             masks.append(mask)
         return masks + [None]
