@@ -18,6 +18,7 @@ from neuralpath.optimizers import (
     Momentum,
     Nesterov,
     SampleSchedule,
+    flat_view,
     get_schedule,
     make_optimizer,
 )
@@ -285,3 +286,33 @@ def test_sample_schedules_follow_scikit_learns(kind):
                 break
     with pytest.raises(ValueError, match="schedule must be one of"):
         SampleSchedule("cosine")
+
+
+# ---- the flat path: W and b back to back, one pass per operation -----------------------------
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "adam"])
+def test_back_to_back_parameters_update_as_separate_arrays_do(name):
+    """A Network keeps every W then every b in one buffer, and each optimizer then updates
+    them as one 1-D array: exactly the numbers of the same update array by array."""
+    net = Network([6, 5, 3], random_state=0)
+    assert flat_view(net.params) is not None
+    apart = [p.copy() for p in net.params]  # separate arrays: the per-array path
+    assert flat_view(apart) is None
+    rng = np.random.default_rng(1)
+    packed_opt, apart_opt = make_optimizer(name), make_optimizer(name)
+    for _ in range(5):
+        grads = [rng.normal(size=p.shape) for p in apart]
+        flat_grads = net.workspace(4).grad_W + net.workspace(4).grad_b  # back to back too
+        for g, src in zip(flat_grads, grads):
+            np.copyto(g, src)
+        packed_opt.update(net.params, flat_grads, 0.01)
+        apart_opt.update(apart, grads, 0.01)
+    for p, q in zip(net.params, apart):
+        np.testing.assert_array_equal(p, q)
+    state = packed_opt.state()  # per array, as before, and loaded back to back again
+    assert all(b.shape == p.shape for kind in state["buffers"] for b, p in zip(kind, apart))
+    packed_opt.load_state(state)
+    for kind, saved in zip(packed_opt._scratch or [], state["buffers"]):
+        assert flat_view(kind) is not None
+        for b, s in zip(kind, saved):
+            np.testing.assert_array_equal(b, s)

@@ -24,6 +24,43 @@ from .checks import Check, Number
 _DECAY = Number(0.0, 1.0)  # [0, 1): the decay rate of a running average
 
 
+def flat_view(arrays: list[np.ndarray]) -> np.ndarray | None:
+    """One 1-D view over ``arrays`` when they lie back to back, in this order, in one
+    C-contiguous buffer of one dtype (as ``Network`` keeps its W and b, and its gradients);
+    else None. An operation on it is one pass, not one numpy call per array."""
+    if not arrays:
+        return None
+    first = arrays[0]
+    owner = first.base if first.base is not None else first
+    if not (isinstance(owner, np.ndarray) and owner.ndim == 1 and owner.flags.c_contiguous):
+        return None
+    address, origin = first.ctypes.data, owner.ctypes.data
+    start = address
+    for a in arrays:
+        if (a.base is not owner and a is not owner) or not a.flags.c_contiguous \
+                or a.dtype != owner.dtype or a.ctypes.data != address:
+            return None
+        address += a.nbytes
+    offset = (start - origin) // owner.itemsize
+    return owner[offset:offset + (address - start) // owner.itemsize]
+
+
+class _Flat:
+    """The last ``flat_view`` asked for, kept while the same arrays are asked again (the
+    same objects: their memory cannot move while they are held here)."""
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.ids: tuple[int, ...] = ()
+        self.view: np.ndarray | None = None
+
+    def of(self, arrays: list[np.ndarray]) -> np.ndarray | None:
+        ids = tuple(map(id, arrays))  # the same ids are the same arrays: they are held here
+        if ids != self.ids:
+            self.arrays, self.ids, self.view = list(arrays), ids, flat_view(arrays)
+        return self.view
+
+
 class Optimizer:
     """What every optimizer is: state made on the first update, and ``update``.
 
@@ -39,11 +76,25 @@ class Optimizer:
 
     def __init__(self) -> None:
         self._scratch: list[list[np.ndarray]] | None = None
+        self._flat = [_Flat(), _Flat()] + [_Flat() for _ in range(3)]
 
     def _buffers(self, params, count):
         if self._scratch is None:
-            self._scratch = [[np.zeros_like(p) for p in params] for _ in range(count)]
+            if flat_view(params) is not None:  # each kind back to back too: one flat pass
+                self._scratch = [_packed_zeros(params) for _ in range(count)]
+            else:
+                self._scratch = [[np.zeros_like(p) for p in params] for _ in range(count)]
         return self._scratch
+
+    def _groups(self, params, grads, count):
+        """(parameter, gradient, buffers...) to update: one tuple of 1-D views over all of
+        them when each list lies back to back in memory, else one tuple per array."""
+        buffers = self._buffers(params, count)
+        lists = [params, grads, *buffers]
+        flats = [f.of(a) for f, a in zip(self._flat, lists)]
+        if all(f is not None for f in flats):
+            return [tuple(flats)]
+        return list(zip(*lists))
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray],
                learning_rate: float) -> None:
@@ -72,12 +123,30 @@ class Optimizer:
         state : dict
             ``buffers`` and the counters; a missing counter is refused by name.
         """
-        buffers = state["buffers"]
-        self._scratch = [[np.array(b, copy=True) for b in kind] for kind in buffers] or None
+        buffers = [[np.asarray(b) for b in kind] for kind in state["buffers"]]
+        # back to back again, as ``_buffers`` makes them (each kind's arrays in one buffer)
+        self._scratch = [_packed_copy(kind) for kind in buffers] or None
         for name in self.counters:
             if name not in state:
                 raise ValueError(f"optimizer state must hold {name!r}, got {sorted(state)}")
             setattr(self, name, int(state[name]))
+
+
+def _packed_zeros(params):
+    return _packed_copy([np.zeros(p.shape, p.dtype) for p in params])
+
+
+def _packed_copy(arrays):
+    if not arrays:
+        return []
+    flat = np.empty(sum(a.size for a in arrays), np.result_type(*arrays))
+    out, start = [], 0
+    for a in arrays:
+        view = flat[start:start + a.size].reshape(a.shape)
+        np.copyto(view, a)
+        out.append(view)
+        start += a.size
+    return out
 
 
 class GradientDescent(Optimizer):
@@ -85,8 +154,7 @@ class GradientDescent(Optimizer):
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray],
                learning_rate: float) -> None:
-        (step,) = self._buffers(params, 1)
-        for p, g, s in zip(params, grads, step):
+        for p, g, s in self._groups(params, grads, 1):
             np.multiply(g, learning_rate, out=s)
             p -= s
 
@@ -102,8 +170,7 @@ class Momentum(Optimizer):
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray],
                learning_rate: float) -> None:
-        velocity, step = self._buffers(params, 2)
-        for p, g, v, s in zip(params, grads, velocity, step):
+        for p, g, v, s in self._groups(params, grads, 2):
             np.multiply(g, learning_rate, out=s)
             v *= self.momentum
             v -= s
@@ -120,8 +187,7 @@ class Nesterov(Momentum):
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray],
                learning_rate: float) -> None:
-        velocity, step = self._buffers(params, 2)
-        for p, g, v, s in zip(params, grads, velocity, step):
+        for p, g, v, s in self._groups(params, grads, 2):
             np.multiply(g, learning_rate, out=s)  # alpha g
             v *= self.momentum
             v -= s
@@ -153,29 +219,27 @@ class Adam(Optimizer):
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray],
                learning_rate: float) -> None:
-        first, second, step = self._buffers(params, 3)
         self.t += 1
-        c1 = 1.0 - self.beta_1 ** self.t
-        c2 = 1.0 - self.beta_2 ** self.t
-        for p, g, mo, ve, s in zip(params, grads, first, second, step):
-            np.multiply(g, 1.0 - self.beta_1, out=s)
-            mo *= self.beta_1
+        b1, b2 = self.beta_1, self.beta_2
+        c1 = 1.0 - b1 ** self.t
+        c2 = 1.0 - b2 ** self.t
+        # both variants as p -= k m / (sqrt(v) + e), 12 passes over memory, all in place:
+        # the default's alpha m_hat / (sqrt(v_hat) + eps) is that with e = eps sqrt(c2)
+        # (multiply above and below by sqrt(c2)); epsilon_hat's e is eps itself
+        k = learning_rate * math.sqrt(c2) / c1
+        e = self.epsilon if self.epsilon_hat else self.epsilon * math.sqrt(c2)
+        for p, g, mo, ve, s in self._groups(params, grads, 3):
+            mo *= b1
+            np.multiply(g, 1.0 - b1, out=s)
             mo += s  # m = b1 m + (1 - b1) g
             np.multiply(g, g, out=s)
-            s *= 1.0 - self.beta_2
-            ve *= self.beta_2
+            s *= 1.0 - b2
+            ve *= b2
             ve += s  # v = b2 v + (1 - b2) g^2
-            if self.epsilon_hat:
-                np.sqrt(ve, out=s)
-                s += self.epsilon  # sqrt(v) + eps
-                np.divide(mo, s, out=s)
-                s *= learning_rate * math.sqrt(c2) / c1  # alpha_t m / (sqrt(v) + eps)
-            else:
-                np.divide(ve, c2, out=s)
-                np.sqrt(s, out=s)
-                s += self.epsilon  # sqrt(v_hat) + eps
-                np.divide(mo, s, out=s)
-                s *= learning_rate / c1  # alpha m_hat / (sqrt(v_hat) + eps)
+            np.sqrt(ve, out=s)
+            s += e
+            np.divide(mo, s, out=s)
+            s *= k
             p -= s
 
 

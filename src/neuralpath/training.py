@@ -33,7 +33,7 @@ import numpy as np
 from .checks import Check, Choice, Count, Flag, Number
 from .errors import TrainingDiverged
 from .network import Network, blas_threads, is_row_source
-from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, get_schedule, make_optimizer
+from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, flat_view, get_schedule, make_optimizer
 from .signals import TrainingStop
 
 __all__ = ["History", "Settings", "StopTraining", "TrainingDiverged", "TrainingState",
@@ -588,9 +588,16 @@ class _Divergence:
 
     def __init__(self, params, alpha0, elapsed):
         self.params, self.alpha0, self.elapsed = params, alpha0, elapsed
-        self.backup = [p.copy() for p in params]
+        # the weights as one array when the network keeps them back to back (Network does):
+        # the copy and the check are then one numpy call each, not one per array
+        flat = flat_view(params)
+        self.flat = None if flat is None else (flat, flat.copy())
+        self.backup = [p.copy() for p in params] if flat is None else []
 
     def keep(self):
+        if self.flat is not None:
+            np.copyto(self.flat[1], self.flat[0])
+            return
         for p, saved in zip(self.params, self.backup):
             np.copyto(saved, p)
 
@@ -607,7 +614,8 @@ class _Divergence:
         """After an update: the sum of the squared weights must stay finite in their dtype (as
         the L2 term and Adam's squared gradients need), which also fails on NaN or infinite
         weights. One dot product per array: cheaper than a max and a min of each."""
-        flat = [p.ravel(order="K") for p in self.params]  # views, whatever the memory order
+        flat = ([self.flat[0]] if self.flat is not None else
+                [p.ravel(order="K") for p in self.params])  # views, whatever the memory order
         total = sum(float(v @ v) for v in flat)
         if not math.isfinite(total):
             largest = max(float(np.nanmax(np.abs(p))) for p in self.params)
@@ -618,8 +626,11 @@ class _Divergence:
 
     def _diverged(self, history, what):
         """Put back the last good weights (before the last update) and raise."""
-        for p, saved in zip(self.params, self.backup):
-            np.copyto(p, saved)
+        if self.flat is not None:
+            np.copyto(self.flat[0], self.flat[1])
+        else:
+            for p, saved in zip(self.params, self.backup):
+                np.copyto(p, saved)
         history.stopped = "diverged"
         history.seconds = self.elapsed()
         raise TrainingDiverged(f"{what}; try a smaller learning rate than {self.alpha0} (the "
@@ -674,14 +685,19 @@ class _DropoutMasks:
         if not self.p:
             return None
         if m not in self.buffers:
-            dt = self.network.dtype
+            # each mask in the memory order of the layer it multiplies (the workspace's h):
+            # numpy buffers a product of arrays of two orders, at every step
+            h = self.network.workspace(m).h
             self.buffers[m] = [None] + [
-                (np.empty((m, s), dt), np.empty((m, s), dt))
-                for s in self.network.layer_sizes[1:-1]] + [None]
+                (np.empty(h[l].shape, h[l].dtype), np.empty_like(h[l]))
+                for l in range(1, len(h) - 1)] + [None]
         masks = [None]
         for pair in self.buffers[m][1:-1]:
             u, mask = pair
             self.rng.random(out=u, dtype=u.dtype)  # float32 networks draw float32
+            if not mask.flags.c_contiguous:  # the same draws, in the mask's order
+                np.copyto(mask, u)
+                u = mask
             # 1 where u >= p, else 0, as floor(u + 1 - p) for u in [0, 1): np.greater_equal
             # into a float array would make numpy allocate a cast buffer at every step
             np.add(u, 1.0 - self.p, out=mask)
