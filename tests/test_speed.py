@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info
 from neuralpath import Network, bench, train
 from neuralpath.activations import sigmoid
 from neuralpath.cli import main
-from neuralpath.network import SINGLE_THREAD_BELOW, blas_thread_count, blas_threads
+from neuralpath.blas import SINGLE_THREAD_BELOW, blas_thread_count, blas_threads, pinned
 from neuralpath.optimizers import make_optimizer
 from neuralpath.pipeline import train_preset
 
@@ -184,6 +184,22 @@ def test_small_products_run_blas_on_one_thread():
     assert 784 * 100 * 1024 >= SINGLE_THREAD_BELOW
     with blas_threads([784, 100, 10], 1024):  # every core but one, never all (issue 14)
         assert _blas_threads() == {max(1, (os.cpu_count() or 1) - 1)}
+
+
+def test_a_pinned_count_overrides_the_rule_and_blocks_nest():
+    """blas.pinned(n): what a sweep (1 thread a run) and the contention benchmark use instead
+    of the rule; outside the blocks the rule is back (a control)."""
+    best = [64, 256, 256, 10]
+    assert blas_thread_count(best, 128, cores=8) == 7
+    with pinned(1):
+        assert blas_thread_count(best, 128, cores=8) == 1
+        with pinned(3):
+            assert blas_thread_count(best, 128, cores=8) == 3
+        assert blas_thread_count(best, 128, cores=8) == 1
+    assert blas_thread_count(best, 128, cores=8) == 7
+    with pytest.raises(ValueError, match="threads must be a positive integer, got 0"):
+        with pinned(0):
+            pass
 
 
 def test_large_products_leave_one_core_free():

@@ -115,11 +115,12 @@ def test_nothing_below_the_commands_imports_them():
         assert not upward, f"{mod} imports {sorted(upward)}"
 
 
-# DESIGN.md: the engine imports nothing but NumPy and itself. ``errors``, ``checks`` and
-# ``signals`` are standard library (and NumPy) only, below everything, so the engine may use
-# them; threadpoolctl is network.py's (imported inside the function that caps BLAS threads).
+# DESIGN.md: the engine imports nothing but NumPy and itself. ``errors``, ``checks``,
+# ``signals`` and ``blas`` are standard library (and NumPy) only, below everything, so the
+# engine may use them; threadpoolctl is blas.py's (imported inside the function that caps BLAS
+# threads).
 ENGINE = ("activations", "costs", "initializers", "network", "optimizers", "training")
-ENGINE_BASE = ("errors", "checks", "signals")
+ENGINE_BASE = ("errors", "checks", "signals", "blas")
 ENGINE_THIRD_PARTY = {"numpy", "threadpoolctl"}
 
 

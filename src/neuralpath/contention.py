@@ -1,5 +1,5 @@
 """Training under load: each preset's training step timed on a quiet machine and beside one
-competing busy process, with one BLAS thread, two, and the rule ``network.blas_threads`` uses.
+competing busy process, with one BLAS thread, two, and the rule ``blas.blas_threads`` uses.
 
 Issue 14 found a cliff: on a 2-core machine with one other busy process, a preset that trained
 on two OpenBLAS threads took 9x its quiet time (OpenBLAS's threads spin and wait for each
@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-# "rule": network.blas_threads decides; 1 or 2: that many BLAS threads, whatever the rule says
+# "rule": blas.blas_threads decides; 1 or 2: that many BLAS threads, whatever the rule says
 THREAD_SETTINGS: tuple[str, ...] = ("1", "2", "rule")
 # optimizer steps timed per preset: about half a second of quiet training each
 STEPS: dict[str, int] = {"tutorial": 600, "tutorial-l2": 600, "best": 150, "mnist": 60}
@@ -53,15 +53,12 @@ def _prepared(preset: str, steps: int) -> tuple[Any, dict[str, Any]]:
 def measure_here(spec: dict[str, Any]) -> dict[str, Any]:
     """Time ``spec["steps"]`` training steps of ``spec["preset"]`` with ``spec["threads"]``:
     the pipeline's own build and fit, after an untimed warm-up of a few steps."""
-    from threadpoolctl import threadpool_limits
-
-    from . import training
+    from .blas import pinned
     from .pipeline import build, fit
     cfg, parts = _prepared(spec["preset"], spec["steps"])
     limits: contextlib.AbstractContextManager = contextlib.nullcontext()
     if spec["threads"] != "rule":  # bypass the rule: exactly this many BLAS threads
-        training.blas_threads = lambda sizes, m: contextlib.nullcontext()  # type: ignore
-        limits = threadpool_limits(int(spec["threads"]), user_api="blas")
+        limits = pinned(int(spec["threads"]))
     with limits:
         warm_up = build(cfg.replace(iterations=min(20, spec["steps"])), parts)
         fit(warm_up, parts, handle_interrupt=False)  # untimed

@@ -41,13 +41,14 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .activations import ACTIVATIONS
+from .blas import blas_threads
 from .costs import outputs_for
 from .errors import ModelFileError, TrainingDiverged
 from .initializers import INITIALIZERS
 from .model import TrainedModel, features_input
 from .model import load as _load_model
 from .model import save as _save_model
-from .network import Network, blas_threads
+from .network import Network
 from .optimizers import (
     OPTIMIZERS,
     Adam,

@@ -14,8 +14,6 @@ The input X may be a scipy sparse matrix: only the first layer touches it, throu
 """
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,30 +22,6 @@ import numpy as np
 from .activations import DEFAULT_OUTPUT, HIDDEN_ACTIVATIONS, get_activation
 from .costs import get_cost
 from .initializers import get_initializer
-
-# Below this many multiply-adds in a batch's largest matrix product, BLAS runs on one thread:
-# waking a second one costs more than it saves. Above it, BLAS gets every core but one, never
-# all of them: OpenBLAS's threads spin while they wait for each other, so one other busy
-# process on the machine makes a thread that lost its core stall the others, 10x and more
-# (issue 14: `best` took 54.6 s instead of 5.9 s on two threads of a 2-core machine beside
-# one busy process). On two cores this means one thread always; benchmarks/README.md has
-# the measurements (`neuralpath bench --contention`).
-SINGLE_THREAD_BELOW = 1 << 23
-
-
-def blas_thread_count(layer_sizes: Sequence[int], m: int, cores: int | None = None) -> int:
-    """BLAS threads for training on batches of ``m`` rows on a machine of ``cores`` cores
-    (default: this one's): 1 for small products, else every core but one."""
-    work = m * max(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
-    cores = cores or os.cpu_count() or 1
-    return 1 if work < SINGLE_THREAD_BELOW else max(1, cores - 1)
-
-
-def blas_threads(layer_sizes: Sequence[int], m: int) -> contextlib.AbstractContextManager:
-    """A context for training on batches of ``m`` rows with ``blas_thread_count`` threads."""
-    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
-    return threadpool_limits(blas_thread_count(layer_sizes, m), user_api="blas")
-
 
 PREDICT_CHUNK = 8192  # rows of a row source fed forward at once
 

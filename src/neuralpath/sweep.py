@@ -33,11 +33,11 @@ import os
 import socket
 import statistics
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .blas import pinned
 from .config import TrainConfig
 
 SUMMARY_COLUMNS = ("seed", "final_cost", "train_accuracy", "test_accuracy", "train_seconds",
@@ -136,43 +136,6 @@ def task_of(point: Point, preset: str, data_dir: str | None = None,
                 seed=point.seed)
 
 
-_blas_lock = threading.Lock()
-_blas_users = 0
-_blas_saved: dict[str, Any] = {}
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """BLAS on one thread while training runs side by side (processes, or a Dask worker's
-    threads). ``training`` picks its own thread count per run (``network.blas_threads``):
-    that choice is switched off here, as ``contention.py`` does to measure, for as long as
-    any run of this process is inside the block."""
-    global _blas_users
-    from threadpoolctl import threadpool_limits
-
-    from . import training
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_saved["limits"] = threadpool_limits(1)
-            _blas_saved["rule"] = getattr(training, "blas_threads", None)
-            if _blas_saved["rule"] is not None:
-                training.blas_threads = _no_thread_rule
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                if _blas_saved["rule"] is not None:
-                    training.blas_threads = _blas_saved["rule"]
-                _blas_saved.pop("limits").restore_original_limits()
-
-
-def _no_thread_rule(layer_sizes: Sequence[int], m: int) -> contextlib.AbstractContextManager:
-    return contextlib.nullcontext()
-
-
 def _write_bytes(path: str, data: bytes) -> str:
     from .persist import atomic_write
     return atomic_write(path, lambda f: f.write(data))
@@ -213,7 +176,8 @@ def run_point(task: dict[str, Any]) -> dict[str, Any]:
     cfg = TrainConfig.from_dict(task["config"])
     label = ", ".join(f"{k} {v}" for k, v in task["settings"].items())
     title = f"{task['preset']} preset, {label + ', ' if label else ''}seed {cfg.seed}"
-    with one_blas_thread(), tempfile.TemporaryDirectory(prefix="neuralpath-sweep-") as tmp:
+    # runs go side by side (processes, or a Dask worker's threads): one BLAS thread each
+    with pinned(1), tempfile.TemporaryDirectory(prefix="neuralpath-sweep-") as tmp:
         run_dir = os.path.join(tmp, RUNS, task["name"])
         callbacks: list[Any] = []
         board = None

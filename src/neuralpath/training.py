@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from .blas import blas_threads
 from .checks import Check, Choice, Count, Flag, Number
 from .errors import TrainingDiverged
-from .network import Network, blas_threads, is_row_source
+from .network import Network, is_row_source
 from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, flat_view, get_schedule, make_optimizer
 from .signals import TrainingStop
 

@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --contention: comma-separated presets to measure")
     parser.add_argument("--thread-settings", default="1,2,rule",
                         help="with --contention: BLAS threads to compare: 1, 2 and/or rule "
-                             "(network.blas_threads' choice)")
+                             "(blas.blas_threads' choice)")
 
 
 def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
