@@ -3,18 +3,17 @@ progress bar with escape codes in a pipe, whole epochs and percent on the early-
 plot, and `make serve`/`make bench` installing only what they need."""
 import gzip
 import hashlib
-import http.server
 import io
 import json
 import os
 import shutil
 import subprocess
-import threading
 
 import numpy as np
 import pytest
 from cli_run import run
 from idx_sets import idx_bytes
+from loopback import serving_files
 
 from neuralpath import load, mnist
 from neuralpath.cli import main
@@ -46,20 +45,6 @@ def test_predict_index_counts_from_the_end_as_its_help_says(model_file, capsys):
     assert code == 2 and "-1797..-1" in err and len(err.strip().splitlines()) == 1
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    files: dict = {}
-
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        body = self.files[self.path.rsplit("/", 1)[-1]]
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 class _Terminal(io.StringIO):
     def isatty(self):
         return True
@@ -73,17 +58,10 @@ def test_data_download_draws_a_bar_only_on_a_terminal(tmp_path, monkeypatch, tty
         for name in mnist.NAMES}
     monkeypatch.setattr(mnist, "CHECKSUMS",
                         {k: hashlib.sha256(v).hexdigest() for k, v in bodies.items()})
-    _Files.files = bodies
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     out, err = io.StringIO(), (_Terminal() if tty else io.StringIO())
-    try:
-        code = main(["data", "mnist", "--download", "--mirror",
-                     f"http://127.0.0.1:{server.server_address[1]}/", "--data-dir",
+    with serving_files(bodies) as url:
+        code = main(["data", "mnist", "--download", "--mirror", url, "--data-dir",
                      str(tmp_path)], out=out, err=err)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert code == 0, err.getvalue()
     assert "all four MNIST files are in place" in out.getvalue()
     if tty:

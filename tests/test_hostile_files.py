@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from cli_run import run
 from idx_sets import idx_bytes, write_set
+from loopback import serving, serving_files, write_zeros
 from PIL import Image
 
 from neuralpath import load, mnist, persist
@@ -124,11 +125,7 @@ def with_member(src, dst, name, header, data_bytes, meta_change=None,
     with zipfile.ZipFile(dst, "a", compression=compression, compresslevel=1) as zf:
         with zf.open(name + ".npy", "w", force_zip64=True) as f:
             f.write(header)
-            block = bytes(1 << 20)
-            left = data_bytes
-            while left:
-                f.write(block[:min(left, len(block))])
-                left -= min(left, len(block))
+            write_zeros(f, data_bytes)
     return str(dst)
 
 
@@ -343,11 +340,7 @@ def _gz_idx(path, shape, data_bytes):
     """A gzipped IDX image file declaring ``shape``, holding ``data_bytes`` zero bytes."""
     with gzip.open(path, "wb", compresslevel=9) as f:
         f.write(struct.pack(">IIII", 0x0803, *shape))
-        block = bytes(1 << 20)
-        left = data_bytes
-        while left:
-            f.write(block[:min(left, len(block))])
-            left -= min(left, len(block))
+        write_zeros(f, data_bytes)
     return str(path)
 
 
@@ -495,12 +488,8 @@ class _Endless(http.server.BaseHTTPRequestHandler):
 
 def test_a_mirror_that_never_stops_is_cut_at_the_files_size(tmp_path):
     _Endless.sent = 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Endless)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_Endless) as url:
         name = mnist.TEST_IMAGES + ".gz"
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
         limit = mnist.SIZES[name] + mnist.DOWNLOAD_MARGIN
         with pytest.raises(mnist.DownloadError, match=f"more than {limit:,} bytes"):
             mnist.download(tmp_path, mirror=url, checksums={name: mnist.CHECKSUMS[name]},
@@ -513,33 +502,15 @@ def test_a_mirror_that_never_stops_is_cut_at_the_files_size(tmp_path):
         assert code == 1 and len(err.getvalue().strip().splitlines()) == 1
         assert f"more than {mnist.SIZES[mnist.TRAIN_IMAGES + '.gz'] + mnist.DOWNLOAD_MARGIN:,}"\
             in err.getvalue()
-    finally:
-        server.shutdown()
-        server.server_close()
     assert _Endless.sent < 64 << 20  # the socket buffers, not the whole gigabyte
 
 
 def test_a_download_within_its_size_is_a_control_that_is_kept(tmp_path):
     body = gzip.compress(idx_bytes(np.arange(10, dtype=np.uint8)))
-
-    class Once(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Once)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        name = mnist.TEST_LABELS + ".gz"
-        status = mnist.download(tmp_path, mirror=f"http://127.0.0.1:{server.server_address[1]}/",
+    name = mnist.TEST_LABELS + ".gz"
+    with serving_files({name: body}) as url:
+        status = mnist.download(tmp_path, mirror=url,
                                 checksums={name: hashlib.sha256(body).hexdigest()}, retries=0)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert status == {name: "downloaded"} and (tmp_path / name).read_bytes() == body
 
 
