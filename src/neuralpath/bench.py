@@ -572,8 +572,7 @@ def report(results: list[dict[str, Any]]) -> str:
                 note = (f"its products at {r['gflops']:.1f} GFLOP/s ({GEMM_SIDE}^2 matmul, "
                         f"kernel {r['kernel']}); neuralpath = "
                         f"{base['seconds'] / r['seconds']:.2f}x this" if base else "")
-            lines.append(f"{name:40} {r['seconds']:9.3f} {r['cpu_seconds']:9.3f} {ratio:>12} "
-                         f"{_mb(r['peak_mb']):>8} {_mb(r['added_mb']):>6}  {note}")
+            lines.append(_timing_row(name, r, ratio, note))
     part_b = [r for r in results if r["part"] == "b"]
     if part_b:
         r0 = part_b[0]
@@ -615,8 +614,7 @@ def report(results: list[dict[str, Any]]) -> str:
                 note = (f"{r['gflops']:.1f} GFLOP/s ({GEMM_SIDE}^2 matmul, kernel "
                         f"{r['kernel']}), {matmul_flops(r['sizes'], r['samples']) / 1e9:.1f} "
                         "GFLOP")
-            lines.append(f"{name:40} {r['seconds']:9.3f} {r['cpu_seconds']:9.3f} {ratio:>12} "
-                         f"{_mb(r['peak_mb']):>8} {_mb(r['added_mb']):>6}  {note}")
+            lines.append(_timing_row(name, r, ratio, note))
     lines += estimator_report(results, bool(lines))
     checks = targets(results)
     if checks:
@@ -626,6 +624,13 @@ def report(results: list[dict[str, Any]]) -> str:
             lines.append(f"  {c['what']}: {c['ratio']:.3g} (target {c['target']}: "
                          f"{'met' if c['met'] else 'NOT MET'}; in CPU time {c['cpu_ratio']:.3g})")
     return "\n".join(line for line in lines if line is not None)
+
+
+def _timing_row(name: str, r: dict[str, Any], ratio: str, note: str) -> str:
+    """One contender's line in parts (a) and (c): wall and CPU seconds, the ratio to
+    neuralpath's, peak and added memory, and a note."""
+    return (f"{name:40} {r['seconds']:9.3f} {r['cpu_seconds']:9.3f} {ratio:>12} "
+            f"{_mb(r['peak_mb']):>8} {_mb(r['added_mb']):>6}  {note}")
 
 
 def estimator_report(results: list[dict[str, Any]], after: bool = False) -> list[str]:
