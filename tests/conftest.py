@@ -63,3 +63,13 @@ def pytest_collection_modifyitems(config, items):
         group = ONE_WORKER.get(path.name) or ONE_WORKER.get(path.parent.name)
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if training starts: the checks must come first."""
+    import neuralpath.pipeline as pipeline
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("training started")
+    monkeypatch.setattr(pipeline, "train_config", refuse)

@@ -18,21 +18,12 @@ import pytest
 from cli_run import leftovers, one_line, run
 
 import neuralpath
-import neuralpath.pipeline as pipeline
 import neuralpath.runs as runs
 from neuralpath import load
 from neuralpath.cli import main
 from neuralpath.persist import atomic_write
 
 SRC = str(Path(neuralpath.__file__).resolve().parents[1])
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """Fail the test if training starts: the checks must come first."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("training started")
-    monkeypatch.setattr(pipeline, "train_config", refuse)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from cli_run import leftovers, one_line, run
 
 import neuralpath.pipeline as pipeline
@@ -34,14 +33,6 @@ def model_file(tmp_path_factory):
     code, _, err = run(["train", "--iterations", "30", "--out", path, "--no-progress"])
     assert code == 0, err
     return path
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """Fail the test if training starts: the checks must come first."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("training started")
-    monkeypatch.setattr(pipeline, "train_config", refuse)
 
 
 # --- 1, 2: destinations ---------------------------------------------------------------------

@@ -82,3 +82,19 @@ def test_config_and_resume_together_are_refused(tmp_path):
     code, out, err = run(["train", "--config", str(tmp_path / "c.json"), "--resume",
                           str(tmp_path)])
     assert code == 2 and "give --config or --resume, not both" in err
+
+
+def test_options_beside_a_config_file_are_refused_as_without_one(tmp_path, monkeypatch):
+    """A value or a pair refused beside --config reads as it does without it: the option the
+    user typed named for a value, the config's words for two settings that do not go
+    together (not a '--' put before whatever word comes first)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.json").write_text(json.dumps({"iterations": 5}))
+    for extra, expected in ((["--learning-rate", "-1"],
+                             "neuralpath train: --learning-rate must be a positive number"),
+                            (["--cost", "quadratic", "--output-activation", "exp"],
+                             "neuralpath train: cost 'quadratic' needs an output_activation")):
+        alone = run(["train", "--iterations", "5", *extra])
+        beside = run(["train", "--config", "c.json", *extra])
+        for code, _, err in (alone, beside):
+            assert code == 2 and err.strip().startswith(expected), err

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import SettingError, UsageError
 from ..signals import HeldSignals
 
 
@@ -159,3 +159,16 @@ def check_folder_writable(name: str, path: str, folder: str, new: list[str]) -> 
         except OSError as exc:
             raise UsageError(f"{name} {path} cannot be written: "
                              f"{exc.strerror or exc}") from None
+
+
+def option(name: str) -> str:
+    """The command-line option of setting ``name``: ``learning_rate`` -> ``--learning-rate``."""
+    return "--" + name.replace("_", "-")
+
+
+def refused(exc: ValueError, command: str) -> UsageError:
+    """A setting the config refused, as the command line says it: the option the user typed
+    is named (``--learning-rate must be ...``), not the setting; two settings that do not go
+    together keep the config's words."""
+    message = exc.named(option(exc.name)) if isinstance(exc, SettingError) else str(exc)
+    return UsageError(f"neuralpath {command}: {message}")

@@ -13,11 +13,11 @@ import argparse
 import dataclasses
 import json
 import os
-import re
 from typing import Any
 
 from ..config import TrainConfig
 from ..errors import UsageError
+from .common import refused
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -106,8 +106,7 @@ def config_with_file(args: argparse.Namespace,
     try:
         cfg = cfg.replace(**changes)
     except ValueError as exc:  # TrainConfig names the setting: name the option instead
-        message = re.sub(r"^(\w+)", lambda m: "--" + m.group(1).replace("_", "-"), str(exc))
-        raise UsageError(f"neuralpath {command}: {message}") from None
+        raise refused(exc, command) from None
     return args.preset or path, cfg
 
 

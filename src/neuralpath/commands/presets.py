@@ -7,7 +7,7 @@ from typing import IO
 
 from ..config import TrainConfig
 from ..presets import PRESETS
-from .train import option
+from .common import option
 
 HELP = "list the presets and their settings"
 EPILOG = """examples:

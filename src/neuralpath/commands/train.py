@@ -21,7 +21,7 @@ from typing import IO, Any
 from ..checks import Flag
 from ..config import TrainConfig
 from ..data import get_dataset
-from ..errors import SettingError, TrainingDiverged, UsageError
+from ..errors import TrainingDiverged, UsageError
 from ..presets import PRESETS, resolve
 from ..signals import HoldSignalsFromTraining
 from .common import (
@@ -29,7 +29,9 @@ from .common import (
     check_destination,
     check_folder_writable,
     format_confusion,
+    option,
     positive_int,
+    refused,
 )
 from .config_file import add_config_options, config_with_file, tensorboard_callbacks
 
@@ -78,11 +80,6 @@ SETTING_TYPES: dict[str, Any] = {"int": int, "int | None": int, "list[int]": _in
 def setting_type(f: dataclasses.Field) -> Any:
     """The function that reads setting ``f``'s value from its text."""
     return SETTING_TYPES.get(str(f.type), _number)
-
-
-def option(name: str) -> str:
-    """The command-line option of setting ``name``: ``learning_rate`` -> ``--learning-rate``."""
-    return "--" + name.replace("_", "-")
 
 
 def setting_help(f: dataclasses.Field) -> str:
@@ -169,10 +166,8 @@ def config_from_args(args: argparse.Namespace) -> tuple[str, TrainConfig]:
     changes = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
     try:
         return preset, resolve(preset, **changes)
-    except SettingError as exc:  # TrainConfig names the setting: the user typed the option
-        raise UsageError(f"neuralpath train: {exc.named(option(exc.name))}") from None
-    except ValueError as exc:  # two settings that do not go together
-        raise UsageError(f"neuralpath train: {exc}") from None
+    except ValueError as exc:  # TrainConfig names the setting: the user typed the option
+        raise refused(exc, "train") from None
 
 
 def resume_from(args: argparse.Namespace) -> tuple[str, TrainConfig, Any]:
