@@ -343,15 +343,18 @@ class _BaseNeuralNetwork(BaseEstimator):
             (self._random_state.random_sample((m, c.shape[1])) < keep).astype(dtype) / keep
             for c in self.coefs_[:-1]]
 
-    def _backprop(self, X, Y, sw, masks=None):
+    def _backprop(self, X, Y, sw, masks=None, net=None):
         """J (with alpha's L2 term) and its gradients from the engine's ``backprop``.
 
         scikit-learn scales the L2 term alpha/2 sum ||W||^2 by the batch's total weight
         (m unweighted), so the engine gets lambda = alpha / sum(w). Returns ``(loss, grad_W,
-        grad_b)`` with the engine's (s_{l+1}, s_l) gradients, the network's arrays.
+        grad_b)`` with the engine's (s_{l+1}, s_l) gradients, the network's arrays. ``net``:
+        the network on these weights when the caller holds it (the training loop), else
+        ``_network()`` points one at the current arrays.
         """
         sw_sum = X.shape[0] if sw is None else float(sw.sum())
-        return self._network().backprop(X, Y, self.alpha / sw_sum, masks, sample_weight=sw)
+        net = self._network() if net is None else net
+        return net.backprop(X, Y, self.alpha / sw_sum, masks, sample_weight=sw)
 
     def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, activations, deltas,
                          coef_grads, intercept_grads):
@@ -503,6 +506,9 @@ class _BaseNeuralNetwork(BaseEstimator):
                 warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
                               "going to be clipped", stacklevel=4)
             batch = int(np.clip(self.batch_size, 1, m))
+        # the network on coefs_, taken once: they are updated in place until the loop ends
+        net = self._network()
+        params = net.params
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -514,10 +520,9 @@ class _BaseNeuralNetwork(BaseEstimator):
                     masks = self._dropout_masks(part.stop - part.start)
                     loss, grad_W, grad_b = self._backprop(
                         X_train[rows], Y_train[rows],
-                        None if sw_train is None else sw_train[rows], masks)
+                        None if sw_train is None else sw_train[rows], masks, net)
                     accumulated += loss * (part.stop - part.start)
-                    net = self._net  # the network _backprop just ran, on coefs_
-                    optimizer.update(net.params, grad_W + grad_b, schedule.learning_rate)
+                    optimizer.update(params, grad_W + grad_b, schedule.learning_rate)
                 self.n_iter_ += 1
                 self.loss_ = accumulated / m
                 self.t_ += m

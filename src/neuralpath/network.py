@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .activations import DEFAULT_OUTPUT, HIDDEN_ACTIVATIONS, get_activation
+from .checks import Choice
 from .costs import get_cost
 from .initializers import get_initializer
 
@@ -66,11 +67,6 @@ def _packed(arrays: Sequence[np.ndarray], dtype: Any) -> list[np.ndarray]:
         views.append(view)
         start += size
     return views
-
-
-def _check_choice(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
 
 
 # A hidden layer narrower than this keeps its (m, s_l) arrays in Fortran order in float64:
@@ -157,7 +153,7 @@ class Network:
 
     def _configure(self, activation, output_activation, cost, initializer, dtype):
         """Check and set everything but the sizes and weights (shared with from_weights)."""
-        _check_choice("activation", activation, HIDDEN_ACTIVATIONS)
+        Choice(HIDDEN_ACTIVATIONS)("activation", activation)  # SettingError, a ValueError
         if output_activation is None:
             output_activation = DEFAULT_OUTPUT.get(activation, "sigmoid")
         self.cost = get_cost(cost, output_activation)  # checks the pair

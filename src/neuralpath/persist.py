@@ -51,6 +51,18 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "HeldSignals", "ModelFileError", "atomic_
            "read_model_file", "write_model_file"]
 
 
+# The process's umask, read once, here: reading it means setting it (os.umask), and a write
+# in another thread (a live run saving) must never see it changed for a moment.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def usual_mode(mode: int) -> int:
+    """``mode`` (0o666 for a file, 0o777 for a folder) less the umask: the permissions a plain
+    ``open`` or ``mkdir`` would give, for what ``mkstemp``/``mkdtemp`` made private."""
+    return mode & ~_UMASK
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> str:
     """Call ``write(file_object)`` on a temporary file, then move it over ``path``.
 
@@ -73,9 +85,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
                 write(f)
                 f.flush()
                 os.fsync(f.fileno())
-            umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual permissions
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            os.chmod(tmp, usual_mode(0o666))  # mkstemp makes the file 0600
             _check_regular(path)  # made meanwhile?
             os.replace(tmp, path)
             tmp = None

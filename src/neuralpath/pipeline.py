@@ -23,7 +23,7 @@ from . import data
 from .config import TrainConfig
 from .errors import TrainingDiverged
 from .model import TrainedModel
-from .network import Network
+from .network import Network, is_row_source
 from .presets import PRESETS, resolve
 from .training import History, accuracy, train
 
@@ -182,7 +182,7 @@ def fit(model: TrainedModel, parts: dict[str, Any], callbacks: Sequence[Any] = (
     if save is not None:
         train_options["checkpoint"] = lambda state: save(model, state)
     X, y = parts["X_train"], parts["y_train"]
-    if hasattr(X, "take_rows"):  # its rows are copies of its m images: y's first m labels
+    if is_row_source(X):  # its rows are copies of its m images: y's first m labels
         Y: Any = data.OneHotRows(y[:X.m], classes, X.copies)
     else:
         Y = data.one_hot(y, classes)

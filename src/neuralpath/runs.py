@@ -33,7 +33,7 @@ import numpy as np
 from .model import TrainedModel
 from .model import load as load_model
 from .model import save as save_model
-from .persist import atomic_write, read_model_file, write_model_file
+from .persist import atomic_write, read_model_file, usual_mode, write_model_file
 from .plots import confusion_figure, cost_curve, errors_figure, write_figure
 from .signals import HeldSignals
 from .training import History, TrainingState
@@ -115,9 +115,7 @@ def save_run(model: TrainedModel, run_dir: str, history: History | None = None,
                     os.replace(os.path.join(build, name), os.path.join(run_dir, name))
                 os.rmdir(build)
             else:
-                umask = os.umask(0)  # mkdtemp makes the folder 0700: the usual permissions
-                os.umask(umask)
-                os.chmod(build, 0o777 & ~umask)
+                os.chmod(build, usual_mode(0o777))  # mkdtemp makes the folder 0700
                 os.rename(build, run_dir)
             build = None
     except OSError as exc:

@@ -262,7 +262,6 @@ def _train_in_background(state: ModelState, preset: str, seed: int, runs_dir: st
         state.fail("failed", one_line(f"training the {preset} preset failed: "
                                       f"{type(exc).__name__}: {exc}"))
         return
-    model.metadata.setdefault("preset", preset)
     if "paths" in metrics:
         source = metrics["paths"]["model"]
     else:
