@@ -70,15 +70,23 @@ def error_line(prog: str, exc: BaseException) -> str:
     return f"{prog}: {_PREFIX.sub('', one_line(message))}"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole parser: one subparser per module of ``neuralpath.commands``."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser: one subparser per module of ``neuralpath.commands``.
+
+    With ``argv``, only the subcommand it names (its first word: the top level takes no
+    option with a value) gets its options, so that ``--version`` or ``serve`` does not build
+    ``train``'s; without, every subcommand gets them (the README's usage is made from that).
+    """
     parser = _Parser(prog="neuralpath", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"neuralpath {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    words = None if argv is None else [a for a in argv if not a.startswith("-")][:1]
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f".commands.{module_name}", __package__)
-        module.add_arguments(sub.add_parser(name, help=module.HELP, description=module.HELP))
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        if words is None or words == [name]:
+            module.add_arguments(command)
     return parser
 
 
@@ -96,7 +104,8 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None,
     prog = "neuralpath"
     try:
         with as_interrupt():  # SIGTERM and SIGHUP end a command as Ctrl-C does
-            args = build_parser().parse_args(argv)
+            argv = sys.argv[1:] if argv is None else list(argv)
+            args = build_parser(argv).parse_args(argv)
             prog = f"neuralpath {args.command}"
             module = importlib.import_module(f".commands.{COMMANDS[args.command]}",
                                              __package__)

@@ -400,8 +400,7 @@ class _BaseNeuralNetwork(BaseEstimator):
         self._random_state = self._check_random_state()
         if first_pass:
             self._initialize(Y, layer_units, X.dtype)
-        batch = X.shape[0] if self.solver == "lbfgs" or self.batch_size in (None, "auto") \
-            else min(int(self.batch_size), X.shape[0])
+        batch = self._batch_of(X.shape[0])
         with np.errstate(over="ignore", invalid="ignore"), blas_threads(layer_units, batch):
             if self.solver != "lbfgs":
                 self._fit_stochastic(X, Y, sample_weight, incremental)
@@ -410,6 +409,19 @@ class _BaseNeuralNetwork(BaseEstimator):
         if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
             raise NeuralNetworkDiverged(_NON_FINITE, None)
         return self
+
+    def _batch_of(self, m: int, warn: bool = False) -> int:
+        """The rows of one step on ``m`` training rows: all of them for lbfgs and for
+        ``batch_size=None`` (neuralpath: the tutorial's full batch), 200 at most for "auto";
+        scikit-learn's warning when a given size is clipped (``warn``)."""
+        if self.solver == "lbfgs" or self.batch_size is None:
+            return m
+        if self.batch_size == "auto":
+            return min(200, m)
+        if warn and self.batch_size > m:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                          "going to be clipped", stacklevel=5)
+        return int(np.clip(self.batch_size, 1, m))
 
     def _fit_lbfgs(self, X, Y, sw):
         n = len(self.coefs_)
@@ -497,15 +509,7 @@ class _BaseNeuralNetwork(BaseEstimator):
 
         m = X_train.shape[0]
         index = np.arange(m, dtype=int)
-        if self.batch_size is None:
-            batch = m  # neuralpath: full-batch gradient descent, the tutorial's
-        elif self.batch_size == "auto":
-            batch = min(200, m)
-        else:
-            if self.batch_size > m:
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                              "going to be clipped", stacklevel=4)
-            batch = int(np.clip(self.batch_size, 1, m))
+        batch = self._batch_of(m, warn=True)
         # the network on coefs_, taken once: they are updated in place until the loop ends
         net = self._network()
         params = net.params

@@ -167,7 +167,14 @@ def save(model: TrainedModel, path: str | os.PathLike) -> str:
 def load(path: str | os.PathLike) -> TrainedModel:
     """Read a model written by ``save`` (or by neuralpath 0.1.0); anything else raises
     ``ModelFileError`` (``FileNotFoundError`` when there is no file)."""
-    W, b, extras, meta = read_model_file(path)
+    return from_file_parts(path, *read_model_file(path))
+
+
+def from_file_parts(path: str | os.PathLike, W: list[np.ndarray], b: list[np.ndarray],
+                    extras: dict[str, np.ndarray], meta: dict[str, Any]) -> TrainedModel:
+    """The model of what ``persist.read_model_file(path)`` gave (``path`` only names the file
+    in errors), so that a reader that needs the parts too (a checkpoint) reads the file once.
+    ``meta`` loses the keys the model keeps elsewhere."""
     try:
         net = Network.from_weights(W, b, meta["activation"], meta["output_activation"],
                                    meta["cost"], meta.get("initializer", "tutorial"),

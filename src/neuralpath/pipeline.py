@@ -301,15 +301,21 @@ def evaluate(model: TrainedModel, X_raw: Any, y: Any) -> dict[str, Any]:
     }
 
 
+def dataset_of(model: TrainedModel) -> Any:
+    """The data set a model's inputs fit (its recorded one first): a ``data.DATASETS`` entry;
+    ``ValueError`` naming the inputs when no data set of neuralpath has them."""
+    found = data.dataset_for_inputs(model.n_features, model.metadata.get("dataset"))
+    if found is None:
+        raise ValueError(f"this model takes {model.n_features} inputs, which no data set "
+                         f"of neuralpath has ({', '.join(data.DATASETS)})")
+    return found
+
+
 def test_part(model: TrainedModel, data_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The raw test inputs and labels of the split the model was trained with."""
     cfg = model.config
     if cfg is None:  # a model made without a config (e.g. by an estimator): its data set's
-        found = data.dataset_for_inputs(model.n_features, model.metadata.get("dataset"))
-        if found is None:
-            raise ValueError(f"this model takes {model.n_features} inputs, which no data set "
-                             f"of neuralpath has ({', '.join(data.DATASETS)})")
-        cfg = PRESETS[found.default_preset]
+        cfg = PRESETS[dataset_of(model).default_preset]
     X, y, n_test = load_data(cfg, data_dir)
     if n_test is not None:
         return X[-n_test:], y[-n_test:]

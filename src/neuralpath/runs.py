@@ -30,8 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import TrainedModel
-from .model import load as load_model
+from .model import TrainedModel, from_file_parts
 from .model import save as save_model
 from .persist import atomic_write, read_model_file, usual_mode, write_model_file
 from .plots import confusion_figure, cost_curve, errors_figure, write_figure
@@ -242,7 +241,7 @@ def load_checkpoint(run_dir: str) -> tuple[TrainedModel, TrainingState]:
     info = meta.get("training_state")
     if not isinstance(info, dict):
         raise ValueError(f"{path} holds no training state (it is a model file, not a checkpoint)")
-    model = load_model(path)
+    model = from_file_parts(path, W, b, extras, dict(meta))
     model.metadata.pop("training_state", None)
     buffers = [[extras[f"state_optimizer_{k}_{i}"] for i in range(len(W) + len(b))]
                for k in range(info["optimizer_buffers"])]

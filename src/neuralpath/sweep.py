@@ -221,6 +221,12 @@ def run_folder(out: str, point: Point) -> str:
     return os.path.join(out, RUNS, point.name)
 
 
+def finished_before(out: str, points: Sequence[Point]) -> dict[str, dict[str, Any]]:
+    """The saved results of the points whose run folders in ``out`` are finished, by name."""
+    saved = {p.name: finished(out, p) for p in points}
+    return {name: result for name, result in saved.items() if result is not None}
+
+
 def finished(out: str, point: Point) -> dict[str, Any] | None:
     """The saved result of ``point`` when its run folder is finished, else None.
 
@@ -373,19 +379,15 @@ def run_dask(tasks: Sequence[dict[str, Any]], address: str) -> Iterator[dict]:
 
 def run_sweep(points: Sequence[Point], out: str, tasks: Callable[[Sequence[Point]], list],
               execute: Callable[[list], Iterator[dict]], tensorboard: str | None = None,
-              on_result: Callable[[dict, int, int], Any] | None = None) -> list[dict]:
+              on_result: Callable[[dict, int, int], Any] | None = None,
+              before: dict[str, dict] | None = None) -> list[dict]:
     """Run the points of ``points`` that are not finished in ``out`` with ``execute`` (an
     executor applied to ``tasks(points_to_run)``), writing each run folder as it comes
     back and the summary after each; returns every point's result, in ``points``' order.
-    ``on_result(result, done, total)`` is called after each run written."""
-    results: dict[str, dict] = {}
-    todo = []
-    for p in points:
-        saved = finished(out, p)
-        if saved is None:
-            todo.append(p)
-        else:
-            results[p.name] = saved
+    ``on_result(result, done, total)`` is called after each run written. ``before``: what
+    ``finished_before(out, points)`` gave, when the caller has read it already."""
+    results = dict(finished_before(out, points) if before is None else before)
+    todo = [p for p in points if p.name not in results]
     keys = list(points[0].settings) if points else []
     order = [p.name for p in points]
     total, done = len(points), len(results)

@@ -89,12 +89,11 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def all_rows(model: Any, data_dir: str | None) -> tuple[Any, Any, str]:
     """A config-less model's data set (the one its inputs fit): its own test part where it
     has one, else all its rows; and the data set's name."""
-    from ..data import DATASETS, dataset_for_inputs
-    found = dataset_for_inputs(model.n_features, model.metadata.get("dataset"))
-    if found is None:
-        raise UsageError(f"this model takes {model.n_features} inputs, which no data set of "
-                         f"neuralpath has ({', '.join(DATASETS)}); give its rows with --data "
-                         "FILE.csv")
+    from ..pipeline import dataset_of
+    try:
+        found = dataset_of(model)
+    except ValueError as exc:
+        raise UsageError(f"{exc}; give its rows with --data FILE.csv") from None
     X, y, n_test = found.load(data_dir)
     if n_test is not None:
         X, y = X[-n_test:], y[-n_test:]

@@ -13,7 +13,6 @@ import argparse
 import dataclasses
 import datetime
 import functools
-import io
 import json
 import os
 from typing import IO, Any
@@ -128,7 +127,7 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Check the options, run the points not finished yet, write and print the summary."""
     from .. import sweep
     from .config_file import config_with_file
-    from .train import config_from_args
+    from .train import config_from_args, where_reports_go
     try:
         preset, base = config_with_file(args, "sweep") or config_from_args(args)
     except UsageError as exc:  # train's words: say it as the sweep
@@ -164,18 +163,16 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                                       datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError(f"neuralpath sweep: --out {folder} is a file; give a folder")
-    tables: IO[str] = io.StringIO() if args.quiet else err if args.json else out
+    tables, show = where_reports_go(args, out, err)
     keys = list(grid)
-    todo = [p for p in points if sweep.finished(folder, p) is None]
+    before = sweep.finished_before(folder, points)
     sweep.write_description(folder, base, grid, seeds, preset)
     print(f"sweep of {len(points)} runs ({len(points) // len(seeds)} settings x "
-          f"{len(seeds)} seeds) in {folder}/: {len(points) - len(todo)} finished before, "
-          f"{len(todo)} to run on {where}", file=tables)
+          f"{len(seeds)} seeds) in {folder}/: {len(before)} finished before, "
+          f"{len(points) - len(before)} to run on {where}", file=tables)
 
     from tqdm import tqdm
-    show = args.progress if args.progress is not None else (
-        not args.quiet and bool(getattr(err, "isatty", lambda: False)()))
-    bar = tqdm(total=len(points), initial=len(points) - len(todo), unit="run", file=err,
+    bar = tqdm(total=len(points), initial=len(before), unit="run", file=err,
                disable=not show, dynamic_ncols=True)
 
     def report(result: dict[str, Any], done: int, total: int) -> None:
@@ -191,10 +188,11 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     tasks = functools.partial(_tasks, preset=preset, data_dir=args.data_dir,
                               tensorboard=bool(args.tensorboard))
     try:
-        results = sweep.run_sweep(points, folder, tasks, execute, args.tensorboard, report)
+        results = sweep.run_sweep(points, folder, tasks, execute, args.tensorboard, report,
+                                  before)
     except KeyboardInterrupt:
         bar.close()
-        done = sum(sweep.finished(folder, p) is not None for p in points)
+        done = len(sweep.finished_before(folder, points))
         print(f"neuralpath sweep: sweep interrupted: {done} of {len(points)} runs finished in "
               f"{folder}/ (summary.csv has them); run the same command with --out {folder} "
               "to go on", file=err)

@@ -203,14 +203,22 @@ class EpochLines:
                   f"{record['learning_rate']:.4g}", file=self.file, flush=True)
 
 
+def where_reports_go(args: argparse.Namespace, out: IO[str], err: IO[str]
+                     ) -> tuple[IO[str], bool]:
+    """Where the tables go (stdout; stderr with --json; nowhere with --quiet) and whether a
+    progress bar is shown (stderr is a terminal, or --progress / --no-progress says)."""
+    tables: IO[str] = io.StringIO() if args.quiet else err if args.json else out
+    show = args.progress if args.progress is not None else (
+        not args.quiet and bool(getattr(err, "isatty", lambda: False)()))
+    return tables, show
+
+
 def reporting(args: argparse.Namespace, cfg: TrainConfig, out: IO[str], err: IO[str],
               done: int = 0) -> tuple[IO[str], list[Any]]:
     """Where the tables go (stdout; stderr with --json; nowhere with --quiet) and the
     callbacks: a progress bar when stderr is a terminal or --progress asks, epoch lines with
     --verbose. ``done``: the iterations a resumed run had already made."""
-    tables: IO[str] = io.StringIO() if args.quiet else err if args.json else out
-    show = args.progress if args.progress is not None else (
-        not args.quiet and bool(getattr(err, "isatty", lambda: False)()))
+    tables, show = where_reports_go(args, out, err)
     callbacks: list[Any] = [TqdmProgress(disable=not show, file=err, initial=done)]
     if args.verbose:
         callbacks.append(EpochLines(10 if cfg.batch_size is None else 1, err))
