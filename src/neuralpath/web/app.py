@@ -550,13 +550,15 @@ class _FirstStart:
             await run_in_threadpool(self.state.thread.join, 30)
 
     def lifespan(self, live_runs: LiveRuns) -> Callable[[FastAPI], Any]:
-        """The app's lifespan: start, serve, then stop the live runs and this training."""
+        """The app's lifespan: start, serve, then stop the live runs and this training. Runs
+        train side by side in this process, one BLAS thread each (``LiveRuns.side_by_side``)."""
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-            self.start()
-            yield
-            await run_in_threadpool(live_runs.stop_all)
-            await self.stop()
+            with live_runs.side_by_side():
+                self.start()
+                yield
+                await run_in_threadpool(live_runs.stop_all)
+                await self.stop()
         return lifespan
 
 
