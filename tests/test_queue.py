@@ -297,3 +297,20 @@ def test_a_waiting_run_streams_its_place_as_it_changes(tmp_path):
     assert states[-1] == "done"
     assert all((u["place"] == 1) == (u["state"] == "queued") for u in updates)
     assert states.index("done") > max(i for i, x in enumerate(states) if x == "queued")
+
+
+def test_serve_s_first_start_trains_in_a_slot_of_the_line(tmp_path, held_training):
+    """While the server trains its own model at start, it holds one of the slots: with one
+    slot, a browser's run waits for it, then runs."""
+    reached, gate = held_training(100, 10)
+    app = create_app(runs_dir=str(tmp_path),
+                     train_overrides={"epochs": 1, "layer_sizes": [64, 16, 10]})
+    app.state.live_runs.line.slots = 1
+    with TestClient(app) as client:
+        assert reached.wait(10)
+        answer = client.post("/api/train", json=SMALL).json()
+        assert answer["state"] == "queued" and answer["place"] == 1
+        gate.set()
+        run = app.state.live_runs.runs[answer["id"]]
+        run.thread.join(120)
+        assert run.state == "done"

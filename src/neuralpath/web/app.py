@@ -75,6 +75,7 @@ from ..runs import new_run_dir
 from .api import BODY_TIMEOUT, ApiError, RequestGuard, add_error_handlers, finite, one_line
 from .live_routes import MAX_BODY as MAX_SETTINGS_BODY
 from .live_routes import document, make_router
+from .queue import Line
 from .registry import LiveRuns
 from .sessions import Session, SessionMiddleware, session_of
 
@@ -485,7 +486,7 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     """
     state = initial_state(model, model_path, runs_dir, preset)
     live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
-    training = _FirstStart(state, seed, runs_dir, dict(train_overrides or {}))
+    training = _FirstStart(state, seed, runs_dir, dict(train_overrides or {}), live_runs.line)
     app = FastAPI(title="neuralpath: draw a digit", lifespan=training.lifespan(live_runs),
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
                   description="The draw-a-digit page's API and the live training view's. "
@@ -529,11 +530,14 @@ def initial_state(model: TrainedModel | None, model_path: str | None, runs_dir: 
 
 class _FirstStart:
     """``serve``'s first start: with no model yet, the app's lifespan trains one in a
-    background thread; at shutdown that training and the live runs are stopped."""
+    background thread, in a computing slot of the live runs' ``line`` (so the server never
+    computes more runs at once than it has slots); at shutdown that training and the live
+    runs are stopped."""
 
     def __init__(self, state: ModelState, seed: int, runs_dir: str,
-                 overrides: dict[str, Any]) -> None:
+                 overrides: dict[str, Any], line: Line) -> None:
         self.state, self.seed, self.runs_dir, self.overrides = state, seed, runs_dir, overrides
+        self.line = line
 
     def start(self) -> None:
         """Start training unless there is a model or a training already."""
@@ -543,10 +547,21 @@ class _FirstStart:
         with state.lock:
             state.status, state.error = "training", None
         state.stop.clear()
-        state.thread = threading.Thread(
-            target=_train_in_background, name="neuralpath-train", daemon=True,
-            args=(state, state.preset, self.seed, self.runs_dir, self.overrides))
+        state.thread = threading.Thread(target=self._train, name="neuralpath-train",
+                                        daemon=True)
         state.thread.start()
+
+    def _train(self) -> None:
+        """Thread body: take a slot (at start, one is free), train, give it back."""
+        key = "serve's first start"
+        if not self.line.wait_turn(key, self.line.ticket(), self.state.stop.is_set):
+            self.state.fail("stopped", "the server stopped before training finished")
+            return
+        try:
+            _train_in_background(self.state, str(self.state.preset), self.seed, self.runs_dir,
+                                 self.overrides)
+        finally:
+            self.line.release(key)
 
     async def stop(self) -> None:
         """Ask the training to stop (its next step raises) and wait for it."""
