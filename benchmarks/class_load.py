@@ -36,6 +36,13 @@ def memory(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) process ``pid`` has used, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Browser:
     """One browser: a cookie jar (one session cookie) and its own connections."""
 
@@ -104,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # the CLI's numbers, through the pipeline (and its run folder: plotting warmed up)
         _, _, cli = train_preset(args.preset, seed=0, run_dir=os.path.join(tmp, "cli"))
-        begin = time.perf_counter()  # one run alone, now, with its run folder
+        begin, cpu = time.perf_counter(), time.process_time()  # one run alone, with its folder
         train_preset(args.preset, seed=0, run_dir=os.path.join(tmp, "alone"))
-        alone = time.perf_counter() - begin
+        alone, alone_cpu = time.perf_counter() - begin, time.process_time() - cpu
     with tempfile.TemporaryDirectory() as tmp:
         small, _, _ = train_preset("tutorial", seed=0, iterations=5)
         model = os.path.join(tmp, "model.npz")
@@ -129,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             for b in browsers:
                 b.open_page()
             rss_before, _ = memory(proc.pid)
+            cpu_before = cpu_seconds(proc.pid)
             barrier, t0 = threading.Barrier(len(browsers)), []
             threads = [threading.Thread(target=b.start_and_watch, args=(barrier, args.preset, t0))
                        for b in browsers]
@@ -137,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             for t in threads:
                 t.join(600)
             rss_after, peak = memory(proc.pid)
+            server_cpu = cpu_seconds(proc.pid) - cpu_before
         finally:
             proc.terminate()
             proc.wait(30)
@@ -163,7 +172,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median(ends):.2f} s, last: {ends[-1]:.2f} s")
         print(f"one run alone with its run folder (pipeline, in this process, just before): "
               f"{alone:.2f} s; {args.sessions} runs {slots} at a time would take {ideal:.1f} s; "
-              f"the last result came at {ends[-1] / ideal:.2f} x that")
+              f"the last result came at {ends[-1] / ideal:.2f} x that, and at "
+              f"{ends[-1] / (args.sessions * alone):.2f} x {args.sessions} runs one after the "
+              "other")
+        print(f"CPU time: {server_cpu / args.sessions:.2f} s per run in the server (all its "
+              f"threads, requests included), {alone_cpu:.2f} s for the run alone; the server "
+              f"used {server_cpu / ends[-1]:.2f} cores on average")
     if costs:
         spread = max(costs) - min(costs)
         print(f"final cost of every run: {costs[0]:.11f} (spread {spread:.1e}); the CLI's "

@@ -25,10 +25,11 @@ class Line:
     slots : int
         Runs computing at once.
     poll : float
-        Seconds between two looks at ``give_up`` while waiting.
+        Seconds between two looks at ``give_up`` while waiting (``wake`` and every slot given
+        back make waiting runs look at once; the poll is for the idle limit).
     """
 
-    def __init__(self, slots: int, poll: float = 0.25) -> None:
+    def __init__(self, slots: int, poll: float = 1.0) -> None:
         if slots < 1:
             raise ValueError(f"slots must be a positive integer, got {slots!r}")
         self.slots, self.poll = int(slots), poll
