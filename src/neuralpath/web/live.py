@@ -64,12 +64,13 @@ Bounds (settings refused with 422; full line, too many browsers: 429)
 ---------------------------------------------------------------------
 ``MAX_LAYER`` nodes in any layer; ``MAX_ITERATIONS`` optimizer steps (epochs count as the
 steps they make: a run of too many epochs fails when its data is read); ``MAX_WEIGHT_BYTES``
-of weights and biases; ``MAX_RUNNING`` runs computing at once (the cores); ``MAX_WAITING``
-runs in line; ``MAX_KEPT`` finished runs per browser and ``MAX_KEPT_TOTAL`` in all (the oldest
-finished are dropped, and answer 404 saying so); ``MAX_FOLDERS`` run folders written by the
-page on disk (``web/folders.py``); ``MAX_SESSIONS`` browsers. A run (waiting too) is stopped
-when nobody has read it (event stream or GET) for ``IDLE_SECONDS`` or when it has trained for
-``MAX_SECONDS`` (pauses included), so closing the page never leaves a run going.
+of weights and biases (``web/settings.py``); ``MAX_RUNNING`` runs computing at once (the
+cores), ``MAX_WAITING`` runs in line, ``MAX_KEPT`` finished runs per browser and
+``MAX_KEPT_TOTAL`` in all (the oldest finished are dropped, and answer 404 saying so;
+``web/registry.py``); ``MAX_FOLDERS`` run folders written by the page on disk
+(``web/folders.py``); ``MAX_SESSIONS`` browsers (``web/sessions.py``). A run (waiting too)
+is stopped when nobody has read it (event stream or GET) for ``IDLE_SECONDS`` or when it has
+trained for ``MAX_SECONDS`` (pauses included), so closing the page never leaves a run going.
 """
 from __future__ import annotations
 

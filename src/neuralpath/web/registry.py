@@ -33,6 +33,26 @@ MAX_KEPT_TOTAL = 256  # finished runs kept in memory, all browsers together
 SMOOTHING = 0.3  # weight of the newest run in the estimate of seconds per unit of work
 
 
+MALLOC_ARENAS = 2  # glibc malloc arenas while runs train side by side in threads
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def few_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Ask glibc's malloc for at most ``arenas`` arenas in this process (False where there
+    is no glibc ``mallopt``, e.g. musl or macOS: nothing changes).
+
+    By default glibc gives each thread that allocates its own arena, up to 8 per core, and an
+    arena keeps what its thread freed: a class of 30 runs, each trained and measured in its own
+    thread, left the server at 507 MB peak; with 2 arenas, 332 MB (benchmarks/class_load.py).
+    It holds for the rest of the process (glibc has no way back to its default)."""
+    import ctypes
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, int(arenas)))
+
+
 def work(run: LiveRun) -> float:
     """A run's work per step, roughly: rows in a batch x weights (what a step multiplies)."""
     sizes = run.cfg.layer_sizes
@@ -83,7 +103,8 @@ class LiveRuns:
     @contextlib.contextmanager
     def side_by_side(self) -> Iterator[None]:
         """While the server runs: every run uses one BLAS thread (``blas.pinned(1)``), and so
-        does the whole process (threadpoolctl), as a sweep's runs do.
+        does the whole process (threadpoolctl), as a sweep's runs do; malloc keeps few arenas
+        (``few_malloc_arenas``).
 
         Runs train side by side in threads of one process, and a BLAS thread count is the
         process's: each run's ``threadpool_limits`` context restores the count it found when
@@ -92,6 +113,7 @@ class LiveRuns:
         about 8 times slower on this 2-core machine (benchmarks/class_load.py). With one
         thread as the process's default, every restore is to one thread."""
         from threadpoolctl import threadpool_limits
+        few_malloc_arenas()
         with threadpool_limits(1, user_api="blas"), blas.pinned(1):
             yield
 
