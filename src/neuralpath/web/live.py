@@ -129,6 +129,7 @@ class LiveRun:
         self.pace: float | None = None  # steps a second; None: as fast as it goes
         self.iteration, self.epoch = 0, 0
         self.total = cfg.iterations or 0  # epochs: known once the data is read
+        self.rows = 0  # training rows, known once the data is read
         self.cost: list[float] = []
         self.accuracy: list[list[float]] = []  # [iteration, train, test] per measurement
         self.measured: dict[str, Any] = {}  # the latest measurement, ready for JSON
@@ -173,6 +174,7 @@ class LiveRun:
                 return
             with self.lock:
                 self.total, self._parts = total, parts
+                self.rows = int(parts["X_train"].shape[0])
                 self._measure = Measurement(built, parts)
             if self.stop_reason is not None:  # stopped while it prepared: nothing learned
                 self._end("stopped", self.stop_reason)

@@ -53,12 +53,15 @@ def few_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     return bool(mallopt(_M_ARENA_MAX, int(arenas)))
 
 
+FULL_BATCH_GUESS = 1078  # rows of a full batch before a run has read its data (the digits')
+
+
 def work(run: LiveRun) -> float:
     """A run's work per step, roughly: rows in a batch x weights (what a step multiplies)."""
     sizes = run.cfg.layer_sizes
     n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-    batch = run.cfg.batch_size or 1078  # full batch: the digits' training part
-    return float(batch * n_params)
+    batch = run.cfg.batch_size or run.rows or FULL_BATCH_GUESS
+    return float(min(batch, run.rows or batch) * n_params)
 
 
 class LiveRuns:
@@ -213,7 +216,10 @@ class LiveRuns:
             other = runs.get(key)
             if other is not None:
                 remaining.append(max(0, other.total - other.iteration) * work(other) * per)
-        expected = [runs[k].total * work(runs[k]) * per for k in ahead if k in runs]
+        ahead_runs = [runs[k] for k in ahead if k in runs]
+        if any(not r.total for r in ahead_runs):  # epochs: steps unknown until data is read
+            return place, None
+        expected = [r.total * work(r) * per for r in ahead_runs]
         return place, round(wait_estimate(self.line.slots, remaining, expected), 1)
 
     def _seconds_per_work(self, holders: list[str]) -> float | None:
