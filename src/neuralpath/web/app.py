@@ -11,18 +11,23 @@ API
     The page.
 ``GET /api/model`` (and ``HEAD``)
     ``{"status": "ready" | "training" | "failed" | "stopped" | "waiting", "model": {...} | null,
-    "progress": {...} | null, "error": str | null}``.
+    "progress": {...} | null, "error": str | null, "version": str}``: this browser's draw
+    network (``web/sessions.py``: the server's, unless the browser chose a live run's with
+    ``POST /api/model``); ``version`` changes whenever that network changes.
 ``POST /api/predict``
     ``{"pixels": [n_features numbers in 0..16]}`` (0..255 for an MNIST model) or
     ``{"image": "data:image/png;base64,..."}`` -> ``{"digit", "reason", "classes",
-    "probabilities", "hidden", "pixels", "side", "pixel_max"}``; ``pixels`` is the input the
-    network saw. A picture that holds no digit (no ink, too faint, only a dot or a short mark:
-    ``imaging.no_digit_reason``) answers 200 with ``"digit": null`` and the ``"reason"``.
+    "probabilities", "hidden", "pixels", "side", "pixel_max", "version"}``, answered by this
+    browser's draw network (``version`` as above, so a page notices a change); ``pixels`` is
+    the input the network saw. A picture that holds no digit (no ink, too faint, only a dot
+    or a short mark: ``imaging.no_digit_reason``) answers 200 with ``"digit": null`` and the
+    ``"reason"``.
 
 The training view (``/train``: watch a network learn, ``/api/train/...`` and
-``POST /api/model``) lives in ``web/live.py`` (the runs) and ``web/live_routes.py`` (its
-routes); ``create_app`` includes its router. Both views share ``web/api.py``: the error type,
-the body reader and the JSON reader of every endpoint.
+``POST``/``DELETE /api/model``) lives in ``web/live.py`` (a run), ``web/registry.py`` (every
+browser's runs) and ``web/live_routes.py`` (its routes); ``create_app`` includes its router and
+``web/sessions.py``'s middleware, which gives every browser its session. Both views share
+``web/api.py``: the error type, the body reader and the JSON reader of every endpoint.
 
 Every error is JSON ``{"error": message}``, one line, with a 4xx status for bad input (413 for
 a body over ``MAX_BODY`` bytes, 408 for one that does not arrive within ``body_timeout``
@@ -34,50 +39,40 @@ answers 500 with a one-line message, never a traceback.
 
 Pictures are identified by their bytes, never by the data URL's label: only Pillow's PNG,
 JPEG and WebP decoders are ever reached, and a picture's size is checked from its header
-before it is decoded. At most ``DECODERS`` large pictures (over ``LARGE_PICTURE`` pixels) are
-decoded at a time, so a burst of them cannot take the memory (or the CPU) that other
-requests need; the page's small canvases never wait for them.
+before it is decoded (``web/predict.py``: the input and the answer). At most ``DECODERS``
+large pictures (over ``LARGE_PICTURE`` pixels) are decoded at a time, so a burst of them
+cannot take the memory (or the CPU) that other requests need; the page's small canvases
+never wait for them.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import collections
-import io
-import json
-import math
 import os
 import threading
 import time
-import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
-import numpy as np
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from ..data import dataset_for_inputs
-from ..imaging import input_max, read_image
 from ..model import TrainedModel, load
 from ..runs import new_run_dir
 from .api import BODY_TIMEOUT, ApiError, RequestGuard, add_error_handlers, finite, one_line
-from .live import LiveRuns
 from .live_routes import MAX_BODY as MAX_SETTINGS_BODY
-from .live_routes import make_router
+from .live_routes import document, make_router
+from .predict import PredictRequest, dataset_name, input_side, picture_pixels, pixel_max, predict
+from .queue import Line
+from .registry import LiveRuns
+from .sessions import Session, SessionMiddleware, session_of
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
-MAX_IMAGE_PIXELS = 4_000_000  # a 2000 x 2000 picture; larger ones are refused, not decoded
-MAX_IMAGE_SIDE = 4000  # pixels on either side: a phone photo fits, a 1 x 4,000,000 strip does not
-MAX_ASPECT = 8  # the longer side at most this many times the shorter (a digit is about square)
-IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")  # Pillow's names; no other decoder is ever reached
 DECODERS = 1  # large pictures decoded at a time (this machine has 2 cores)
 LARGE_PICTURE = 512 * 512  # pixels; the page's canvas is 280 x 280
 ESTIMATE_STEPS, ESTIMATE_SHARE, ESTIMATE_SECONDS = 3, 0.02, 1.0  # before a time left is shown
@@ -114,6 +109,7 @@ class ModelState:
         self.stop = threading.Event()
         self.model: TrainedModel | None = None
         self.source: str | None = None
+        self.changes = 0  # bumped whenever the server's model changes
         self.status = "waiting"
         self.error: str | None = None
         self.preset: str | None = None
@@ -133,6 +129,7 @@ class ModelState:
     def set_model(self, model: TrainedModel, source: str | None) -> None:
         with self.lock:
             self.model, self.source, self.status, self.error = model, source, "ready", None
+            self.changes += 1
 
     def fail(self, status: str, message: str) -> None:
         with self.lock:
@@ -207,25 +204,6 @@ class ModelState:
                     model=None if model is None else describe_model(model, source))
 
 
-def input_side(model: TrainedModel) -> int | None:
-    """The side of the square image a model takes (8 for the digits, 28 for MNIST), or None."""
-    side = math.isqrt(model.n_features)
-    return side if side * side == model.n_features else None
-
-
-def _dataset_name(model):
-    return model.config.dataset if model.config is not None else None
-
-
-def pixel_max(model: TrainedModel) -> float:
-    """The largest raw input value: the model's data set's, else imaging's for its side."""
-    found = dataset_for_inputs(model.n_features, _dataset_name(model))
-    if found is not None:
-        return found.pixel_max
-    side = input_side(model)
-    return input_max(side) if side is not None else 1.0
-
-
 def describe_model(model: TrainedModel, source: str | None = None) -> dict[str, Any]:
     """The facts the page shows about a model: preset, layer sizes, accuracy, ...
 
@@ -235,7 +213,7 @@ def describe_model(model: TrainedModel, source: str | None = None) -> dict[str, 
     meta, cfg, net = model.metadata, model.config, model.network
     return dict(
         preset=meta.get("preset") if isinstance(meta.get("preset"), str) else None,
-        dataset=_dataset_name(model), seed=None if cfg is None else cfg.seed,
+        dataset=dataset_name(model), seed=None if cfg is None else cfg.seed,
         layer_sizes=[int(s) for s in net.layer_sizes], activation=net.activation.name,
         output_activation=net.output_activation.name, cost=net.cost.name,
         optimizer=None if cfg is None else cfg.optimizer,
@@ -267,156 +245,6 @@ def _train_in_background(state: ModelState, preset: str, seed: int, runs_dir: st
     else:
         source = f"trained at start, not saved ({one_line(metrics.get('save_error', ''))})"
     state.set_model(model, source)
-
-
-class PredictRequest(BaseModel):
-    """A ``POST /api/predict`` body: exactly one of ``pixels`` or ``image``."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
-    pixels: list[float] | None = Field(
-        None, description="the model's inputs: 64 numbers in 0..16 for a digits model "
-                          "(784 in 0..255 for an MNIST one)")
-    image: str | None = Field(
-        None, description="a picture as a data URL, data:image/png;base64,... (PNG, JPEG or "
-                          "WebP, told by its bytes)")
-
-    @model_validator(mode="after")
-    def _one_of(self) -> PredictRequest:
-        given = [k for k in ("pixels", "image") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError('give exactly one of "pixels" (a list of numbers) or "image" '
-                             f"(a data URL), got {len(given)}")
-        return self
-
-    def kind(self) -> tuple[str, Any]:
-        """("pixels" or "image", its value)."""
-        return ("pixels", self.pixels) if self.pixels is not None else ("image", self.image)
-
-
-def pixels_to_input(value: Any, n_features: int, maximum: float = 16.0) -> np.ndarray:
-    """A JSON list of ``n_features`` numbers in 0..maximum -> float64 array, else ``ApiError``."""
-    if not isinstance(value, list):
-        raise ApiError(422, f"pixels must be a list of {n_features} numbers, "
-                            f"got a JSON {type(value).__name__}")
-    if len(value) != n_features:
-        raise ApiError(422, f"pixels must hold {n_features} numbers (the model's inputs), "
-                            f"got {len(value)}")
-    for i, v in enumerate(value):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ApiError(422, f"pixels must be numbers, item {i} is {json.dumps(v)[:40]}")
-    try:
-        x = np.array(value, dtype=np.float64)  # (n_features,)
-    except OverflowError:  # an integer beyond float range
-        raise ApiError(422, f"pixels must be numbers in 0..{maximum:g}, "
-                            "got a huge integer") from None
-    if not np.all(np.isfinite(x)):
-        raise ApiError(422, f"pixels must be finite numbers in 0..{maximum:g}")
-    if x.min() < 0 or x.max() > maximum:
-        raise ApiError(422, f"pixels must be in 0..{maximum:g}, got values from "
-                            f"{x.min():g} to {x.max():g}")
-    return x
-
-
-def data_url_to_input(value: Any, side: int | None) -> tuple[np.ndarray, str | None]:
-    """A ``data:image/...;base64,...`` string -> the side*side input and why the picture holds
-    no digit (None if it may hold one), else ``ApiError``."""
-    if not isinstance(value, str):
-        raise ApiError(422, "image must be a data URL string like data:image/png;base64,..., "
-                            f"got a JSON {type(value).__name__}")
-    if side is None:
-        raise ApiError(422, "this model's inputs are not a square image; send \"pixels\"")
-    head, comma, data = value.partition(",")
-    if not comma or not head.startswith("data:image/") or not head.endswith(";base64"):
-        raise ApiError(422, "image must be a data URL like data:image/png;base64,..., "
-                            f"got one starting {value[:30]!r}")
-    try:
-        raw = base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(422, "image's base64 data is not valid base64") from None
-    if not raw:
-        raise ApiError(422, "image's base64 data is empty")
-    check_image(raw)
-    try:
-        reading = read_image(raw, side, max_pixels=MAX_IMAGE_PIXELS)
-    except ValueError as exc:
-        raise ApiError(422, one_line(f"image: {exc}")) from None
-    return reading.input, reading.reason
-
-
-def picture_pixels(value: Any) -> int:
-    """The pixels an ``image`` data URL's header declares, 0 if it will be refused anyway."""
-    try:
-        data = value.partition(",")[2] if isinstance(value, str) else ""
-        _, width, height = check_image(base64.b64decode(data, validate=True))
-    except (ApiError, binascii.Error, ValueError):
-        return 0
-    return width * height
-
-
-def check_image(raw: bytes) -> tuple[str, int, int]:
-    """The format, width and height of an encoded picture, read from its header only.
-
-    Parameters
-    ----------
-    raw : bytes
-        The encoded picture.
-
-    Returns
-    -------
-    tuple of (str, int, int)
-        Pillow's format name (one of ``IMAGE_FORMATS``), width and height.
-
-    Raises
-    ------
-    ApiError
-        415 if the bytes are not a PNG, JPEG or WebP picture (whatever the data URL said);
-        422 if a side is over ``MAX_IMAGE_SIDE``, the picture over ``MAX_IMAGE_PIXELS``, or
-        its longer side over ``MAX_ASPECT`` times the shorter.
-    """
-    from PIL import Image, UnidentifiedImageError
-    names = ["WebP" if f == "WEBP" else f for f in IMAGE_FORMATS]
-    accepted = ", ".join(names[:-1]) + " or " + names[-1]
-    try:
-        # a header that declares a decompression bomb is refused like any other huge picture
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw), formats=list(IMAGE_FORMATS)) as img:
-                kind, (width, height) = str(img.format), img.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, EOFError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ApiError(415, f"image must be a {accepted} picture; these bytes are none "
-                            "of them") from None
-    if width < 1 or height < 1:
-        raise ApiError(422, f"image is {width} x {height} pixels: it has no pixels")
-    if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
-        raise ApiError(422, f"image is {width} x {height} pixels; at most {MAX_IMAGE_SIDE} "
-                            f"on a side and {MAX_IMAGE_PIXELS} pixels are accepted")
-    if max(width, height) > MAX_ASPECT * min(width, height):
-        raise ApiError(422, f"image is {width} x {height} pixels; the longer side may be at "
-                            f"most {MAX_ASPECT} times the shorter (draw the digit on a "
-                            "squarer picture)")
-    return kind, width, height
-
-
-def predict(model: TrainedModel, kind: str, value: Any) -> dict[str, Any]:
-    """The answer to a predict request (runs in a worker thread: NumPy and Pillow work)."""
-    side = input_side(model)
-    reason = None
-    if kind == "pixels":
-        x = pixels_to_input(value, model.n_features, pixel_max(model))
-    else:
-        x, reason = data_url_to_input(value, side)
-    X = x[None, :]  # (1, n_features)
-    proba = model.predict_proba(X)[0]  # (k,)
-    hidden = [h[0] for h in model.hidden(X)]  # each (s_l,)
-    if not (np.all(np.isfinite(proba)) and all(np.all(np.isfinite(h)) for h in hidden)):
-        raise ApiError(422, "the model's output is not finite for this input")
-    digit = model.classes[int(np.argmax(proba))]
-    return dict(digit=None if reason else digit.item() if hasattr(digit, "item") else digit,
-                reason=reason,
-                classes=[c.item() if hasattr(c, "item") else c for c in model.classes],
-                probabilities=proba.tolist(), hidden=[h.tolist() for h in hidden],
-                pixels=x.tolist(), side=side, pixel_max=pixel_max(model))
 
 
 class _SecurityHeaders:
@@ -477,19 +305,21 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
     """
     state = initial_state(model, model_path, runs_dir, preset)
     live_runs = LiveRuns(runs_dir)  # /train: watch a network learn
-    training = _FirstStart(state, seed, runs_dir, dict(train_overrides or {}))
+    training = _FirstStart(state, seed, runs_dir, dict(train_overrides or {}), live_runs.line)
     app = FastAPI(title="neuralpath: draw a digit", lifespan=training.lifespan(live_runs),
                   docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
                   description="The draw-a-digit page's API and the live training view's. "
                               'Every error is JSON {"error": message}; a body the request '
                               "models refuse is a 422 with FastAPI's detail list beside it.")
     app.state.model_state, app.state.live_runs = state, live_runs
+    app.add_middleware(SessionMiddleware, sessions=live_runs.sessions)
     app.add_middleware(RequestGuard, limits={"/api/predict": MAX_BODY},
                        limit=MAX_SETTINGS_BODY, timeout=body_timeout)
     app.add_middleware(_SecurityHeaders)
     add_error_handlers(app)
-    app.include_router(make_router(live_runs, state.set_model))
-    _add_draw_routes(app, state)
+    app.include_router(make_router(live_runs, lambda session: version_of(state, session)))
+    _add_draw_routes(app, state, live_runs)
+    document(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -519,11 +349,14 @@ def initial_state(model: TrainedModel | None, model_path: str | None, runs_dir: 
 
 class _FirstStart:
     """``serve``'s first start: with no model yet, the app's lifespan trains one in a
-    background thread; at shutdown that training and the live runs are stopped."""
+    background thread, in a computing slot of the live runs' ``line`` (so the server never
+    computes more runs at once than it has slots); at shutdown that training and the live
+    runs are stopped."""
 
     def __init__(self, state: ModelState, seed: int, runs_dir: str,
-                 overrides: dict[str, Any]) -> None:
+                 overrides: dict[str, Any], line: Line) -> None:
         self.state, self.seed, self.runs_dir, self.overrides = state, seed, runs_dir, overrides
+        self.line = line
 
     def start(self) -> None:
         """Start training unless there is a model or a training already."""
@@ -533,10 +366,21 @@ class _FirstStart:
         with state.lock:
             state.status, state.error = "training", None
         state.stop.clear()
-        state.thread = threading.Thread(
-            target=_train_in_background, name="neuralpath-train", daemon=True,
-            args=(state, state.preset, self.seed, self.runs_dir, self.overrides))
+        state.thread = threading.Thread(target=self._train, name="neuralpath-train",
+                                        daemon=True)
         state.thread.start()
+
+    def _train(self) -> None:
+        """Thread body: take a slot (at start, one is free), train, give it back."""
+        key = "serve's first start"
+        if not self.line.wait_turn(key, self.line.ticket(), self.state.stop.is_set):
+            self.state.fail("stopped", "the server stopped before training finished")
+            return
+        try:
+            _train_in_background(self.state, str(self.state.preset), self.seed, self.runs_dir,
+                                 self.overrides)
+        finally:
+            self.line.release(key)
 
     async def stop(self) -> None:
         """Ask the training to stop (its next step raises) and wait for it."""
@@ -545,39 +389,68 @@ class _FirstStart:
             await run_in_threadpool(self.state.thread.join, 30)
 
     def lifespan(self, live_runs: LiveRuns) -> Callable[[FastAPI], Any]:
-        """The app's lifespan: start, serve, then stop the live runs and this training."""
+        """The app's lifespan: start, serve, then stop the live runs and this training. Runs
+        train side by side in this process, one BLAS thread each (``LiveRuns.side_by_side``)."""
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-            self.start()
-            yield
-            await run_in_threadpool(live_runs.stop_all)
-            await self.stop()
+            with live_runs.side_by_side():
+                self.start()
+                yield
+                await run_in_threadpool(live_runs.stop_all)
+                await self.stop()
         return lifespan
 
 
-def _add_draw_routes(app: FastAPI, state: ModelState) -> None:
-    """The draw view: its page, ``GET /api/model`` and ``POST /api/predict``."""
+def version_of(state: ModelState, session: Session) -> str:
+    """The version of ``session``'s draw network: changes whenever that network changes
+    (the browser chose another, or the server's model changed)."""
+    return f"{state.changes}.{session.model_changes}"
+
+
+def _add_draw_routes(app: FastAPI, state: ModelState, live_runs: LiveRuns) -> None:
+    """The draw view: its page, ``GET /api/model`` and ``POST /api/predict``, each with the
+    request's browser's draw network (the server's unless it chose a live run's)."""
     limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
+    def chosen(request: Request) -> tuple[Session, TrainedModel | None, str | None]:
+        session = session_of(request)
+        with live_runs.lock:
+            run_id = session.model_run
+            label = None
+            if run_id is not None and run_id in session.runs:
+                label = session.runs[run_id].label
+            return session, session.model, f"live run: {label or run_id}"
+
     @app.get("/api/model")
-    async def get_model() -> JSONResponse:
-        return JSONResponse(state.describe(), headers={"Cache-Control": "no-store"})
+    async def get_model(request: Request) -> JSONResponse:
+        session, model, source = chosen(request)
+        info = state.describe()
+        if model is not None:  # this browser chose a live run's network
+            info.update(status="ready", error=None, progress=None,
+                        model=describe_model(model, None) | {"source": source})
+        info["version"] = version_of(state, session)
+        return JSONResponse(info, headers={"Cache-Control": "no-store"})
 
     app.head("/api/model", include_in_schema=False)(get_model)  # one operation in /docs
 
     @app.post("/api/predict")
-    async def post_predict(request: PredictRequest) -> Any:
-        model = state.ready()
+    async def post_predict(request: PredictRequest, http: Request) -> Any:
+        session, model, _ = chosen(http)
+        version = version_of(state, session)
+        if model is None:
+            model = state.ready()
         kind, value = request.kind()
         if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
             # large pictures take memory and CPU: DECODERS at a time, so a burst of them
             # leaves room for the page's small canvases (which never wait for them)
             if "decoders" not in limits:
                 limits["decoders"] = anyio.CapacityLimiter(DECODERS)
-            return await anyio.to_thread.run_sync(predict, model, kind, value,
-                                                  limiter=limits["decoders"])
-        return await run_in_threadpool(predict, model, kind, value)
+            answer = await anyio.to_thread.run_sync(predict, model, kind, value,
+                                                    limiter=limits["decoders"])
+        else:
+            answer = await run_in_threadpool(predict, model, kind, value)
+        return answer | {"version": version}
