@@ -2,11 +2,17 @@
 // at a time) the canvas goes to POST /api/predict as a PNG data URL. The server converts it
 // with the same function as `neuralpath predict` and answers with the input it made (8x8, or
 // 28x28 for an MNIST model), the digit, the ten probabilities and the hidden layers' outputs,
-// which this file draws.
+// which this file draws. The page follows its browser's network: GET /api/model is asked
+// again now and then, and at once when a prediction names another model "version" (the
+// training page's "Use this network" changes it), so the header and the hidden layers'
+// captions always describe the network that answers.
 "use strict";
 
 const THROTTLE_MS = 120;  // the longest wait between a stroke and its prediction request
 const POLL_MS = 700;  // how often to ask for the model while it is training
+const FOLLOW_MS = 2000;  // how often to ask whether this browser's network changed
+const RETRY_MS = 1500;  // how often to ask again after the server stopped answering
+const UNDO_STEPS = 30;  // strokes the Undo button can take back
 
 const $ = (id) => document.getElementById(id);
 const pad = $("pad");
@@ -14,6 +20,10 @@ const pen = pad.getContext("2d");
 const seen = $("seen");
 
 let model = null;  // GET /api/model's "model" once the status is "ready"
+let version = null;  // the model's version: it changes when this browser's network does
+let lost = false;  // the server stopped answering; retrying
+let pollTimer = null;
+const undo = [];  // the pad before each stroke (ImageData), newest last
 let hasInk = false;  // anything drawn since the last Clear
 let drawing = false;
 let last = null;  // the previous point of the stroke being drawn
@@ -36,7 +46,20 @@ function clearPad() {
   hasInk = false;
   changed = false;
   generation += 1;
+  undo.length = 0;
+  $("undo").disabled = true;
   showEmpty();
+}
+
+// Take back the last stroke: the pad as it was before it, asked again (or empty).
+function undoStroke() {
+  if (!undo.length || drawing) return;
+  const before = undo.pop();
+  $("undo").disabled = !undo.length;
+  if (!undo.length) { clearPad(); return; }
+  pen.putImageData(before, 0, 0);
+  generation += 1;  // an answer on its way is about the stroke taken back
+  inked();
 }
 
 function point(event) {
@@ -64,6 +87,9 @@ pad.addEventListener("pointerdown", (event) => {
   if (event.button !== 0) return;
   event.preventDefault();
   pad.setPointerCapture(event.pointerId);
+  undo.push(pen.getImageData(0, 0, pad.width, pad.height));
+  if (undo.length > UNDO_STEPS) undo.shift();
+  $("undo").disabled = false;
   drawing = true;
   last = point(event);
   dot(last);
@@ -93,9 +119,18 @@ pad.addEventListener("pointercancel", endStroke);
 pad.addEventListener("lostpointercapture", endStroke);
 
 $("clear").addEventListener("click", clearPad);
+$("undo").addEventListener("click", undoStroke);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") clearPad();
+  if (event.key.toLowerCase() === "z" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    undoStroke();
+  }
 });
+// what the hint says depends on the keyboard: a phone has no Esc key
+if (window.matchMedia("(hover: none), (pointer: coarse)").matches) {
+  $("hint").textContent = "Draw one digit, 0 to 9, large. Undo takes back a stroke.";
+}
 
 // ---- asking the server, throttled ---------------------------------------------------
 
@@ -109,7 +144,7 @@ function inked() {
 }
 
 async function send() {
-  if (!changed || !hasInk || !model) return;
+  if (!changed || !hasInk || !model || lost) return;
   if (inFlight) return;  // sent again when the answer comes
   if (timer !== null) { clearTimeout(timer); timer = null; }
   inFlight = true;
@@ -128,9 +163,16 @@ async function send() {
       showError(answer.error || `the server answered ${response.status}`);
     } else {
       showAnswer(answer);
+      if (answer.version !== undefined && answer.version !== version) {
+        changed = true;  // answered by another network: ask again once the page knows it
+        pollModel();
+      }
     }
   } catch (err) {
-    if (asked === generation) showError(...serverGone("the server"));
+    if (asked === generation) {
+      changed = true;  // asked again when the server is back
+      connectionLost();
+    }
   } finally {
     inFlight = false;
     if (changed && hasInk) inked();
@@ -151,6 +193,12 @@ function settleIfDone() {
 // ---- showing the answer -------------------------------------------------------------
 
 function showEmpty() {
+  if (hasInk) {  // a drawing waits for the server (or its network): never "empty" under it
+    showNoDigit(lost ? "waiting for the server to answer again" : "asking the network…");
+    $("hidden").replaceChildren();
+    setSettled(false);
+    return;
+  }
   showNoDigit("the pad is empty: draw one digit");
   $("error").hidden = true;
   drawSeen(null, model ? model.side : 8);
@@ -196,6 +244,25 @@ function serverGone(subject) {
   const code = document.createElement("code");
   code.textContent = "neuralpath serve";
   return [`${subject} did not answer; is `, code, " running?"];
+}
+
+// The server stopped answering: say so, keep the drawing, and ask again until it answers.
+function connectionLost() {
+  lost = true;
+  $("connection").replaceChildren("Connection lost, retrying… (", ...serverGone("the server"), ")");
+  $("connection").hidden = false;
+  $("training").hidden = true;  // a training bar would no longer be true
+  document.body.dataset.status = "unreachable";
+  if (hasInk) showEmpty();
+  schedulePoll(RETRY_MS);
+}
+
+function connectionBack() {
+  if (!lost) return;
+  lost = false;
+  $("connection").hidden = true;
+  $("error").hidden = true;
+  if (hasInk) { changed = true; send(); }
 }
 
 function showError(...parts) {
@@ -357,32 +424,49 @@ function showModel(info) {
   }
 }
 
+function schedulePoll(ms) {
+  if (pollTimer !== null) clearTimeout(pollTimer);
+  pollTimer = setTimeout(() => { pollTimer = null; pollModel(); }, ms);
+}
+
+function versionOf(info) {
+  return info.version ?? (info.model ? info.model.version : undefined) ?? null;
+}
+
+// Ask which network this browser's page answers with; follow it when it changes.
 async function pollModel() {
   let info;
   try {
     const response = await fetch("/api/model", { cache: "no-store" });
     info = await response.json();
   } catch (err) {
-    // the server stopped: what it said before (a training bar, a model) is no longer so
-    $("model").replaceChildren(...serverGone("The server"));
-    $("training").hidden = true;
-    document.body.dataset.status = "unreachable";
-    setTimeout(pollModel, 3 * POLL_MS);
+    connectionLost();
     return;
   }
+  const wasLost = lost;
   showModel(info);
   document.body.dataset.status = info.status;
   if (info.status === "ready") {
     const first = model === null;
+    const newer = versionOf(info) !== version;
     model = info.model;
-    if (first) {
+    version = versionOf(info);
+    document.body.dataset.version = String(version);
+    if (first || newer) {
+      buildBars(model.classes);
       showEmpty();
-      if (hasInk) { changed = true; send(); }
+      if (hasInk) changed = true;
     }
+    schedulePoll(FOLLOW_MS);
   } else if (info.status === "training" || info.status === "waiting") {
-    setTimeout(pollModel, POLL_MS);
+    schedulePoll(POLL_MS);
   }
+  if (wasLost) connectionBack();
+  else if (changed && hasInk) send();
 }
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") pollModel();  // back to the tab: up to date
+});
 
 clearPad();
 pollModel();
