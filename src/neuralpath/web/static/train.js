@@ -279,6 +279,7 @@ function apply(u) {
   setState(u.state);
   document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
   document.body.dataset.points = String(view.cost.length);
+  document.body.dataset.total = String(view.total);
   document.body.dataset.measurements = String(view.accuracy.length);
   if (u.final_cost !== undefined && u.final_cost !== null) {
     document.body.dataset.finalCost = String(u.final_cost);
