@@ -117,7 +117,9 @@ const POSITIVE = [178, 24, 43], NEGATIVE = [33, 102, 172];
 // W(1) rows as pictures: blue (negative) .. white (0) .. red (positive), scaled per node.
 function drawWeights() {
   const canvas = $("weights");
-  const wts = view.measured && view.measured.weights;
+  const m = view.measured;
+  const change = Boolean(m && weightKind() === "change" && m.weight_changes);
+  const wts = m && (change ? m.weight_changes : m.weights);
   const n = wts ? wts.shown : 0;
   const avail = canvas.parentElement.clientWidth - 30;
   const cols = n ? Math.max(1, Math.min(Math.ceil(Math.sqrt(n)), Math.floor(avail / 30))) : 1;
@@ -129,8 +131,7 @@ function drawWeights() {
   canvas.height = Math.max(1, rows * tile);
   if (!n) return;
   const g = canvas.getContext("2d");
-  const change = weightKind() === "change" && wts.change;
-  const values = bytes(change ? wts.change : wts.data);
+  const values = bytes(wts.data);
   const s = wts.side;
   for (let node = 0; node < n; node++) {
     const ox = (node % cols) * tile + 2, oy = Math.floor(node / cols) * tile + 2;

@@ -33,9 +33,14 @@ export function label(name) {
   return (options && options.labels && options.labels[name]) || LABELS[name] || name;
 }
 
-function bound(name, key, fallback) {  // options.bounds[name][key] if the server gives it
-  const b = options && options.bounds && options.bounds[name];
-  return b && typeof b === "object" && b[key] !== undefined && b[key] !== null ? b[key] : fallback;
+// The server's range of a setting (options.ranges[name]: {low, high, low_closed, words}).
+function range(name) {
+  return (options && options.ranges && options.ranges[name]) || {};
+}
+
+function highOf(name, fallback) {
+  const high = range(name).high;
+  return high === null || high === undefined ? fallback : high;
 }
 
 function fillSelect(id, values) {
@@ -96,8 +101,8 @@ export function readForm() {
   const p = preset();
   const errors = {};
   const values = {};
-  const maxLayer = bound("layer_sizes", "max", options.bounds.max_layer);
-  const maxSteps = bound("iterations", "max", options.bounds.max_iterations);
+  const maxLayer = highOf("layer_sizes", options.bounds.max_layer);
+  const maxSteps = options.bounds.max_iterations;
 
   const seedText = $("seed").value;
   const seed = whole(seedText);
@@ -134,7 +139,7 @@ export function readForm() {
 
   const alphaText = $("alpha").value;
   const alpha = number(alphaText);
-  const maxAlpha = bound("learning_rate", "max", Infinity);
+  const maxAlpha = highOf("learning_rate", Infinity);
   if (!alphaText.trim()) errors.learning_rate = "Learning rate is empty: give a number, e.g. 0.25.";
   else if (!(alpha > 0) || !Number.isFinite(alpha)) {
     errors.learning_rate = `Learning rate must be a number above 0, not “${alphaText.trim()}”.`;
@@ -145,7 +150,7 @@ export function readForm() {
 
   const l2Text = $("l2").value;
   const l2 = number(l2Text);
-  const maxL2 = bound("l2", "max", Infinity);
+  const maxL2 = highOf("l2", Infinity);
   if (!l2Text.trim()) errors.l2 = "L2 is empty: give 0 for none, or a small number like 0.001.";
   else if (!(l2 >= 0) || !Number.isFinite(l2)) {
     errors.l2 = `L2 must be a number of 0 or more, not “${l2Text.trim()}”.`;
