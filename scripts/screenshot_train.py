@@ -42,7 +42,7 @@ def run_page(browser, url, preset, speed, viewport, phone=False):
         page.tap("#start")
     else:
         page.click("#start")
-    page.wait_for_function("document.body.dataset.state === 'running' && "
+    page.wait_for_function("() => document.body.dataset.state === 'running' && "
                            "+document.body.dataset.points >= +document.body.dataset.total / 2",
                            timeout=300_000)
     page.wait_for_timeout(300)  # the frame of the last update is drawn

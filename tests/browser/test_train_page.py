@@ -59,7 +59,8 @@ def test_a_double_start_leaves_one_run(train_page, browser, live_server):
     page.evaluate("() => { const b = document.getElementById('start'); b.click(); b.click(); }")
     assert page.text_content("#start") == "preparing…" or page.is_disabled("#start")
     page.wait_for_selector("body[data-state=running]", timeout=30_000)
-    page.dblclick("#start")  # disabled while it runs
+    assert page.is_disabled("#start")  # while it runs, and a click does nothing
+    page.evaluate("document.getElementById('start').click()")
     page.wait_for_timeout(300)
     assert len(bodies) == 1
     runs = my_runs(page)
@@ -134,7 +135,7 @@ def test_the_settings_in_the_url_open_ready_to_start(train_page, browser, live_s
         assert shared.is_enabled("#start")
         bodies = starts(shared)
         shared.click("#start")
-        shared.wait_for_function("document.getElementById('run-label').textContent !== ''",
+        shared.wait_for_function("() => document.getElementById('run-label').textContent !== ''",
                                  timeout=30_000)
         assert bodies == [expected]
         label = shared.text_content("#run-label")
@@ -153,7 +154,7 @@ def test_on_a_phone_the_chart_is_in_sight_while_it_trains(browser, live_server):
         page.wait_for_selector("body[data-ready=true]", timeout=10_000)
         page.locator("#start").scroll_into_view_if_needed()
         page.tap("#start")
-        page.wait_for_function("+document.body.dataset.points > 50", timeout=30_000)
+        page.wait_for_function("() => +document.body.dataset.points > 50", timeout=30_000)
         assert page.evaluate("document.body.dataset.state") == "running"
         chart = page.locator("#curve").bounding_box()
         assert chart["y"] >= 0 and chart["y"] + chart["height"] <= 844, chart
@@ -194,7 +195,7 @@ def test_use_this_network_changes_this_browsers_draw_page_only(browser, live_ser
         train.wait_for_selector("body[data-state=done]", timeout=60_000)
         train.click("#use")
         train.wait_for_selector("#use-status[data-used]", timeout=10_000)
-        mine_draw.wait_for_function(f"document.body.dataset.version !== {before!r}",
+        mine_draw.wait_for_function(f"() => document.body.dataset.version !== {before!r}",
                                     timeout=10_000)
         assert "64 → 12 → 10" in mine_draw.text_content("#model")
         mine_draw.wait_for_selector(SETTLED, timeout=10_000)  # the drawing asked again
@@ -208,3 +209,53 @@ def test_use_this_network_changes_this_browsers_draw_page_only(browser, live_ser
         captions = other.locator("#hidden figcaption").all_text_contents()
         hidden = drawing_model.network.layer_sizes[1:-1]
         assert [c.split(":")[1].split()[0] for c in captions] == [str(s) for s in hidden]
+
+
+def test_a_lost_server_is_shown_and_recovered_from(browser, drawing_model, tmp_path):
+    """The server stops mid-run: the page says "connection lost, retrying" (not "Failed to
+    fetch", not "running" forever). The same server back on the same port: the page follows
+    the run again (stopped by the shutdown, its curve kept). A new server there, that never
+    had the run: the page says so, and Start trains again."""
+    from neuralpath.web.app import create_app
+    from neuralpath.web.server import background_server
+
+    def lost(page):
+        page.wait_for_selector("#connection:not([hidden])", timeout=10_000)
+        assert "Connection lost, retrying" in page.text_content("#connection")
+        assert page.evaluate("document.body.dataset.connection") == "lost"
+        assert page.is_disabled("#start")
+        return int(page.evaluate("document.body.dataset.points"))
+
+    app = create_app(model=drawing_model, runs_dir=str(tmp_path / "runs"))
+    page = browser.new_page()
+    try:
+        with background_server(app) as url:
+            port = int(url.rsplit(":", 1)[1])
+            page.goto(url + "/train?speed=100")
+            page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+            page.click("#start")
+            page.wait_for_function("() => +document.body.dataset.points > 100", timeout=30_000)
+        points = lost(page)
+        with background_server(app, "127.0.0.1", port):  # the same server, back
+            page.wait_for_selector("body[data-connection=ok]", timeout=15_000)
+            page.wait_for_selector("body[data-state=stopped]", timeout=10_000)
+            assert page.is_hidden("#connection")
+            assert "the server shut down" in page.text_content("#state")
+            assert int(page.evaluate("document.body.dataset.points")) >= points
+            page.wait_for_selector("#use", timeout=10_000)
+            page.click("#start")
+            page.wait_for_function("() => document.body.dataset.state === 'running' && "
+                                   "+document.body.dataset.points > 50", timeout=30_000)
+        lost(page)
+        with background_server(create_app(model=drawing_model, runs_dir=str(tmp_path / "new")),
+                               "127.0.0.1", port):  # a new server, that never had the run
+            page.wait_for_selector("body[data-connection=ok]", timeout=15_000)
+            page.wait_for_selector("body[data-state=idle]", timeout=10_000)
+            assert "no longer has this run" in page.text_content("#error")
+            assert page.is_enabled("#start")
+            page.click("#start")
+            page.wait_for_selector("body[data-state=running]", timeout=30_000)
+            page.click("#stop")
+            page.wait_for_selector("body[data-state=stopped]", timeout=10_000)
+    finally:
+        page.close()
