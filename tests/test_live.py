@@ -1,6 +1,7 @@
 """Live training (web/live.py) through FastAPI's TestClient: settings validated like the CLI,
 the states a run goes through, its event stream, stop, the bounds, the run saved and used by
 the draw view, and the same final cost as `neuralpath train` for the same settings and seed."""
+import base64
 import json
 import warnings
 
@@ -9,7 +10,7 @@ import pytest
 
 from neuralpath import load
 from neuralpath.cli import main
-from neuralpath.web import live, live_routes
+from neuralpath.web import live, live_routes, measure, registry, settings
 from neuralpath.web.api import ApiError
 from neuralpath.web.app import create_app
 
@@ -41,7 +42,7 @@ def client(app):
 
 def finish(app, run_id):
     """Wait for the run's worker to end (a finished run has nothing left to wait for)."""
-    run = app.state.live_runs.get(run_id)
+    run = app.state.live_runs.runs[run_id]
     run.thread.join(120)
     assert not run.thread.is_alive()
     return run
@@ -50,37 +51,50 @@ def finish(app, run_id):
 def error_of(response, status):
     assert response.status_code == status, response.text
     body = response.json()
-    assert set(body) - {"detail"} == {"error"} and body["error"], body
+    assert set(body) - {"detail", "field"} == {"error"} and body["error"], body
     return body["error"]
+
+
+def start(runs, body, session=None):
+    """A run started straight on a ``LiveRuns`` (a new browser unless ``session``)."""
+    run, _ = runs.start(session or runs.sessions.new(), body)
+    return run
 
 
 # ---- settings are validated as the CLI validates them -----------------------------------
 
-@pytest.mark.parametrize("settings, names", [
-    ({"learning_rate": -1}, "learning_rate"),
-    ({"learning_rate": "fast"}, "learning_rate"),
-    ({"iterations": 0}, "iterations"),
-    ({"layer_sizes": "64,30,10"}, "layer_sizes"),
-    ({"layer_sizes": [32, 30, 10]}, "layer_sizes"),  # the digits have 64 inputs
-    ({"layer_sizes": [64, 30, 3]}, "layer_sizes"),  # and 10 classes
-    ({"activation": "swish"}, "activation"),
-    ({"dropout": 1.0}, "dropout"),
-    ({"seed": -3}, "seed"),
-    ({"momentum_typo": 0.5}, "momentum_typo"),
-    ({"preset": "fastest"}, "preset"),
-    ({"cost": "cross_entropy", "output_activation": "relu"}, "output_activation"),
+@pytest.mark.parametrize("body, field, words", [
+    ({"learning_rate": -1}, "learning_rate", "Learning rate must be a positive number; it is -1"),
+    ({"learning_rate": "fast"}, "learning_rate", 'it is the text "fast"'),
+    ({"iterations": 0}, "iterations", "Iterations must be a positive integer"),
+    ({"layer_sizes": "64,30,10"}, "layer_sizes", "Hidden layers must be whole numbers"),
+    ({"layer_sizes": [64, None, 10]}, "layer_sizes", "hidden layer 1 is empty"),
+    ({"layer_sizes": [32, 30, 10]}, "layer_sizes", "64 inputs"),  # the digits' 8 x 8
+    ({"layer_sizes": [64, 30, 3]}, "layer_sizes", "10 outputs"),  # and 10 classes
+    ({"activation": "swish"}, "activation", "Activation must be one of"),
+    ({"dropout": 1.0}, "dropout", "Dropout must be"),
+    ({"seed": -3}, "seed", "Seed must be an integer >= 0; it is -3"),
+    ({"seed": None}, "seed", "Seed must be an integer >= 0; it is empty"),  # not silently 0
+    ({"momentum_typo": 0.5}, "momentum_typo", '"momentum_typo" is not a setting'),
+    ({"preset": "fastest"}, "preset", "Preset must be one of"),
+    ({"output_activation": "relu"}, "output_activation",
+     "Output activation must be one of sigmoid, tanh, identity, softmax or exp; it is the "
+     'text "relu"'),
+    ({"cost": "cross_entropy", "output_activation": "tanh"}, "output_activation",
+     "do not go together"),
 ])
-def test_settings_refused_naming_the_field(client, settings, names):
-    message = error_of(client.post("/api/train", json=settings), 422)
-    assert names in message
+def test_settings_refused_in_plain_words_naming_the_field(client, body, field, words):
+    response = client.post("/api/train", json=body)
+    message = error_of(response, 422)
+    assert words in message and response.json()["field"] == field
+    assert "got [" not in message and "None" not in message and "/api" not in message
     assert client.app.state.live_runs.runs == {}  # nothing started
 
 
 def test_bodies_that_are_not_settings(client):
     error_of(client.post("/api/train", content=b"{not json",
                          headers={"content-type": "application/json"}), 400)
-    assert "body: Input should be a valid dictionary" in error_of(
-        client.post("/api/train", json=[1, 2]), 422)
+    assert "JSON object" in error_of(client.post("/api/train", json=[1, 2]), 422)
     error_of(client.post("/api/train", content=b"x" * (live_routes.MAX_BODY + 1),
                          headers={"content-type": "application/json"}), 413)
     assert "Content-Type" in error_of(client.post("/api/train", content=b"{}"), 415)
@@ -89,9 +103,10 @@ def test_bodies_that_are_not_settings(client):
 
 
 def test_null_batch_size_is_the_full_batch():
-    preset, cfg = live.parse_settings(b'{"preset": "best", "batch_size": null, "epochs": 2}')
+    preset, cfg = settings.parse_settings(b'{"preset": "best", "batch_size": null, '
+                                          b'"epochs": 2}')
     assert preset == "best" and cfg.batch_size is None and cfg.epochs == 2
-    assert live.parse_settings(b'{"preset": "best"}')[1].batch_size == 128
+    assert settings.parse_settings(b'{"preset": "best"}')[1].batch_size == 128
 
 
 def test_options_list_presets_help_and_bounds(client):
@@ -99,56 +114,56 @@ def test_options_list_presets_help_and_bounds(client):
     assert info["presets"]["tutorial"]["layer_sizes"] == [64, 30, 10]
     assert "alpha" in info["help"]["learning_rate"]
     assert "sigmoid" in info["choices"]["activation"]
-    assert info["bounds"]["max_active"] == live.MAX_ACTIVE <= 2
+    assert info["labels"]["learning_rate"] == "Learning rate"
+    assert info["ranges"]["learning_rate"]["low"] == 0
+    assert info["ranges"]["learning_rate"]["low_closed"] is False
+    assert info["bounds"]["max_running"] == registry.MAX_RUNNING
+    assert info["bounds"]["max_kept"] == registry.MAX_KEPT
     assert info["bounds"]["events_per_second"] <= 10
 
 
 # ---- bounds -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("settings, names", [
-    ({"layer_sizes": [64, live.MAX_LAYER + 1, 10]}, "layer_sizes"),
-    ({"layer_sizes": [64, 1024, 1024, 10]}, "bytes"),  # 9.2 MB of float64 weights
-    ({"iterations": live.MAX_ITERATIONS + 1}, "iterations"),
-    ({"epochs": 20, "batch_size": 1}, "epochs"),  # 20 x 1078 steps
+@pytest.mark.parametrize("body, field, words", [
+    ({"layer_sizes": [64, settings.MAX_LAYER + 1, 10]}, "layer_sizes", "1024 nodes"),
+    ({"layer_sizes": [64, 1024, 1024, 10]}, "layer_sizes", "8 MB"),  # 9.2 MB of float64
+    ({"iterations": settings.MAX_ITERATIONS + 1}, "iterations", "20000 optimizer steps"),
 ])
-def test_bounds_refused_with_422(client, settings, names):
-    message = error_of(client.post("/api/train", json=settings), 422)
-    assert names in message and "at most" in message
+def test_bounds_refused_with_422(client, body, field, words):
+    response = client.post("/api/train", json=body)
+    message = error_of(response, 422)
+    assert words in message and "at most" in message and response.json()["field"] == field
 
 
-def test_runs_at_a_time_409_names_the_holders(client, app):
-    ids = []
-    for _ in range(live.MAX_ACTIVE):
-        response = client.post("/api/train", json=LONG)
-        assert response.status_code == 202, response.text
-        ids.append(response.json()["id"])
-        client.post(f"/api/train/{ids[-1]}/pause")
-    message = error_of(client.post("/api/train", json=SMALL), 409)
-    assert all(i in message for i in ids)
-    client.post(f"/api/train/{ids[0]}/stop")
-    response = client.post("/api/train", json=SMALL)  # a place is free again
-    assert response.status_code == 202
-    for run_id in ids[1:] + [response.json()["id"]]:
-        client.post(f"/api/train/{run_id}/stop")
+def test_too_many_epochs_fail_the_run_in_plain_words(client, app):
+    """Epochs count as the steps they make, known once the data is read: the run fails."""
+    run_id = client.post("/api/train", json={"epochs": 20, "batch_size": 1}).json()["id"]
+    run = finish(app, run_id)
+    assert run.state == "failed"
+    assert "at most 20000 optimizer steps" in run.error and "20 epochs" in run.error
 
 
-def test_runs_kept_in_memory_are_bounded(tmp_path):
-    runs = live.LiveRuns(None, max_kept=2)
+def test_finished_runs_kept_per_browser_are_bounded():
+    runs = registry.LiveRuns(None, max_kept=2)
+    session = runs.sessions.new()
     started = []
-    for seed in range(3):
-        run = runs.start(json.dumps(dict(SMALL, iterations=5, seed=seed)).encode())
+    for seed in range(4):
+        run = start(runs, dict(SMALL, iterations=5, seed=seed), session)
         run.thread.join(60)
         started.append(run.id)
-    assert list(runs.runs) == started[1:]  # the oldest finished run was dropped
+    # the run being started counts once it has finished: 2 finished kept, then the new one
+    assert list(session.runs) == started[1:]
     with pytest.raises(ApiError) as caught:
-        runs.get(started[0])
-    assert caught.value.status == 404 and "last 2 runs" in caught.value.message
+        runs.get(session, started[0])
+    assert caught.value.status == 404
+    assert caught.value.message == (f"run {started[0]} was removed: only the 2 newest runs "
+                                    "of this browser are kept")
 
 
 def test_a_run_nobody_watches_is_stopped():
     now = [0.0]
-    runs = live.LiveRuns(None, idle_seconds=30, max_seconds=600, clock=lambda: now[0])
-    run = runs.start(json.dumps(LONG).encode())
+    runs = registry.LiveRuns(None, idle_seconds=30, max_seconds=600, clock=lambda: now[0])
+    run = start(runs, LONG)
     run.pause()
     assert run.state == "paused"
     now[0] += 31  # nobody read it for 31 s: closed the page
@@ -156,7 +171,7 @@ def test_a_run_nobody_watches_is_stopped():
     assert run.state == "stopped" and "nobody watched" in run.error
     assert run.model is not None  # the weights reached are kept
 
-    run = runs.start(json.dumps(LONG).encode())
+    run = start(runs, LONG)
     run.pause()
     for _ in range(25):  # read every 25 s, but for more than the longest run
         now[0] += 25
@@ -235,8 +250,11 @@ def test_events_stream_the_costs_and_measurements(client, app):
     assert measured and measured[-1]["iteration"] == 3000
     weights = measured[-1]["weights"]
     assert weights["side"] == 8 and weights["shown"] == 12
-    assert len(live.base64.b64decode(weights["data"])) == 12 * 64
-    assert len(measured[-1]["wrong"]) == min(live.MAX_WRONG, measured[-1]["n_wrong"])
+    assert len(base64.b64decode(weights["data"])) == 12 * 64
+    changes = measured[-1]["weight_changes"]  # W[0] - W0[0]: what the run has learned
+    assert changes["shown"] == 12 and len(base64.b64decode(changes["data"])) == 12 * 64
+    assert changes["data"] != weights["data"]
+    assert len(measured[-1]["wrong"]) == min(measure.MAX_WRONG, measured[-1]["n_wrong"])
     assert info["test_accuracy"] == updates[-1]["test_accuracy"]
 
 
@@ -255,17 +273,19 @@ def test_shutdown_stops_the_runs(draw_model, tmp_path):
     app = create_app(model=draw_model, runs_dir=str(tmp_path))
     with TestClient(app) as client:
         run_id = client.post("/api/train", json=LONG).json()["id"]
-    run = app.state.live_runs.get(run_id)
+    run = app.state.live_runs.runs[run_id]
     assert run.state == "stopped" and "shut down" in run.error
 
 
 # ---- the draw view answers with a live run's network ------------------------------------
 
 def test_use_this_network_in_the_draw_view(client, app):
-    before = client.get("/api/model").json()["model"]
+    described = client.get("/api/model").json()
+    before, before_version = described["model"], described["version"]
     assert before["layer_sizes"] == [64, 16, 10]
     running = client.post("/api/train", json=LONG).json()["id"]
-    assert "running" in error_of(client.post("/api/model", json={"train_id": running}), 409)
+    assert "no network to use yet" in error_of(
+        client.post("/api/model", json={"train_id": running}), 409)
     client.post(f"/api/train/{running}/stop")
     run_id = client.post("/api/train", json=SMALL).json()["id"]
     finish(app, run_id)
@@ -273,10 +293,16 @@ def test_use_this_network_in_the_draw_view(client, app):
     assert answer["train_id"] == run_id
     info = client.get("/api/model").json()
     assert info["status"] == "ready" and info["model"]["layer_sizes"] == [64, 12, 10]
-    assert info["model"]["source"] == answer["source"] == f"live run {run_id}"
+    label = "tutorial, hidden layers 12, iterations 150, seed 1"
+    assert info["model"]["source"] == answer["source"] == f"live run: {label}"
+    assert info["version"] == answer["version"] != before_version
     assert str(app.state.live_runs.runs[run_id].runs_dir) not in str(answer)  # no folders
     predicted = client.post("/api/predict", json={"pixels": [8] * 64}).json()
     assert len(predicted["hidden"][0]) == 12  # the live network's hidden layer answers
+    assert predicted["version"] == info["version"]
+    back = client.delete("/api/model").json()  # the server's model again
+    assert client.get("/api/model").json()["model"]["layer_sizes"] == [64, 16, 10]
+    assert back["version"] not in (info["version"], before_version)
     error_of(client.post("/api/model", json={"train_id": "nosuchrun"}), 404)
     error_of(client.post("/api/model", json={"id": run_id}), 422)
     error_of(client.post("/api/model", json=[run_id]), 422)
@@ -298,8 +324,8 @@ def test_final_cost_equals_the_cli(settings, tmp_path, capsys):
     assert main(argv) == 0
     cli = json.loads(capsys.readouterr().out)
     # measuring after every update (min_interval=0) must not change what is learned
-    runs = live.LiveRuns(None, min_interval=0.0)
-    run = runs.start(json.dumps(settings).encode())
+    runs = registry.LiveRuns(None, min_interval=0.0)
+    run = start(runs, json.dumps(settings).encode())
     run.thread.join(120)
     info = run.describe()
     assert info["state"] == "done"
@@ -312,25 +338,27 @@ def test_final_cost_equals_the_cli(settings, tmp_path, capsys):
 
 # ---- issue 24: malformed settings, cross-site state changes -------------------------------
 
-@pytest.mark.parametrize("settings, field", [
+@pytest.mark.parametrize("body, field", [
     ({"preset": ["x"]}, "preset"), ({"preset": {"a": 1}}, "preset"), ({"preset": 3}, "preset"),
-    ({"iterations": "500"}, "iterations"), ({"layer_sizes": [64, "12", 10]}, "layer_sizes[1]"),
+    ({"iterations": "500"}, "iterations"), ({"layer_sizes": [64, "12", 10]}, "layer_sizes"),
     ({"learning_rate": [0.1]}, "learning_rate"), ({"no_such_setting": 1}, "no_such_setting"),
+    ({"augment": 1}, "augment"), ({"learning_rate": True}, "learning_rate"),
 ])
-def test_a_malformed_setting_is_a_422_naming_it(client, settings, field):
-    """{"preset": ["x"]} was a 500 (a TypeError hashing the list): now FastAPI's request model
-    refuses it, 422, ``error`` naming the field and the ``detail`` list clients expect."""
-    response = client.post("/api/train", json=settings)
+def test_a_malformed_setting_is_a_422_naming_it(client, body, field):
+    """{"preset": ["x"]} was a 500 (a TypeError hashing the list): now a 422 whose ``field``
+    names the setting and whose message is in the page's words (no Python repr)."""
+    response = client.post("/api/train", json=body)
     message = error_of(response, 422)
-    assert message.startswith(f"{field}: "), message
-    assert response.json()["detail"][0]["loc"][0] == "body"
+    assert response.json()["field"] == field
+    assert "[" not in message and "{" not in message, message
 
 
 def test_parse_settings_refuses_a_preset_that_is_not_a_string():
-    """Behind the request model, the settings reader itself no longer hashes a list."""
+    """The settings reader itself never hashes a list."""
     with pytest.raises(ApiError) as caught:
-        live.parse_settings({"preset": ["x"]})
-    assert caught.value.status == 422 and "preset" in caught.value.message
+        settings.parse_settings({"preset": ["x"]})
+    assert caught.value.status == 422 and caught.value.field == "preset"
+    assert "Preset must be one of tutorial" in caught.value.message
 
 
 @pytest.mark.parametrize("headers, status", [
@@ -350,7 +378,7 @@ def test_cross_site_requests_cannot_stop_a_run(client, headers, status):
         response = client.post(f"/api/train/{run_id}/stop", headers=headers)
         assert response.status_code == status, response.text
         state = client.get(f"/api/train/{run_id}").json()["state"]
-        assert state == ("stopped" if status == 200 else "running")
+        assert state == "stopped" if status == 200 else state in live.ACTIVE
         if status == 403:
             assert "only the server's own pages" in error_of(response, 403)
     finally:

@@ -62,7 +62,7 @@ def live_run(runs_dir, model):
     with TestClient(app) as client:
         response = client.post("/api/train", json=dict(SETTINGS, preset="tutorial"))
         assert response.status_code == 202, response.text
-        run = app.state.live_runs.get(response.json()["id"])
+        run = app.state.live_runs.runs[response.json()["id"]]
         run.thread.join(60)
         assert client.get(f"/api/train/{run.id}").json()["state"] == "done"
     (folder,) = run_folders(runs_dir)
@@ -109,7 +109,7 @@ def test_a_live_run_stopped_early_leaves_the_whole_record(tmp_path, model):
     with TestClient(app) as client:
         run_id = client.post("/api/train", json=dict(SETTINGS, preset="tutorial",
                                                      iterations=20_000)).json()["id"]
-        run = app.state.live_runs.get(run_id)
+        run = app.state.live_runs.runs[run_id]
         wait(lambda: run.iteration >= 25)
         client.post(f"/api/train/{run_id}/pause")
         assert client.post(f"/api/train/{run_id}/stop").json()["state"] == "stopped"

@@ -273,7 +273,7 @@ def test_a_body_just_under_1_mb_is_read(client):
 def test_unknown_paths_and_methods_answer_json(client):
     assert assert_json_error(client.get("/nothing/here"), 404) == "Not Found"
     assert_json_error(client.get("/api/predict"), 405)
-    assert_json_error(client.delete("/api/model"), 405)
+    assert_json_error(client.put("/api/model"), 405)
     assert_json_error(client.get("/static/../app.py"), 404)
 
 

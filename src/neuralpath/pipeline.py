@@ -251,12 +251,12 @@ def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str 
         history = fit(model, parts, callbacks, **train_options)
     except TrainingDiverged as exc:
         if run_dir is not None:  # the last finite weights are a run too: keep its folder
-            exc.metrics = _finish_run(model, exc.history, parts, run_dir, title)
+            exc.metrics = finish_run(model, exc.history, parts, run_dir, title)
         raise
-    return model, history, _finish_run(model, history, parts, run_dir, title)
+    return model, history, finish_run(model, history, parts, run_dir, title)
 
 
-def _finish_run(model: TrainedModel, history: History, parts: dict[str, Any],
+def finish_run(model: TrainedModel, history: History, parts: dict[str, Any],
                 run_dir: str | None, title: str | None) -> dict[str, Any]:
     """``finish``, then the run folder when ``run_dir`` is given."""
     metrics = finish(model, history, parts)

@@ -34,12 +34,13 @@ _ADDRESS = re.compile(r"<[^<>]* at 0x[0-9a-fA-F]+>|\bat 0x[0-9a-fA-F]+\b|0x[0-9a
 
 class ApiError(Exception):
     """A request an endpoint refuses: answered as ``{"error": message}`` with ``status``
-    (and ``headers``, e.g. Retry-After)."""
+    (and ``headers``, e.g. Retry-After); ``field`` (a setting's name) is added to the answer
+    as ``"field"`` when the refusal is about one field of a form."""
 
     def __init__(self, status: int, message: str,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, field: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers
+        self.status, self.message, self.headers, self.field = status, message, headers, field
 
 
 def one_line(message: str, limit: int = 500) -> str:
@@ -209,10 +210,13 @@ def no_store(content: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(content, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def error_response(status: int, message: str,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    """``{"error": message}`` (one line) with ``status``."""
-    return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers)
+def error_response(status: int, message: str, headers: dict[str, str] | None = None,
+                   field: str | None = None) -> JSONResponse:
+    """``{"error": message}`` (one line) with ``status``, and ``"field"`` if given."""
+    content: dict[str, Any] = {"error": one_line(message)}
+    if field is not None:
+        content["field"] = field
+    return JSONResponse(content, status_code=status, headers=headers)
 
 
 def validation_response(errors: Any) -> JSONResponse:
@@ -250,7 +254,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.message, exc.headers)
+        return error_response(exc.status, exc.message, exc.headers, exc.field)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

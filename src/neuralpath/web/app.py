@@ -57,7 +57,7 @@ from typing import Any
 
 import anyio
 import numpy as np
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -68,9 +68,10 @@ from ..imaging import input_max, read_image
 from ..model import TrainedModel, load
 from ..runs import new_run_dir
 from .api import BODY_TIMEOUT, ApiError, RequestGuard, add_error_handlers, finite, one_line
-from .live import LiveRuns
 from .live_routes import MAX_BODY as MAX_SETTINGS_BODY
-from .live_routes import make_router
+from .live_routes import document, make_router
+from .registry import LiveRuns
+from .sessions import Session, SessionMiddleware, session_of
 
 STATIC = Path(__file__).with_name("static")
 MAX_BODY = 1024 * 1024  # bytes: a drawn canvas as PNG is a few kilobytes
@@ -114,6 +115,7 @@ class ModelState:
         self.stop = threading.Event()
         self.model: TrainedModel | None = None
         self.source: str | None = None
+        self.changes = 0  # bumped whenever the server's model changes
         self.status = "waiting"
         self.error: str | None = None
         self.preset: str | None = None
@@ -133,6 +135,7 @@ class ModelState:
     def set_model(self, model: TrainedModel, source: str | None) -> None:
         with self.lock:
             self.model, self.source, self.status, self.error = model, source, "ready", None
+            self.changes += 1
 
     def fail(self, status: str, message: str) -> None:
         with self.lock:
@@ -484,12 +487,14 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
                               'Every error is JSON {"error": message}; a body the request '
                               "models refuse is a 422 with FastAPI's detail list beside it.")
     app.state.model_state, app.state.live_runs = state, live_runs
+    app.add_middleware(SessionMiddleware, sessions=live_runs.sessions)
     app.add_middleware(RequestGuard, limits={"/api/predict": MAX_BODY},
                        limit=MAX_SETTINGS_BODY, timeout=body_timeout)
     app.add_middleware(_SecurityHeaders)
     add_error_handlers(app)
-    app.include_router(make_router(live_runs, state.set_model))
-    _add_draw_routes(app, state)
+    app.include_router(make_router(live_runs, lambda session: version_of(state, session)))
+    _add_draw_routes(app, state, live_runs)
+    document(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
@@ -555,29 +560,56 @@ class _FirstStart:
         return lifespan
 
 
-def _add_draw_routes(app: FastAPI, state: ModelState) -> None:
-    """The draw view: its page, ``GET /api/model`` and ``POST /api/predict``."""
+def version_of(state: ModelState, session: Session) -> str:
+    """The version of ``session``'s draw network: changes whenever that network changes
+    (the browser chose another, or the server's model changed)."""
+    return f"{state.changes}.{session.model_changes}"
+
+
+def _add_draw_routes(app: FastAPI, state: ModelState, live_runs: LiveRuns) -> None:
+    """The draw view: its page, ``GET /api/model`` and ``POST /api/predict``, each with the
+    request's browser's draw network (the server's unless it chose a live run's)."""
     limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
+    def chosen(request: Request) -> tuple[Session, TrainedModel | None, str | None]:
+        session = session_of(request)
+        with live_runs.lock:
+            run_id = session.model_run
+            label = None
+            if run_id is not None and run_id in session.runs:
+                label = session.runs[run_id].label
+            return session, session.model, f"live run: {label or run_id}"
+
     @app.get("/api/model")
-    async def get_model() -> JSONResponse:
-        return JSONResponse(state.describe(), headers={"Cache-Control": "no-store"})
+    async def get_model(request: Request) -> JSONResponse:
+        session, model, source = chosen(request)
+        info = state.describe()
+        if model is not None:  # this browser chose a live run's network
+            info.update(status="ready", error=None, progress=None,
+                        model=describe_model(model, None) | {"source": source})
+        info["version"] = version_of(state, session)
+        return JSONResponse(info, headers={"Cache-Control": "no-store"})
 
     app.head("/api/model", include_in_schema=False)(get_model)  # one operation in /docs
 
     @app.post("/api/predict")
-    async def post_predict(request: PredictRequest) -> Any:
-        model = state.ready()
+    async def post_predict(request: PredictRequest, http: Request) -> Any:
+        session, model, _ = chosen(http)
+        version = version_of(state, session)
+        if model is None:
+            model = state.ready()
         kind, value = request.kind()
         if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
             # large pictures take memory and CPU: DECODERS at a time, so a burst of them
             # leaves room for the page's small canvases (which never wait for them)
             if "decoders" not in limits:
                 limits["decoders"] = anyio.CapacityLimiter(DECODERS)
-            return await anyio.to_thread.run_sync(predict, model, kind, value,
-                                                  limiter=limits["decoders"])
-        return await run_in_threadpool(predict, model, kind, value)
+            answer = await anyio.to_thread.run_sync(predict, model, kind, value,
+                                                    limiter=limits["decoders"])
+        else:
+            answer = await run_in_threadpool(predict, model, kind, value)
+        return answer | {"version": version}

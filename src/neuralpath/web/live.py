@@ -1,260 +1,285 @@
 """Live training for the page: runs trained in background threads, watched while they learn.
 
 A live run is the ``neuralpath train`` of a preset and a JSON object of settings, on the
-pipeline's road: the same ``TrainConfig`` (``presets.resolve``), data (``pipeline.prepare``),
-network (``pipeline.build``) and loop (``pipeline.fit``), and it ends as every run does
-(``pipeline.finish``, ``pipeline.save_run``: the same run folder), so it gives the same numbers
-for the same settings and seed. This module holds the runs (their worker threads, bounds and
-registry); ``web/live_routes.py`` holds their HTTP routes.
+pipeline's road: the same ``TrainConfig`` (``presets.resolve``, read in the page's words by
+``web/settings.py``), data (``pipeline.prepare``), network (``pipeline.build``) and loop
+(``pipeline.fit``), and it ends as every run does (``pipeline.finish_run``: the same metrics
+and run folder), so it gives the same numbers for the same settings and seed. This module holds
+one run (``LiveRun``: its worker thread and what it has learned); ``web/registry.py`` holds
+the runs of every browser (sessions, bounds), ``web/queue.py`` the line they wait in,
+``web/measure.py`` what they show of their network and ``web/live_routes.py`` their routes.
 
-A run trains in a worker thread; ``training.train`` calls the run back after every update,
-and that callback is all the page costs the training: it stores the cost, and at most every
-``min_interval`` seconds (and never more than about 3% of the time spent) measures the
-network (train and test accuracy, the first layer's weights, the test confusion matrix, the
-digits it gets wrong) and keeps the result under a lock. The event stream only reads that
-copy, at most ten times a second, whatever the training's pace.
+A run waits in line (``queued``) for a computing slot, prepares its data (``preparing``),
+then trains (``running``) in its worker thread; ``training.train`` calls the run back after
+every update, and that callback is all the page costs the training: it stores the cost, and at
+most every ``min_interval`` seconds (and never more than about 3% of the time spent) measures
+the network and keeps the result under a lock. The event stream only reads that copy, at most
+ten times a second, whatever the training's pace. Pausing, stepping and pacing happen between
+two updates, without the slot (a paused or pacing run uses no CPU): the callback waits on a
+condition until it is told to go on (resume), to do one more update (step) or to stop
+(``training.StopTraining``: the weights reached are kept, and saved as any run), and takes a
+slot again (in line, by its first arrival) before it goes on.
 
-Pausing and stepping happen between two updates: the callback waits on a condition until it
-is told to go on (resume), to do one more update (step) or to stop (``training.StopTraining``:
-the weights reached are kept, and saved as any run).
+API (all JSON; errors are ``{"error": message}``, a refused setting adds ``"field"``)
+-------------------------------------------------------------------------------------
+Every request belongs to a browser session (the ``neuralpath_session`` cookie,
+``web/sessions.py``); a browser sees and controls only its own runs: another's run id answers
+404 exactly as an unknown one.
 
-API (all JSON; errors are ``{"error": message}``)
--------------------------------------------------
 ``GET /api/train/options``
-    The presets' settings, each setting's help text, the choices and the bounds below.
+    The presets' settings, each setting's page label (``labels``), help text, choices, range
+    (``ranges``) and this server's bounds.
 ``POST /api/train``
-    ``{"preset": name, ...any TrainConfig setting}`` -> 202 ``{"id": ...}``. Settings left out
-    take the preset's values; a refused one answers 422 naming it (as the CLI does).
+    ``{"preset": name, ...any TrainConfig setting}`` -> 202 ``{id, state, total, label,
+    place, wait_seconds, replaced}``. Settings left out take the preset's values; null only
+    where a setting may be left empty (``batch_size`` null: the full batch); a refused one
+    answers 422 ``{"error": "Learning rate must be ...", "field": "learning_rate"}``. The
+    browser's previous run, if still waiting or training, is stopped ("replaced by a new
+    run"); ``replaced`` is its id (else null). 429 when the line is full.
+``GET /api/train/runs``
+    ``{"runs": [{id, label, state, iteration, total, cost, train_accuracy, test_accuracy,
+    has_model, in_use}]}``: this browser's runs, newest first.
 ``GET /api/train/{id}``
-    ``{id, state: running|paused|done|stopped|failed, iteration, epoch, total, cost: [...],
-    train_accuracy, test_accuracy, settings, preset, error, ...}``.
+    ``{id, label, state: queued|preparing|running|paused|done|stopped|failed, place,
+    wait_seconds, steps_per_second, iteration, epoch, total, cost: [...], accuracy,
+    measured: {..., weights, weight_changes}, train_accuracy, test_accuracy, settings, preset,
+    error, ...}``; ``place`` (1-based, while queued) and ``wait_seconds`` (an estimate, null
+    if unknown).
 ``GET /api/train/{id}/events``
     ``text/event-stream``: ``update`` events (at most ``1 / EVENT_INTERVAL`` a second) with
-    the new costs since the last event and the latest measurements, then one ``end`` event.
+    the state, place and wait, the new costs since the last event and the latest
+    measurements, then one ``end`` event.
 ``POST /api/train/{id}/pause | resume | step | stop``
     Change the run's state; each answers the run's state once the worker has obeyed.
+``POST /api/train/{id}/speed`` ``{"steps_per_second": number or null}``
+    Pace the run (null: as fast as it goes), so a short run can be watched.
 ``GET /api/train/{id}/model.npz``
-    The finished run's model file (its run folder is a CLI run's: ``pipeline.save_run``).
-``POST /api/model`` ``{"train_id": id}``
-    The draw view answers with that run's network from now on.
+    The finished run's model file (its run folder is a CLI run's).
+``GET /api/model``, ``POST /api/predict``
+    Answer with this browser's draw network (``"version"`` changes whenever it changes).
+``POST /api/model`` ``{"train_id": id}`` (null, or ``DELETE /api/model``: the server's)
+    This browser's draw view answers with that run's network from now on; others keep theirs.
 
-Bounds (each refused with 422, except runs at a time: 409 naming the runs that hold them)
------------------------------------------------------------------------------------------
+Bounds (settings refused with 422; full line, too many browsers: 429)
+---------------------------------------------------------------------
 ``MAX_LAYER`` nodes in any layer; ``MAX_ITERATIONS`` optimizer steps (epochs count as the
-steps they make); ``MAX_WEIGHT_BYTES`` of weights and biases; ``MAX_ACTIVE`` runs training or
-paused at a time; ``MAX_KEPT`` runs kept in memory (starting another drops the oldest
-finished one). A run is stopped when nobody has read it (event stream or GET) for
-``IDLE_SECONDS`` or when it has lasted ``MAX_SECONDS`` (pauses included), so closing the page
-never leaves a run going.
+steps they make: a run of too many epochs fails when its data is read); ``MAX_WEIGHT_BYTES``
+of weights and biases; ``MAX_RUNNING`` runs computing at once (the cores); ``MAX_WAITING``
+runs in line; ``MAX_KEPT`` finished runs per browser and ``MAX_KEPT_TOTAL`` in all (the oldest
+finished are dropped, and answer 404 saying so); ``MAX_FOLDERS`` run folders written by the
+page on disk (``web/folders.py``); ``MAX_SESSIONS`` browsers. A run (waiting too) is stopped
+when nobody has read it (event stream or GET) for ``IDLE_SECONDS`` or when it has trained for
+``MAX_SECONDS`` (pauses included), so closing the page never leaves a run going.
 """
 from __future__ import annotations
 
-import base64
-import dataclasses
-import math
 import os
-import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .. import data, pipeline
-from ..config import TrainConfig, help_of
+from .. import pipeline
+from ..config import TrainConfig
 from ..errors import TrainingDiverged
 from ..model import TrainedModel
-from ..presets import PRESETS, resolve
 from ..runs import new_run_dir
-from ..training import History, StopTraining, accuracy
-from .api import ApiError, json_object
+from ..training import History, StopTraining
+from .api import ApiError, one_line
+from .measure import Measurement
+from .settings import check_steps, diverged_message
 
-MAX_LAYER = 1024  # nodes in any layer
-MAX_ITERATIONS = 20_000  # optimizer steps of one run
-MAX_WEIGHT_BYTES = 8 * 1024 * 1024  # weights and biases of one network
-MAX_ACTIVE = 2  # runs training or paused at the same time
-MAX_KEPT = 8  # runs kept in memory, finished or not
+if TYPE_CHECKING:
+    from .registry import LiveRuns
+
 IDLE_SECONDS = 30.0  # a run nobody reads for this long is stopped
-MAX_SECONDS = 600.0  # the longest a run may last, pauses included
+MAX_SECONDS = 600.0  # the longest a run may train, pauses included
 EVENT_INTERVAL = 0.1  # seconds between two events of a stream: at most 10 a second
-MAX_PICTURES = 64  # first-layer weight pictures sent (one per hidden node)
-MAX_WRONG = 24  # wrongly classified test digits sent
 WAIT_SECONDS = 10.0  # how long a control request waits for the worker to obey
+MAX_PACE = 1000.0  # steps a second a pace may ask for (more: as fast as it goes)
 
-STATES = ("running", "paused", "done", "stopped", "failed")
-ACTIVE = ("running", "paused")
-
-
-def _steps(cfg: TrainConfig, m: int) -> int:
-    """The optimizer steps a run of ``cfg`` on ``m`` training rows makes (as training does)."""
-    batch = m if cfg.batch_size is None else min(cfg.batch_size, m)
-    if cfg.iterations is not None:
-        return cfg.iterations
-    return int(cfg.epochs or 0) * math.ceil(m / batch)
-
-
-def check_bounds(cfg: TrainConfig) -> None:
-    """Refuse (``ApiError`` 422) a network larger than the bounds this server keeps."""
-    largest = max(cfg.layer_sizes)
-    if largest > MAX_LAYER:
-        raise ApiError(422, f"layer_sizes: a live run takes at most {MAX_LAYER} nodes in a "
-                             f"layer, got {largest}")
-    n_params = sum((a + 1) * b for a, b in zip(cfg.layer_sizes, cfg.layer_sizes[1:]))
-    size = n_params * np.dtype(cfg.dtype).itemsize
-    if size > MAX_WEIGHT_BYTES:
-        raise ApiError(422, f"layer_sizes: a live run's weights may take at most "
-                             f"{MAX_WEIGHT_BYTES} bytes, got {size} ({n_params} {cfg.dtype})")
-    if cfg.iterations is not None and cfg.iterations > MAX_ITERATIONS:
-        raise ApiError(422, f"iterations: a live run makes at most {MAX_ITERATIONS} "
-                             f"optimizer steps, got {cfg.iterations}")
-
-
-def _check_steps(cfg: TrainConfig, m: int) -> None:
-    """Refuse (``ValueError``, 422) a run of more than ``MAX_ITERATIONS`` optimizer steps on
-    ``m`` training rows (epochs count as the steps they make)."""
-    total = _steps(cfg, m)
-    if total > MAX_ITERATIONS:
-        raise ValueError(f"epochs: a live run makes at most {MAX_ITERATIONS} optimizer steps, "
-                         f"and {cfg.epochs} epochs of {m} rows make {total}")
-
-
-def parse_settings(body: bytes | dict[str, Any]) -> tuple[str, TrainConfig]:
-    """The preset and the ``TrainConfig`` a POST /api/train body asks for (its JSON bytes or
-    the object; empty: the tutorial preset); ``ApiError`` 400 (not JSON) or 422 (naming the
-    setting) otherwise. ``"batch_size": null`` asks for the full batch (the tutorial's), also
-    over a preset with mini-batches."""
-    settings = dict(body) if isinstance(body, dict) else json_object(
-        body or b"{}", 'a JSON object of settings, e.g. {"preset": "tutorial", '
-                       '"iterations": 500}')
-    preset = settings.pop("preset", "tutorial")
-    if not isinstance(preset, str) or preset not in PRESETS:
-        raise ApiError(422, f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
-    try:
-        cfg = resolve(preset, **settings)
-        if "batch_size" in settings and settings["batch_size"] is None:  # resolve skips None
-            cfg = TrainConfig.from_dict({**cfg.to_dict(), "batch_size": None})  # full batch
-    except (ValueError, TypeError) as exc:  # TrainConfig names the setting
-        raise ApiError(422, str(exc)) from None
-    check_bounds(cfg)
-    return preset, cfg
+STATES = ("queued", "preparing", "running", "paused", "done", "stopped", "failed")
+ACTIVE = ("queued", "preparing", "running", "paused")
+REPLACED = "replaced by a new run"
 
 
 class LiveRun:
     """One live training run: its settings, its worker thread and what it has learned so far.
 
     The worker writes, request handlers read; every shared field changes under ``lock`` (a
-    condition, so the worker can wait on it while paused).
+    condition, so the worker can wait on it while paused or pacing). ``owner`` (the
+    ``LiveRuns``) gives the line of computing slots and hears when the run ends.
     """
 
-    def __init__(self, run_id: str, preset: str, built: TrainedModel, parts: dict[str, Any],
-                 runs_dir: str | None, *, idle_seconds: float = IDLE_SECONDS,
+    def __init__(self, run_id: str, session_id: str, preset: str, cfg: TrainConfig,
+                 label: str, owner: LiveRuns, *, idle_seconds: float = IDLE_SECONDS,
                  max_seconds: float = MAX_SECONDS, min_interval: float = EVENT_INTERVAL,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        assert built.config is not None  # pipeline.build gives every model its config
-        cfg = built.config
-        self.id, self.preset, self.cfg, self.runs_dir = run_id, preset, cfg, runs_dir
+        self.id, self.session_id, self.preset, self.cfg = run_id, session_id, preset, cfg
+        self.label, self.owner, self.runs_dir = label, owner, owner.runs_dir
+        self.line, self.ticket = owner.line, owner.line.ticket()
         self.lock = threading.Condition(threading.Lock())
         self.clock, self.idle_seconds, self.max_seconds = clock, idle_seconds, max_seconds
         self.min_interval = min_interval
-        self.state = "running"
+        self.state = "queued"
         self.error: str | None = None
         self.stop_reason: str | None = None
         self.paused, self.steps, self.held = False, 0, False
+        self.pace: float | None = None  # steps a second; None: as fast as it goes
         self.iteration, self.epoch = 0, 0
-        self.total = _steps(cfg, len(parts["X_train"]))
+        self.total = cfg.iterations or 0  # epochs: known once the data is read
         self.cost: list[float] = []
         self.accuracy: list[list[float]] = []  # [iteration, train, test] per measurement
         self.measured: dict[str, Any] = {}  # the latest measurement, ready for JSON
-        self.version = 0  # bumped by every new measurement
+        self.version = 0  # bumped by every change a reader should see
         self.rate = 0.0  # iterations per second while running
         self.measure_seconds = 0.0  # time the worker spent measuring for the page
+        self.slot_seconds = 0.0  # time it held a computing slot
         self.model: TrainedModel | None = None
         self.model_path: str | None = None
         self.final: dict[str, Any] = {}
-        self.started = self.last_seen = clock()
-        self._parts = parts
-        self._classes = parts["classes"]
-        self._Y_train = data.one_hot(parts["y_train"], self._classes)
-        self._y_test = np.searchsorted(self._classes, parts["y_test"])  # class index per row
-        self._side = math.isqrt(cfg.layer_sizes[0])
-        self._pixel_top = max(float(np.max(parts["X_test_raw"])), 1e-12)
+        self.created = self.last_seen = clock()
+        self.started: float | None = None  # when it first took a slot
+        self._slot_since: float | None = None
+        self._measure: Measurement | None = None
+        self._parts: dict[str, Any] = {}
         self._next_measure = 0.0
+        self._next_step = 0.0
         self._rate_mark = (time.perf_counter(), 0)
-        self._built = built  # published as ``model`` once the run has ended
-        self.net = built.network
         self.thread = threading.Thread(target=self._work, name=f"neuralpath-live-{run_id}",
                                        daemon=True)
+
+    def is_active(self) -> bool:
+        """Waiting, preparing, training or paused: not ended."""
+        return self.state in ACTIVE
 
     # -- the worker ---------------------------------------------------------------------
 
     def _work(self) -> None:
-        """Thread body: ``pipeline.fit`` with this run as the callback, then ``_finish``."""
+        """Thread body: wait in line, prepare, ``pipeline.fit`` with this run as the callback,
+        then ``_finish``; the slot is given back however it ends."""
         try:
-            history = pipeline.fit(self._built, self._parts, callbacks=[self],
-                                   handle_interrupt=False)
+            if not self._take_slot():
+                self._end("stopped", self.stop_reason)
+                return
+            self._set_state("preparing")
+            try:
+                parts = pipeline.prepare(self.cfg)
+                total = check_steps(self.cfg, parts["X_train"].shape[0])
+                built = pipeline.build(self.cfg, parts, self.preset)
+            except (ValueError, OSError) as exc:  # e.g. MNIST files missing, too many epochs
+                self._end("failed", one_line(str(exc)))
+                return
+            with self.lock:
+                self.total, self._parts = total, parts
+                self._measure = Measurement(built, parts)
+            if self.stop_reason is not None:  # stopped while it prepared: nothing learned
+                self._end("stopped", self.stop_reason)
+                return
+            self._train(built, parts)
+        finally:
+            self._give_slot()
+            self.owner.ended(self)
+
+    def _train(self, built: TrainedModel, parts: dict[str, Any]) -> None:
+        self._set_state("running")
+        try:
+            history = pipeline.fit(built, parts, callbacks=[self], handle_interrupt=False)
         except TrainingDiverged as exc:
-            self._end("failed", f"training diverged: {exc}")
+            self._end("failed", diverged_message(self.cfg, str(exc)))
             return
         except Exception as exc:  # noqa: BLE001 - shown on the page, never raised to a client
-            self._end("failed", f"training failed: {type(exc).__name__}: {exc}")
+            self._end("failed", one_line(f"training failed: {type(exc).__name__}: {exc}"))
             return
-        self._measure(force=True)
-        self._finish(history)
+        self._measure_now(force=True)
+        self._finish(built, history, parts)
 
-    def _finish(self, history: History) -> None:
-        """``pipeline.finish`` and ``pipeline.save_run``, as every run ends; a run stopped
-        before its first update has nothing to keep."""
-        model, final, path, error = self._built, {}, None, None
+    def _finish(self, model: TrainedModel, history: History, parts: dict[str, Any]) -> None:
+        """End as every run does (``pipeline.finish_run``: metrics, run folder); a run
+        stopped before its first update has nothing to keep."""
+        final: dict[str, Any] = {}
+        path = error = None
         model.metadata["live_run"] = self.id
         if history.iterations:
-            metrics = pipeline.finish(model, history, self._parts)
+            run_dir = None if self.runs_dir is None else new_run_dir(self.runs_dir)
+            metrics = pipeline.finish_run(model, history, parts, run_dir,
+                                          f"{self.label}, seed {self.cfg.seed} (live run "
+                                          f"{self.id})")
             final = {k: metrics[k] for k in ("test_accuracy", "train_accuracy", "final_cost",
                                              "train_seconds")}
-            path, error = self._save(model, history)
+            if "paths" in metrics:
+                path = metrics["paths"]["model"]
+                self.owner.saved(os.path.dirname(path))
+            elif "save_error" in metrics:
+                error = f"the run could not be saved: {metrics['save_error']}"
         with self.lock:
             self.model = model if history.iterations else None
             self.model_path, self.final = path, final
             self.epoch = history.epochs
-        state = "stopped" if self.stop_reason else "done"
-        self._end(state, self.stop_reason or error)
-
-    def _save(self, model: TrainedModel, history: History) -> tuple[str | None, str | None]:
-        """The run folder under ``runs_dir`` (none without one): (model path, error)."""
-        if self.runs_dir is None:
-            return None, None
-        title = f"{self.preset} preset, seed {self.cfg.seed} (live run {self.id})"
-        try:
-            paths = pipeline.save_run(model, history, self._parts, new_run_dir(self.runs_dir),
-                                      title)
-        except OSError as exc:
-            return None, f"the run could not be saved: {exc.strerror or exc}"
-        return paths["model"], None
+        self._end("stopped" if self.stop_reason else "done", self.stop_reason or error)
 
     def _end(self, state: str, error: str | None) -> None:
         with self.lock:
             self.state, self.error, self.held = state, error, False
             self._parts = {}  # the data is not needed any more
+            self._measure = None
             self.version += 1
             self.lock.notify_all()
 
-    # training.train's callbacks (called from the worker thread)
+    def _set_state(self, state: str) -> None:
+        with self.lock:
+            self.state = state
+            self.version += 1
+            self.lock.notify_all()
+
+    # -- the computing slot -------------------------------------------------------------
+
+    def _take_slot(self, back_off: Callable[[], bool] = lambda: False) -> bool:
+        """Take a computing slot, waiting in line (state ``queued``) if none is free; False
+        if the run was stopped, or ``back_off()`` (paused again) said so, meanwhile."""
+        def give_up() -> bool:
+            self._check_limits()
+            return self.stop_reason is not None or back_off()
+        if not self.line.try_take(self.id, self.ticket):
+            state = self.state
+            self._set_state("queued")
+            if not self.line.wait_turn(self.id, self.ticket, give_up):
+                return False
+            self._set_state("preparing" if state == "queued" else "running")
+        now = self.clock()
+        with self.lock:
+            if self.started is None:
+                self.started = now
+            self._slot_since = time.perf_counter()
+        return True
+
+    def _give_slot(self) -> None:
+        with self.lock:
+            if self._slot_since is not None:
+                self.slot_seconds += time.perf_counter() - self._slot_since
+                self._slot_since = None
+        self.line.release(self.id)
+
+    # -- training.train's callbacks (called from the worker thread) ---------------------
+
     def on_train_begin(self, total: int) -> None:
         """Training starts: ``total`` optimizer steps at most."""
         with self.lock:
             self.total = int(total)
 
     def on_iteration(self, iteration: int, cost: float) -> None:
-        """After update ``iteration``: keep J, measure now and then, obey pause/step/stop."""
+        """After update ``iteration``: keep J, measure now and then, obey pause/step/stop
+        and the pace."""
         with self.lock:
             self.cost.append(float(cost))
             self.iteration = int(iteration)
         if time.perf_counter() >= self._next_measure:
-            self._measure()
+            self._measure_now()
             self._check_limits()
         if self.paused or self.stop_reason is not None:
             self._hold()
+        elif self.pace is not None:
+            self._keep_pace()
 
     def on_epoch_end(self, epoch: int, record: dict[str, Any]) -> None:
         """An epoch ended (``epoch`` counts from 0)."""
@@ -262,37 +287,68 @@ class LiveRun:
             self.epoch = int(epoch) + 1
 
     def _hold(self) -> None:
-        """Wait between two updates while paused; return to do one more step or go on."""
-        self._measure(force=True)  # the page shows the network where it waits
+        """Wait between two updates while paused, without the slot; return (holding a slot
+        again) to do one more step or go on."""
+        self._measure_now(force=True)  # the page shows the network where it waits
+        self._give_slot()
         with self.lock:
             while True:
                 if self.stop_reason is not None:
                     self.held = False
                     raise StopTraining
-                if self.steps > 0:
-                    self.steps -= 1
-                    self.held = False
-                    return
-                if not self.paused:
-                    self.state, self.held = "running", False
-                    self._rate_mark = (time.perf_counter(), self.iteration)
-                    self.lock.notify_all()
-                    return
+                if self.steps > 0 or not self.paused:
+                    break
                 if not self.held:
                     self.state, self.held = "paused", True
                     self.version += 1
                     self.lock.notify_all()
                 self.lock.wait(0.5)
                 self._check_limits(locked=True)
+        if not self._take_slot(back_off=lambda: self.paused and self.steps == 0):
+            if self.stop_reason is not None:
+                raise StopTraining
+            return self._hold()  # paused again while it waited for a slot
+        with self.lock:
+            if self.steps > 0:
+                self.steps -= 1
+            else:
+                self._rate_mark = (time.perf_counter(), self.iteration)
+            self.state, self.held = "running", False
+            self.version += 1
+            self.lock.notify_all()
+
+    def _keep_pace(self) -> None:
+        """Wait, without the slot, until the next step is due at ``pace`` steps a second."""
+        now = time.perf_counter()
+        pace = self.pace
+        if pace is None or self._next_step <= now:
+            self._next_step = now + (1.0 / pace if pace else 0.0)
+            return
+        due = self._next_step
+        self._give_slot()
+        with self.lock:
+            while (self.stop_reason is None and not self.paused and self.pace == pace
+                   and (left := due - time.perf_counter()) > 0):
+                self.lock.wait(min(left, 0.5))
+                self._check_limits(locked=True)
+        if self.stop_reason is not None:
+            raise StopTraining
+        if self.paused:
+            return self._hold()
+        if not self._take_slot(back_off=lambda: self.paused):
+            if self.stop_reason is not None:
+                raise StopTraining
+            return self._hold()
+        self._next_step = max(due, time.perf_counter() - 1.0) + (1.0 / pace)
 
     def _check_limits(self, locked: bool = False) -> None:
-        """Ask the run to stop when nobody reads it or it has run too long."""
+        """Ask the run to stop when nobody reads it or it has trained too long."""
         now = self.clock()
         reason: str | None = None
         if now - self.last_seen > self.idle_seconds:
             reason = (f"stopped: nobody watched this run for {self.idle_seconds:g} s "
                       "(the page was closed?)")
-        elif now - self.started > self.max_seconds:
+        elif self.started is not None and now - self.started > self.max_seconds:
             reason = f"stopped: a live run may last at most {self.max_seconds:g} s"
         if reason is not None and self.stop_reason is None:
             if locked:
@@ -301,37 +357,17 @@ class LiveRun:
                 with self.lock:
                     self.stop_reason = reason
 
-    def _measure(self, force: bool = False) -> None:
-        """Measure the network on the train and test parts and keep it for the page.
+    def _measure_now(self, force: bool = False) -> None:
+        """Measure the network (``web/measure.py``) and keep it for the page.
 
         Runs in the worker between two updates. The next measurement waits at least
         ``min_interval`` and 29 times what this one took, so measuring costs at most ~3%
         (``min_interval`` 0: measure after every update).
         """
         begin = time.perf_counter()
-        if not force and begin < self._next_measure:
+        if (not force and begin < self._next_measure) or self._measure is None:
             return
-        parts, net = self._parts, self.net
-        if not parts:
-            return
-        out_train = net.predict_output(parts["X_train"])  # (m, s_nl)
-        out_test = net.predict_output(parts["X_test"])  # (m_test, s_nl)
-        k = len(self._classes)
-        pred = (out_test[:, 0] > 0.5).astype(int) if out_test.shape[1] == 1 else \
-            out_test.argmax(axis=1)  # (m_test,) class index
-        confusion = np.zeros((k, k), dtype=np.int64)
-        np.add.at(confusion, (self._y_test, pred), 1)
-        wrong = np.flatnonzero(pred != self._y_test)
-        shown = wrong[:MAX_WRONG]
-        raw = parts["X_test_raw"][shown]  # (n_wrong, s_1)
-        measured: dict[str, Any] = dict(
-            train_accuracy=accuracy(out_train, self._Y_train),
-            test_accuracy=float(np.mean(pred == self._y_test)),
-            confusion=confusion.tolist(), n_wrong=int(len(wrong)),
-            wrong=[dict(index=int(i), label=_plain(self._classes[self._y_test[i]]),
-                        answer=_plain(self._classes[pred[i]])) for i in shown],
-            wrong_pixels=_bytes(np.clip(raw / self._pixel_top, 0, 1) * 255),
-            weights=self._weights())
+        measured = self._measure()
         now = time.perf_counter()
         with self.lock:
             mark_time, mark_iteration = self._rate_mark
@@ -346,22 +382,6 @@ class LiveRun:
             self.measure_seconds += now - begin
         if self.min_interval > 0:  # 0: after every update (tests use it)
             self._next_measure = now + max(self.min_interval, 29 * (now - begin))
-
-    def _weights(self) -> dict[str, Any] | None:
-        """W[0]'s rows as pictures, one per hidden node: bytes 0 (the node's smallest weight)
-        to 255 (its largest), row after row; None when the inputs are not a square image.
-
-        Scaled per node from its smallest to its largest weight, because the tutorial's
-        initial weights are all positive (uniform [0, 1)) and what a node looks for is where
-        its weights are larger than its others."""
-        if self._side * self._side != self.cfg.layer_sizes[0]:
-            return None
-        W = np.asarray(self.net.W[0][:MAX_PICTURES], dtype=np.float64)  # (n, s_1)
-        low = W.min(axis=1, keepdims=True)  # (n, 1)
-        span = W.max(axis=1, keepdims=True) - low  # (n, 1)
-        span[span == 0] = 1.0
-        return dict(side=self._side, nodes=int(self.cfg.layer_sizes[1]), shown=len(W),
-                    data=_bytes(255 * (W - low) / span))
 
     # -- what the requests see ----------------------------------------------------------
 
@@ -378,39 +398,58 @@ class LiveRun:
                             measured=dict(self.measured))
         return info
 
+    def summary(self, in_use: bool) -> dict[str, Any]:
+        """This run in the browser's run list."""
+        with self.lock:
+            done = self.final or {}
+            m = self.measured
+            return dict(id=self.id, label=self.label, state=self.state,
+                        iteration=self.iteration, total=self.total,
+                        cost=done.get("final_cost", self.cost[-1] if self.cost else None),
+                        train_accuracy=done.get("train_accuracy", m.get("train_accuracy")),
+                        test_accuracy=done.get("test_accuracy", m.get("test_accuracy")),
+                        has_model=self.model is not None, in_use=in_use, error=self.error)
+
     def _header(self) -> dict[str, Any]:
         m = self.measured
         done = self.final or {}
+        place, wait = self.owner.line_info(self) if self.state == "queued" else (None, None)
         return dict(
-            id=self.id, state=self.state, error=self.error, preset=self.preset,
+            id=self.id, label=self.label, state=self.state, place=place,
+            wait_seconds=wait, error=self.error, preset=self.preset,
             settings=self.cfg.to_dict(), iteration=self.iteration, epoch=self.epoch,
             total=self.total, iterations_per_second=round(self.rate, 1),
+            steps_per_second=self.pace,
             train_accuracy=done.get("train_accuracy", m.get("train_accuracy")),
             test_accuracy=done.get("test_accuracy", m.get("test_accuracy")),
             final_cost=done.get("final_cost"), train_seconds=done.get("train_seconds"),
             measure_seconds=round(self.measure_seconds, 4),
             model_ready=self.model is not None,
-            saved_as=self._saved_as())
+            saved_as=self.saved_as())
 
-    def _saved_as(self) -> str | None:
+    def saved_as(self) -> str | None:
         """The saved model file within the runs folder (``<timestamp>/model.npz``): the
         server's own folders are not told to clients."""
         if self.model_path is None or self.runs_dir is None:
             return None
         return os.path.relpath(self.model_path, self.runs_dir)
 
-    def update_since(self, n_cost: int, version: int) -> tuple[dict[str, Any] | None, int, int]:
-        """An event's payload: the costs after the first ``n_cost``, the latest measurement if
-        newer than ``version``; None when nothing changed. Returns (payload, n_cost, version)."""
+    def update_since(self, n_cost: int, mark: Any) -> tuple[dict[str, Any] | None, int, Any]:
+        """An event's payload: the costs after the first ``n_cost`` and, if newer than
+        ``mark``, the latest measurement and place in line; None when nothing changed.
+        Returns (payload, n_cost, mark)."""
         with self.lock:
-            if len(self.cost) == n_cost and self.version == version:
-                return None, n_cost, version
+            place, wait = self.owner.line_info(self) if self.state == "queued" else (None,
+                                                                                      None)
+            now = (self.version, place, None if wait is None else round(wait))
+            if len(self.cost) == n_cost and now == mark:
+                return None, n_cost, mark
             payload = self._header()
             payload.update(cost_from=n_cost, cost=self.cost[n_cost:])
-            if self.version != version and self.measured:
+            if (mark is None or self.version != mark[0]) and self.measured:
                 payload.update(measured=self.measured,
                                accuracy=self.accuracy[-1:] if self.accuracy else [])
-            return payload, len(self.cost), self.version
+            return payload, len(self.cost), now
 
     # -- control (from request handlers) ------------------------------------------------
 
@@ -420,14 +459,17 @@ class LiveRun:
             self.lock.wait(0.2)
 
     def pause(self) -> None:
-        """Pause after the current update; returns once the worker waits (or has ended)."""
+        """Pause after the current update; returns once the worker waits (or has ended). A
+        run still waiting for its turn pauses after its first update."""
         with self.lock:
             self._active("pause")
             self.paused = True
-            self._wait(lambda: self.held or self.state not in ACTIVE)
+            self.lock.notify_all()
+            if self.state != "queued":  # a waiting run pauses when its turn comes
+                self._wait(lambda: self.held or self.state not in ACTIVE)
 
     def resume(self) -> None:
-        """Go on training after a pause."""
+        """Go on training after a pause (taking a slot again: it may wait in line)."""
         with self.lock:
             self._active("resume")
             self.paused, self.steps = False, 0
@@ -439,126 +481,41 @@ class LiveRun:
         with self.lock:
             self._active("step")
             if not self.held:
-                raise ApiError(409, f"run {self.id} is {self.state}: step works on a paused "
-                                     "run (pause it first)")
+                raise ApiError(409, f"the run is {self.state}: step works on a paused run "
+                                    "(pause it first)")
             before = self.iteration
             self.steps += 1
-            self.held = False
             self.lock.notify_all()
             self._wait(lambda: (self.held and self.iteration > before)
                        or self.state not in ACTIVE)
 
-    def stop(self, reason: str = "stopped on request") -> None:
-        """End the run after the current update, keeping the weights reached."""
+    def set_pace(self, steps_per_second: float | None) -> None:
+        """Train at ``steps_per_second`` (None: as fast as it goes); the worker waits
+        between two updates without its computing slot."""
+        with self.lock:
+            self._active("change its speed")
+            self.pace = steps_per_second
+            self._next_step = 0.0
+            self.version += 1
+            self.lock.notify_all()
+
+    def cancel(self, reason: str) -> None:
+        """Ask the run to end after the current update (a waiting run leaves the line);
+        returns at once."""
         with self.lock:
             if self.state in ACTIVE and self.stop_reason is None:
                 self.stop_reason = reason
+                self.version += 1
                 self.lock.notify_all()
+        self.line.wake()
+
+    def stop(self, reason: str = "stopped on request") -> None:
+        """End the run after the current update, keeping the weights reached; returns once
+        it has ended (or ``WAIT_SECONDS`` passed)."""
+        self.cancel(reason)
+        with self.lock:
             self._wait(lambda: self.state not in ACTIVE)
 
     def _active(self, what: str) -> None:
         if self.state not in ACTIVE:
-            raise ApiError(409, f"run {self.id} is {self.state}: it cannot {what} any more")
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
-
-
-def _bytes(values: np.ndarray) -> str:
-    """Numbers 0..255 as base64 bytes (row after row): compact for the event stream."""
-    return base64.b64encode(np.round(values).astype(np.uint8).tobytes()).decode("ascii")
-
-
-class LiveRuns:
-    """The live runs of one app: started, looked up, bounded, and stopped at shutdown.
-
-    Parameters
-    ----------
-    runs_dir : str or None
-        Where finished runs are saved (``runs.save_run``); None: not saved.
-    max_active, max_kept : int
-        Runs training or paused at a time; runs kept in memory.
-    idle_seconds, max_seconds : float
-        Stop a run nobody has read for ``idle_seconds``, or older than ``max_seconds``.
-    min_interval : float
-        Seconds between two measurements of the network (0: after every update).
-    clock : callable
-        The clock of the two limits above (tests pass a fake one).
-    """
-
-    def __init__(self, runs_dir: str | None = "runs", *, max_active: int = MAX_ACTIVE,
-                 max_kept: int = MAX_KEPT, idle_seconds: float = IDLE_SECONDS,
-                 max_seconds: float = MAX_SECONDS, min_interval: float = EVENT_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.runs_dir, self.max_active, self.max_kept = runs_dir, max_active, max_kept
-        self.options: dict[str, Any] = dict(idle_seconds=idle_seconds,
-                                            max_seconds=max_seconds,
-                                            min_interval=min_interval, clock=clock)
-        self.lock = threading.Lock()
-        self.runs: OrderedDict[str, LiveRun] = OrderedDict()
-
-    def _holders(self) -> list[str]:
-        return [r.id for r in self.runs.values() if r.state in ACTIVE]
-
-    def _refuse_if_full(self) -> None:
-        holders = self._holders()
-        if len(holders) >= self.max_active:
-            raise ApiError(409, f"{len(holders)} live run(s) already train, the most this "
-                                 f"server allows ({self.max_active}): {', '.join(holders)}; "
-                                 "stop one (POST /api/train/{id}/stop) or wait for it")
-
-    def start(self, body: bytes | dict[str, Any]) -> LiveRun:
-        """Validate the settings, prepare the data, build the network and start a run
-        (``pipeline.prepare`` and ``pipeline.build``); ``ApiError`` if refused."""
-        preset, cfg = parse_settings(body)
-        with self.lock:
-            self._refuse_if_full()
-        try:
-            parts = pipeline.prepare(cfg)
-            _check_steps(cfg, len(parts["X_train"]))
-            built = pipeline.build(cfg, parts, preset)
-        except (ValueError, OSError) as exc:  # e.g. MNIST files missing, wrong layer sizes
-            raise ApiError(422, str(exc)) from None
-        with self.lock:
-            self._refuse_if_full()  # again: another start may have won meanwhile
-            run = LiveRun(secrets.token_hex(4), preset, built, parts, self.runs_dir,
-                          **self.options)
-            self.runs[run.id] = run
-            finished = [r for r in self.runs.values() if r.state not in ACTIVE]
-            while len(self.runs) > self.max_kept and finished:
-                del self.runs[finished.pop(0).id]
-            run.thread.start()
-        return run
-
-    def get(self, run_id: str) -> LiveRun:
-        """The run ``run_id``; ``ApiError`` 404 if there is none (any more)."""
-        with self.lock:
-            run = self.runs.get(run_id)
-        if run is None:
-            raise ApiError(404, f"no live run {run_id!r} (this server keeps the last "
-                                 f"{self.max_kept} runs, and none over a restart)")
-        return run
-
-    def stop_all(self) -> None:
-        """Stop every run (the server is shutting down)."""
-        with self.lock:
-            runs = list(self.runs.values())
-        for run in runs:
-            run.stop("stopped: the server shut down")
-
-
-def options() -> dict[str, Any]:
-    """What the page needs to build its form: presets, help texts, choices and bounds."""
-    fields = dataclasses.fields(TrainConfig)
-    return dict(
-        presets={name: cfg.to_dict() for name, cfg in PRESETS.items()},
-        help={f.name: help_of(f.name) for f in fields},
-        choices={f.name: list(f.metadata["choices"]) for f in fields
-                 if "choices" in f.metadata},
-        bounds=dict(max_layer=MAX_LAYER, max_iterations=MAX_ITERATIONS,
-                    max_weight_bytes=MAX_WEIGHT_BYTES, max_active=MAX_ACTIVE,
-                    max_kept=MAX_KEPT, idle_seconds=IDLE_SECONDS, max_seconds=MAX_SECONDS,
-                    events_per_second=1 / EVENT_INTERVAL))
-
-
+            raise ApiError(409, f"the run is {self.state}: it cannot {what} any more")

@@ -1,15 +1,17 @@
-"""The live training view's HTTP routes (``/train`` and ``/api/train/...``, ``POST /api/model``).
+"""The live training view's HTTP routes (``/train``, ``/api/train/...``, ``/api/model``'s
+POST and DELETE).
 
-The runs themselves (their worker threads, bounds and registry) are ``web/live.py``'s; this
-module only turns requests into calls on a ``LiveRuns`` and its answers into JSON, with the
-error type and body reader every endpoint shares (``web/api.py``). The API is described in
-``web/live.py``'s docstring.
+The runs themselves are ``web/live.py``'s (one run) and ``web/registry.py``'s (every
+browser's); this module only turns requests into calls on a ``LiveRuns`` for the request's
+session (``web/sessions.py``) and its answers into JSON, with the error type and body reader
+every endpoint shares (``web/api.py``). The API is described in ``web/live.py``'s docstring.
 """
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import json
+import math
 import os
 import typing
 from collections.abc import AsyncIterator, Callable
@@ -21,18 +23,21 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
 from ..config import TrainConfig, help_of
-from ..model import TrainedModel
 from ..presets import PRESETS
-from .api import ApiError, no_store
-from .live import ACTIVE, EVENT_INTERVAL, LiveRun, LiveRuns, options
+from .api import ApiError, json_object, no_store
+from .live import ACTIVE, EVENT_INTERVAL, MAX_PACE, LiveRun
+from .registry import LiveRuns
+from .sessions import Session, session_of
+from .settings import options
 
 MAX_BODY = 64 * 1024  # bytes of a settings request (web.api.RequestGuard holds them to it)
 
 
 def _settings_model() -> type[BaseModel]:
     """The ``POST /api/train`` body as a request model, made from ``TrainConfig``'s fields:
-    ``preset`` and any setting, each of its type or null (the preset's value; ``batch_size``
-    null is the full batch). Its checks (ranges, choices) stay ``TrainConfig``'s: one place."""
+    ``preset`` and any setting, each of its type or null. It documents the body (/docs);
+    the body itself is read by ``settings.parse_settings``, which answers in the page's
+    words, with ``TrainConfig``'s checks: one place."""
     hints = typing.get_type_hints(TrainConfig)
     fields: dict[str, Any] = {"preset": (
         Literal[tuple(PRESETS)], Field("tutorial", description="the preset the settings "  # type: ignore[misc]
@@ -48,20 +53,33 @@ TrainSettings = _settings_model()
 
 
 class UseModel(BaseModel):
-    """A ``POST /api/model`` body: the live run whose network the draw view uses from now on."""
+    """A ``POST /api/model`` body: the live run whose network this browser's draw view uses
+    from now on (null: the server's model again)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    train_id: str = Field(description="the id of a live run (POST /api/train answered it)")
+    train_id: str | None = Field(description="the id of one of this browser's live runs "
+                                             "(POST /api/train answered it), or null")
+
+
+class Speed(BaseModel):
+    """A ``POST /api/train/{id}/speed`` body."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, allow_inf_nan=False)
+    steps_per_second: float | None = Field(
+        description=f"optimizer steps a second, more than 0 and at most {MAX_PACE:g}; null: "
+                    "as fast as it goes")
+
+
 STATIC = os.path.join(os.path.dirname(__file__), "static")
 
 
 async def _events(run: LiveRun, request: Request) -> AsyncIterator[str]:
     """The event stream of one run: an ``update`` at most every EVENT_INTERVAL seconds when
     something changed, a comment now and then to keep the connection, ``end`` at the end."""
-    n_cost, version, quiet = 0, -1, 0
+    n_cost, mark, quiet = 0, None, 0
     while True:
         run.touch()
-        payload, n_cost, version = run.update_since(n_cost, version)
+        payload, n_cost, mark = run.update_since(n_cost, mark)
         if payload is not None:
             quiet = 0
             yield f"event: update\ndata: {json.dumps(payload, allow_nan=False)}\n\n"
@@ -82,11 +100,11 @@ def _why_no_model(run: LiveRun, fallback: str) -> str:
     return f"it is {run.state}" if run.state in ACTIVE else run.error or fallback
 
 
-def make_router(runs: LiveRuns,
-                use_model: Callable[[TrainedModel, str | None], None]) -> APIRouter:
-    """The live-training routes over ``runs``; ``use_model(model, source)`` switches the draw
-    view's model (POST /api/model). Bodies are read (with their deadline) by
-    ``web.api.RequestGuard`` and checked by the request models."""
+def make_router(runs: LiveRuns, version_of: Callable[[Session], str]) -> APIRouter:
+    """The live-training routes over ``runs``; ``version_of(session)`` is the version of a
+    session's draw network (``GET /api/model`` tells the same). Bodies are read (with their
+    deadline) by ``web.api.RequestGuard``; the session comes from
+    ``web.sessions.SessionMiddleware``."""
     router = APIRouter()
 
     @router.get("/train", include_in_schema=False)
@@ -96,54 +114,115 @@ def make_router(runs: LiveRuns,
 
     @router.get("/api/train/options")
     async def get_options() -> JSONResponse:
-        return no_store(options())
+        return no_store(options(runs.bounds()))
 
-    @router.post("/api/train", status_code=202)
-    async def post_train(settings: TrainSettings | None = None) -> JSONResponse:  # type: ignore[valid-type]
-        given: dict[str, Any] = {} if settings is None else settings.model_dump(exclude_unset=True)
-        run = await run_in_threadpool(runs.start, given)
-        return no_store({"id": run.id, "state": run.state, "total": run.total}, 202)
+    @router.post("/api/train", status_code=202, openapi_extra={"requestBody": {
+        "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/TrainSettings"}}}}})
+    async def post_train(request: Request) -> JSONResponse:
+        body = await request.body()
+        given = json_object(body, 'a JSON object of settings, e.g. {"preset": "tutorial"}') \
+            if body else {}
+        run, replaced = runs.start(session_of(request), given)
+        if replaced is not None:  # it ends after its current update: wait for it
+            await run_in_threadpool(replaced.stop, replaced.stop_reason or "replaced")
+        info = run.describe(full=False)
+        return no_store({k: info[k] for k in ("id", "state", "total", "label", "place",
+                                              "wait_seconds")} |
+                        {"replaced": None if replaced is None else replaced.id}, 202)
+
+    @router.get("/api/train/runs")
+    async def list_runs(request: Request) -> JSONResponse:
+        return no_store({"runs": runs.listing(session_of(request))})
 
     @router.get("/api/train/{run_id}")
-    async def get_run(run_id: str) -> JSONResponse:
-        run = runs.get(run_id)
+    async def get_run(run_id: str, request: Request) -> JSONResponse:
+        run = runs.get(session_of(request), run_id)
         run.touch()
         return no_store(run.describe())
 
     @router.get("/api/train/{run_id}/events")
     async def get_events(run_id: str, request: Request) -> StreamingResponse:
-        return StreamingResponse(_events(runs.get(run_id), request),
+        return StreamingResponse(_events(runs.get(session_of(request), run_id), request),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
+    @router.post("/api/train/{run_id}/speed")
+    async def speed(run_id: str, body: Speed, request: Request) -> JSONResponse:
+        run = runs.get(session_of(request), run_id)
+        pace = body.steps_per_second
+        if pace is not None and not (0 < pace <= MAX_PACE and math.isfinite(pace)):
+            raise ApiError(422, f"Speed must be more than 0 and at most {MAX_PACE:g} steps a "
+                                f"second (or null: as fast as it goes); it is {pace:g}",
+                           field="steps_per_second")
+        run.touch()
+        run.set_pace(pace)
+        return no_store(run.describe(full=False))
+
     @router.post("/api/train/{run_id}/{action}")
-    async def control(run_id: str, action: str) -> JSONResponse:
-        run = runs.get(run_id)
+    async def control(run_id: str, action: str, request: Request) -> JSONResponse:
+        run = runs.get(session_of(request), run_id)
         actions = {"pause": run.pause, "resume": run.resume, "step": run.step,
                    "stop": run.stop}
         if action not in actions:
-            raise ApiError(404, f"action must be one of {sorted(actions)}, got {action!r}")
+            raise ApiError(404, f"action must be one of {sorted(actions)}, got "
+                                f"{action[:20]!r}")
         run.touch()
         await run_in_threadpool(actions[action])  # waits for the worker to obey
         return no_store(run.describe(full=False))
 
     @router.get("/api/train/{run_id}/model.npz")
-    async def download(run_id: str) -> FileResponse:
-        run = runs.get(run_id)
+    async def download(run_id: str, request: Request) -> FileResponse:
+        run = runs.get(session_of(request), run_id)
         if run.model_path is None:
-            raise ApiError(409, f"run {run_id} has no saved model "
+            raise ApiError(409, f"this run has no saved model "
                                 f"({_why_no_model(run, 'it made no update')})")
+        if not os.path.exists(run.model_path):
+            raise ApiError(404, "this run's folder was removed: the server keeps only the "
+                                "newest run folders the page wrote; use its network or "
+                                "train it again")
         return FileResponse(run.model_path, media_type="application/octet-stream",
                             filename=f"neuralpath-{run.preset}-{run_id}.npz")
 
     @router.post("/api/model")
-    async def post_model(body: UseModel) -> JSONResponse:
-        run = runs.get(body.train_id)
+    async def post_model(body: UseModel, request: Request) -> JSONResponse:
+        session = session_of(request)
+        if body.train_id is None:
+            return no_store(_use(runs, session, None, version_of))
+        run = runs.get(session, body.train_id)
         if run.model is None:
-            raise ApiError(409, f"run {run.id} has no network to use yet "
+            raise ApiError(409, f"this run has no network to use yet "
                                 f"({_why_no_model(run, 'no update')})")
-        source = f"live run {run.id}"  # shown by the draw view (no folders: no slash)
-        use_model(run.model, source)
-        return no_store({"train_id": run.id, "source": source, "saved_as": run._saved_as()})
+        return no_store(_use(runs, session, run, version_of))
+
+    @router.delete("/api/model")
+    async def delete_model(request: Request) -> JSONResponse:
+        return no_store(_use(runs, session_of(request), None, version_of))
 
     return router
+
+
+def document(app: Any) -> None:
+    """Put ``TrainSettings`` (the documented body of POST /api/train, read by
+    ``settings.parse_settings`` rather than by FastAPI) in ``app``'s OpenAPI schema."""
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = made()
+            schema.setdefault("components", {}).setdefault("schemas", {})["TrainSettings"] = \
+                TrainSettings.model_json_schema(ref_template="#/components/schemas/{model}")
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def _use(runs: LiveRuns, session: Session, run: LiveRun | None,
+         version_of: Callable[[Session], str]) -> dict[str, Any]:
+    """Make ``run``'s network ``session``'s draw network (None: the server's again)."""
+    with runs.lock:
+        session.use_model(None if run is None else run.model, None if run is None else run.id)
+    if run is None:
+        return {"train_id": None, "source": None, "version": version_of(session)}
+    return {"train_id": run.id, "source": f"live run: {run.label}", "label": run.label,
+            "saved_as": run.saved_as(), "version": version_of(session)}
