@@ -85,6 +85,7 @@ async function retry() {
       await loadOptions();
       connectionBack();
       await rejoin();
+      document.body.dataset.ready = "true";
       return;
     }
     if (run === null) {
@@ -230,16 +231,21 @@ function openStream() {
 }
 
 // After a reload: the run this tab watched, else this browser's run still going, if any.
+// The form keeps the settings of the page's link when it has some (a shared link opens ready
+// to start them); a page opened without any shows the settings of the run it follows.
 async function rejoin() {
   const runs = await loadRuns();
   const going = runs.find((r) => ACTIVE.includes(r.state));
-  const id = sessionStorage.getItem(RUN_KEY);
-  const wanted = going ? going.id : id;
-  if (!wanted) return;
+  const wanted = going ? going.id : sessionStorage.getItem(RUN_KEY);
+  if (!wanted || run !== null || starting) return;
   const response = await fetch(`/api/train/${encodeURIComponent(wanted)}`, { cache: "no-store" });
   if (!response.ok) { sessionStorage.removeItem(RUN_KEY); return; }
   const info = await response.json();
-  if (info.preset in options.presets && info.settings) setForm(info.settings, info.preset);
+  if (run !== null || starting) return;  // Start was pressed meanwhile: that run is shown
+  const linked = new URLSearchParams(location.search).has("preset");
+  if (!linked && info.preset in options.presets && info.settings) {
+    setForm(info.settings, info.preset);
+  }
   clearView(readForm().values);
   watch(info);
 }
@@ -331,7 +337,6 @@ async function loadOptions() {
     `a run nobody watches for ${b.idle_seconds} s stops.`;
   clearView(readForm().values);
   if (note) showError(note);
-  document.body.dataset.ready = "true";
 }
 
 $("start").addEventListener("click", start);
@@ -362,4 +367,6 @@ $("use").addEventListener("click", async () => {
   }
 });
 
-loadOptions().then(rejoin).catch(() => connectionLost());
+// ready (for people and tests): the form is filled and the run this tab follows, if any, shown
+loadOptions().then(rejoin).then(() => { document.body.dataset.ready = "true"; })
+  .catch(() => connectionLost());
