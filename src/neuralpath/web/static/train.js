@@ -282,6 +282,7 @@ function apply(u) {
   $("cost-now").textContent = view.cost.length ? view.cost.at(-1).toFixed(4) : "–";
   if (u.train_accuracy !== undefined) $("train-accuracy").textContent = percent(u.train_accuracy);
   if (u.test_accuracy !== undefined) $("test-accuracy").textContent = percent(u.test_accuracy);
+  if (u.state !== document.body.dataset.state) loadRuns();  // the run list follows its state
   setState(u.state);
   document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
   document.body.dataset.points = String(view.cost.length);
