@@ -259,3 +259,62 @@ def test_a_lost_server_is_shown_and_recovered_from(browser, drawing_model, tmp_p
             page.wait_for_selector("body[data-state=stopped]", timeout=10_000)
     finally:
         page.close()
+
+
+def test_a_busy_server_shows_the_place_in_line(browser, live_server):
+    """Two browsers train (the two computing slots); a third browser's run waits, and its
+    page says where it is in line instead of refusing it."""
+    pages = []
+    try:
+        for _ in range(3):
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(live_server + "/train?iterations=20000")
+            page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+            pages.append(page)
+        for page in pages[:2]:
+            page.click("#start")
+            page.wait_for_selector("body[data-state=running]", timeout=30_000)
+        pages[2].click("#start")
+        pages[2].wait_for_selector("body[data-state=queued]", timeout=10_000)
+        assert pages[2].text_content("#state").startswith("1st in line")
+        assert pages[2].is_enabled("#stop") and pages[2].is_disabled("#pause")
+        pages[0].click("#stop")  # a slot comes free: the waiting run trains
+        pages[2].wait_for_selector("body[data-state=running]", timeout=30_000)
+    finally:
+        for page in pages:
+            if page.is_enabled("#stop"):
+                page.click("#stop")
+            page.context.close()
+
+
+def test_the_run_list_downloads_and_says_why_not_beside_the_button(browser, live_server):
+    """(Not a watched page: the refused download below logs a 404 on purpose.)"""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(live_server + "/train?iterations=200")
+    page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+    page.click("#start")
+    page.wait_for_selector("body[data-state=done]", timeout=60_000)
+    page.wait_for_selector("#runs tr[data-state=done] a.download", timeout=10_000)
+    row = page.locator("#runs tr").first
+    assert "tutorial, iterations 200" in row.locator("td.what").text_content()
+    with page.expect_download() as download:
+        row.locator("a.download").click()
+    assert download.value.suggested_filename.endswith(".npz")
+    assert download.value.path().stat().st_size > 1000
+
+    def gone(route):
+        route.fulfill(status=404, content_type="application/json",
+                      body=json.dumps({"error": "run x was removed: only the 8 newest runs "
+                                                "of this browser are kept"}))
+    page.route("**/model.npz", gone)  # as if the server had dropped it meanwhile
+    row.locator("a.download").click()
+    status = row.locator(".status")
+    page.wait_for_function("() => document.querySelector('#runs .status').textContent !== ''")
+    assert "only the 8 newest runs" in status.text_content()
+    assert "error" in status.get_attribute("class")
+    row.locator("button.use").click()
+    page.wait_for_selector("#runs button.use:disabled", timeout=10_000)  # now "In use"
+    assert page.locator("#runs button.use").text_content() == "In use"
+    context.close()

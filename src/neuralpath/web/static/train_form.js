@@ -244,23 +244,20 @@ function help(id, ...parts) {
 
 const count = (n) => n.toLocaleString("en-US");
 
-// What the settings are, in words: "tutorial" or "tutorial, learning rate 0.5, hidden layers 100".
+// What the settings are, in words, as the server labels a run: "tutorial" or "tutorial,
+// learning rate 0.5, hidden layers 100" (each setting that differs from the preset).
 export function describe(values) {
-  const body = request(values);
-  const changes = [];
-  const words = {
-    seed: () => `seed ${body.seed}`,
-    layer_sizes: () => `hidden layers ${body.layer_sizes.slice(1, -1).join(", ") || "none"}`,
-    learning_rate: () => `learning rate ${body.learning_rate}`,
-    batch_size: () => (body.batch_size === null ? "full batch" : `batches of ${body.batch_size}`),
-    iterations: () => `${body.iterations} iterations`,
-    epochs: () => `${body.epochs} epochs`,
+  const p = preset();
+  const words = (k, v) => {
+    if (k === "layer_sizes") return v.slice(1, -1).join(", ") || "none";
+    if (k === "batch_size" && v === null) return "all rows";
+    return typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v);
   };
-  for (const k of Object.keys(body)) {
-    if (k === "preset" || (k === "seed" && body.seed === preset().seed)) continue;
-    changes.push(words[k] ? words[k]() : `${label(k).toLowerCase()} ${body[k]}`);
-  }
-  return [body.preset, ...changes].join(", ");
+  const changes = Object.keys(p)
+    .filter((k) => k in values && values[k] !== null && !same(values[k], p[k]))
+    .map((k) => `${label(k).toLowerCase()} ${words(k, values[k])}`);
+  if (values.batch_size === null && p.batch_size !== null) changes.push("batch size all rows");
+  return [$("preset").value, ...changes].join(", ");
 }
 
 function refreshHelp(values, errors) {
