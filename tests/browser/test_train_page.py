@@ -6,7 +6,6 @@ import json
 
 import pytest
 from cli_run import run as cli
-
 from drive import draw, watched_page
 
 ONE = [[(0.52, 0.14), (0.5, 0.5), (0.48, 0.86)]]
