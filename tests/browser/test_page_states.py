@@ -26,6 +26,9 @@ def test_on_a_phone_the_answer_is_on_screen_with_the_pad(browser, server):
         assert 0 <= digit["y"] and digit["y"] + digit["height"] <= 844, digit
         assert bars["y"] + bars["height"] <= 844
         assert page.text_content("#digit") == "1"
+        assert "Esc" not in page.text_content("#hint")  # a phone has no Esc key
+        rows = page.locator("#bars li .value").all()
+        assert all(r.bounding_box()["height"] < 24 for r in rows)  # "under 1%" on one line
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390  # nothing sticks out sideways
     finally:

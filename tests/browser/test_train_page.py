@@ -80,6 +80,9 @@ def test_a_double_start_leaves_one_run(train_page, browser, live_server):
 
 def test_settings_are_checked_on_the_page_in_plain_words(train_page):
     page = train_page
+    assert page.evaluate("document.body.dataset.total") == "3000"  # the empty charts' axes
+    page.fill("#length", "500")
+    assert page.evaluate("document.body.dataset.total") == "500"
     bodies = starts(page)
     page.fill("#hidden", "")
     assert page.is_visible("#hidden-error")
@@ -317,3 +320,22 @@ def test_the_run_list_downloads_and_says_why_not_beside_the_button(browser, live
     page.wait_for_selector("#runs button.use:disabled", timeout=10_000)  # now "In use"
     assert page.locator("#runs button.use").text_content() == "In use"
     context.close()
+
+
+def test_start_waits_for_the_server_to_answer(browser, live_server):
+    """Until the server has answered, Start is disabled and says "preparing…"; a server that
+    does not answer yet is retried. (Not a watched page: the refused requests log errors.)"""
+    context = browser.new_context()
+    page = context.new_page()
+    page.route("**/api/train/options", lambda route: route.abort())
+    try:
+        page.goto(live_server + "/train")
+        page.wait_for_selector("body[data-connection=lost]", timeout=10_000)
+        assert page.is_disabled("#start") and page.text_content("#start") == "preparing…"
+        assert "Connection lost, retrying" in page.text_content("#connection")
+        page.unroute("**/api/train/options")
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        assert page.is_enabled("#start") and page.text_content("#start") == "Start"
+        assert page.is_hidden("#connection")
+    finally:
+        context.close()

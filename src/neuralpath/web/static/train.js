@@ -76,6 +76,7 @@ function connectionBack() {
   retryTimer = null;
   $("connection").hidden = true;
   document.body.dataset.connection = "ok";
+  setButtons(document.body.dataset.state);
 }
 
 // Ask again: the options first if the page never had them, then the run shown.
@@ -151,6 +152,7 @@ function clearView(values) {
   }
   setState("idle");
   for (const key of ["updates", "points", "measurements"]) document.body.dataset[key] = "0";
+  document.body.dataset.total = String(view.total);
   drawAll();
   setButtons("idle");
 }
@@ -330,7 +332,14 @@ async function loadOptions() {
   if (!response.ok) throw new ServerGone();
   const answer = await response.json();
   options = answer;
-  const note = initForm(options, () => {});
+  const note = initForm(options, (read) => {
+    // before a run, the charts' axes show the iterations the settings will make
+    if (run === null && !starting && !Object.keys(read.errors).length) {
+      view.total = plannedSteps(read.values);
+      document.body.dataset.total = String(view.total);
+      drawAll();
+    }
+  });
   const b = options.bounds;
   const running = b.max_running ?? b.max_active;
   $("limits").textContent = `This server trains ${running} run(s) at a time, the others ` +
