@@ -5,18 +5,20 @@ pile up under ``runs/`` as a class trains. ``PageFolders`` keeps the names of th
 page wrote in a ledger, ``runs/.page-runs.json`` (written atomically, kept over restarts), and
 once there are more than ``max_folders`` deletes the oldest of them. A folder the page did not
 write (a ``neuralpath train`` run, ``serve``'s first start) is never in the ledger, so never
-deleted; nor is the folder ``runs/latest`` points at, nor a name that is not a plain folder
-of ``runs/`` (a ledger edited by hand cannot point outside it).
+deleted; nor is the folder ``runs/latest`` points at, nor a name that is not a run folder's
+name (a ledger edited by hand cannot point outside ``runs/``, nor at ``runs/`` itself).
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import threading
 
 LEDGER = ".page-runs.json"
+_RUN_NAME = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{6}")  # runs.new_run_dir's names
 MAX_FOLDERS = 64  # run folders written by the page kept on disk
 
 
@@ -31,10 +33,10 @@ class PageFolders:
         return os.path.join(self.runs_dir, name)
 
     def _ours(self, name: object) -> bool:
-        """A name the ledger may hold: a plain folder of ``runs_dir`` (no link, no dots)."""
-        return (isinstance(name, str) and name == os.path.basename(name) and name != "latest"
-                and not name.startswith(".") and os.path.isdir(self._path(name))
-                and not os.path.islink(self._path(name)))
+        """A name the ledger may hold: a run folder's name as ``runs.new_run_dir`` makes them
+        (``20261202-080319-502739``), a plain folder of ``runs_dir`` (not a link)."""
+        return (isinstance(name, str) and _RUN_NAME.fullmatch(name) is not None
+                and os.path.isdir(self._path(name)) and not os.path.islink(self._path(name)))
 
     def names(self) -> list[str]:
         """The page's folders still on disk, oldest first."""

@@ -304,6 +304,7 @@ class LiveRun:
                     self.lock.notify_all()
                 self.lock.wait(0.5)
                 self._check_limits(locked=True)
+            self.held = False  # told to go on: it now takes a slot (and may wait for one)
         if not self._take_slot(back_off=lambda: self.paused and self.steps == 0):
             if self.stop_reason is not None:
                 raise StopTraining

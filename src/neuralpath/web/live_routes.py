@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import math
 import os
 import typing
 from collections.abc import AsyncIterator, Callable
@@ -28,7 +27,7 @@ from .api import ApiError, json_object, no_store
 from .live import ACTIVE, EVENT_INTERVAL, MAX_PACE, LiveRun
 from .registry import LiveRuns
 from .sessions import Session, session_of
-from .settings import options
+from .settings import came, options
 
 MAX_BODY = 64 * 1024  # bytes of a settings request (web.api.RequestGuard holds them to it)
 
@@ -68,6 +67,23 @@ class Speed(BaseModel):
     steps_per_second: float | None = Field(
         description=f"optimizer steps a second, more than 0 and at most {MAX_PACE:g}; null: "
                     "as fast as it goes")
+
+
+def steps_per_second(body: dict[str, Any]) -> float | None:
+    """The pace a ``/speed`` body asks for; ``ApiError`` 422 in plain words otherwise."""
+    unknown = sorted(set(body) - {"steps_per_second"})
+    if unknown or "steps_per_second" not in body:
+        raise ApiError(422, 'send {"steps_per_second": a number of steps a second, or null for '
+                            'as fast as it goes}', field="steps_per_second")
+    pace = body["steps_per_second"]
+    if pace is None:
+        return None
+    if (isinstance(pace, bool) or not isinstance(pace, (int, float))
+            or not 0 < pace <= MAX_PACE):
+        raise ApiError(422, f"Speed must be more than 0 and at most {MAX_PACE:g} steps a second "
+                            f"(or none: as fast as it goes); {came(pace)}",
+                       field="steps_per_second")
+    return float(pace)
 
 
 STATIC = os.path.join(os.path.dirname(__file__), "static")
@@ -147,14 +163,12 @@ def make_router(runs: LiveRuns, version_of: Callable[[Session], str]) -> APIRout
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    @router.post("/api/train/{run_id}/speed")
-    async def speed(run_id: str, body: Speed, request: Request) -> JSONResponse:
+    @router.post("/api/train/{run_id}/speed", openapi_extra={"requestBody": {
+        "content": {"application/json": {"schema": Speed.model_json_schema()}}}})
+    async def speed(run_id: str, request: Request) -> JSONResponse:
         run = runs.get(session_of(request), run_id)
-        pace = body.steps_per_second
-        if pace is not None and not (0 < pace <= MAX_PACE and math.isfinite(pace)):
-            raise ApiError(422, f"Speed must be more than 0 and at most {MAX_PACE:g} steps a "
-                                f"second (or null: as fast as it goes); it is {pace:g}",
-                           field="steps_per_second")
+        body = json_object(await request.body(), '{"steps_per_second": a number or null}')
+        pace = steps_per_second(body)
         run.touch()
         run.set_pace(pace)
         return no_store(run.describe(full=False))
