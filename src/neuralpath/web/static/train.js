@@ -195,7 +195,7 @@ async function start() {
   }
   starting = false;
   if (answer.replaced) {
-    showError(`Your earlier run (${answer.replaced}) was stopped: one run at a time per browser.`);
+    showError("Your earlier run was stopped: each browser trains one run at a time.");
   }
   watch(answer);
   if ($("speed").value) setSpeed();
