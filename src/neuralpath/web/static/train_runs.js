@@ -96,11 +96,11 @@ function row(run) {
   const what = tr.insertCell();
   what.className = "what";
   what.textContent = run.label || run.id;
+  const ended = ["done", "stopped", "failed"].includes(run.state);
   const state = tr.insertCell();
-  state.textContent = run.state === "done" || run.state === "stopped" || run.state === "failed"
-    ? `${run.state} at ${run.iteration} of ${run.total}` : run.state;
-  const result = tr.insertCell();
-  result.textContent = run.cost === null || run.cost === undefined ? ""
+  state.textContent = ended ? `${run.state} at ${run.iteration} of ${run.total}` : run.state;
+  const result = tr.insertCell();  // a run still going is followed above, not here
+  result.textContent = !ended || run.cost === null || run.cost === undefined ? ""
     : `J ${Number(run.cost).toFixed(4)}, test ${percent(run.test_accuracy)}`;
   const actions = tr.insertCell();
   actions.className = "actions";
