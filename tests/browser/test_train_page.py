@@ -339,3 +339,21 @@ def test_start_waits_for_the_server_to_answer(browser, live_server):
         assert page.is_hidden("#connection")
     finally:
         context.close()
+
+
+def test_a_setting_the_server_refuses_is_told_beside_its_field(browser, live_server):
+    """(Not a watched page: the refusal is a 422 on purpose.)"""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/train?hidden=1024,1024,1024")
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        assert page.is_hidden("#hidden-error")  # each layer is within the page's check
+        page.click("#start")
+        page.wait_for_selector("#hidden-error:not([hidden])", timeout=10_000)
+        assert "8 MB" in page.text_content("#hidden-error")  # the server's words
+        assert page.evaluate("document.activeElement.id") == "hidden"
+        assert page.is_enabled("#start") and page.text_content("#start") == "Start"
+        assert page.evaluate("document.body.dataset.state") == "idle"
+    finally:
+        context.close()
