@@ -260,3 +260,40 @@ def test_live_runs_cap_their_folders_and_a_removed_one_is_a_plain_404(tmp_path):
         assert client.get(f"/api/train/{ids[2]}/model.npz").status_code == 200
     kept = sorted(n for n in os.listdir(runs_dir) if not n.startswith(".") and n != "latest")
     assert len(kept) == 3 and "20000101-000000-000000" in kept
+
+
+# ---- what a run says about itself ---------------------------------------------------------
+
+def test_a_run_that_diverges_because_of_its_l2_says_so():
+    runs = registry.LiveRuns(None)
+    run = start(runs, {"preset": "tutorial", "l2": 1e9, "iterations": 50})
+    run.thread.join(60)
+    assert run.state == "failed"
+    assert run.error.startswith("training diverged: L2 λ 1e+09 is too large for learning "
+                                "rate 0.25"), run.error
+    assert "try an L2 below 8" in run.error and "smaller learning rate" not in run.error
+
+
+def test_a_waiting_run_streams_its_place_as_it_changes(tmp_path):
+    from neuralpath.pipeline import train_preset
+    model, _, _ = train_preset("tutorial", iterations=5)
+    app = create_app(model=model, runs_dir=str(tmp_path))
+    app.state.live_runs.line.slots = 1
+    with TestClient(app) as first:
+        second = TestClient(app)
+        ahead = first.post("/api/train", json=LONG).json()
+        waiting = second.post("/api/train", json=SMALL).json()
+        assert ahead["place"] is None and waiting["state"] == "queued"
+        assert waiting["place"] == 1 and waiting["label"].startswith("tutorial, hidden layers")
+        threading.Timer(0.5, lambda: first.post(f"/api/train/{ahead['id']}/stop")).start()
+        updates = []
+        with second.stream("GET", f"/api/train/{waiting['id']}/events") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: {\"") and '"state"' in line:
+                    updates.append(json.loads(line[len("data: "):]))
+    states = [u["state"] for u in updates]
+    assert states[0] == "queued" and updates[0]["place"] == 1
+    assert updates[0]["label"] == waiting["label"] and "wait_seconds" in updates[0]
+    assert states[-1] == "done"
+    assert all((u["place"] == 1) == (u["state"] == "queued") for u in updates)
+    assert states.index("done") > max(i for i, x in enumerate(states) if x == "queued")

@@ -11,18 +11,23 @@ API
     The page.
 ``GET /api/model`` (and ``HEAD``)
     ``{"status": "ready" | "training" | "failed" | "stopped" | "waiting", "model": {...} | null,
-    "progress": {...} | null, "error": str | null}``.
+    "progress": {...} | null, "error": str | null, "version": str}``: this browser's draw
+    network (``web/sessions.py``: the server's, unless the browser chose a live run's with
+    ``POST /api/model``); ``version`` changes whenever that network changes.
 ``POST /api/predict``
     ``{"pixels": [n_features numbers in 0..16]}`` (0..255 for an MNIST model) or
     ``{"image": "data:image/png;base64,..."}`` -> ``{"digit", "reason", "classes",
-    "probabilities", "hidden", "pixels", "side", "pixel_max"}``; ``pixels`` is the input the
-    network saw. A picture that holds no digit (no ink, too faint, only a dot or a short mark:
-    ``imaging.no_digit_reason``) answers 200 with ``"digit": null`` and the ``"reason"``.
+    "probabilities", "hidden", "pixels", "side", "pixel_max", "version"}``, answered by this
+    browser's draw network (``version`` as above, so a page notices a change); ``pixels`` is
+    the input the network saw. A picture that holds no digit (no ink, too faint, only a dot
+    or a short mark: ``imaging.no_digit_reason``) answers 200 with ``"digit": null`` and the
+    ``"reason"``.
 
 The training view (``/train``: watch a network learn, ``/api/train/...`` and
-``POST /api/model``) lives in ``web/live.py`` (the runs) and ``web/live_routes.py`` (its
-routes); ``create_app`` includes its router. Both views share ``web/api.py``: the error type,
-the body reader and the JSON reader of every endpoint.
+``POST``/``DELETE /api/model``) lives in ``web/live.py`` (a run), ``web/registry.py`` (every
+browser's runs) and ``web/live_routes.py`` (its routes); ``create_app`` includes its router and
+``web/sessions.py``'s middleware, which gives every browser its session. Both views share
+``web/api.py``: the error type, the body reader and the JSON reader of every endpoint.
 
 Every error is JSON ``{"error": message}``, one line, with a 4xx status for bad input (413 for
 a body over ``MAX_BODY`` bytes, 408 for one that does not arrive within ``body_timeout``
@@ -550,13 +555,15 @@ class _FirstStart:
             await run_in_threadpool(self.state.thread.join, 30)
 
     def lifespan(self, live_runs: LiveRuns) -> Callable[[FastAPI], Any]:
-        """The app's lifespan: start, serve, then stop the live runs and this training."""
+        """The app's lifespan: start, serve, then stop the live runs and this training. Runs
+        train side by side in this process, one BLAS thread each (``LiveRuns.side_by_side``)."""
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-            self.start()
-            yield
-            await run_in_threadpool(live_runs.stop_all)
-            await self.stop()
+            with live_runs.side_by_side():
+                self.start()
+                yield
+                await run_in_threadpool(live_runs.stop_all)
+                await self.stop()
         return lifespan
 
 

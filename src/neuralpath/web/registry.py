@@ -8,14 +8,16 @@ keep the bounds answers 404 saying why.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from .. import blas
 from .api import ApiError
 from .folders import MAX_FOLDERS, PageFolders
 from .live import ACTIVE, EVENT_INTERVAL, IDLE_SECONDS, MAX_SECONDS, REPLACED, LiveRun
@@ -77,6 +79,21 @@ class LiveRuns:
         self.runs: OrderedDict[str, LiveRun] = OrderedDict()  # every kept run, oldest first
         self.pace_lock = threading.Lock()
         self.seconds_per_work: float | None = None  # learned from the runs that ended
+
+    @contextlib.contextmanager
+    def side_by_side(self) -> Iterator[None]:
+        """While the server runs: every run uses one BLAS thread (``blas.pinned(1)``), and so
+        does the whole process (threadpoolctl), as a sweep's runs do.
+
+        Runs train side by side in threads of one process, and a BLAS thread count is the
+        process's: each run's ``threadpool_limits`` context restores the count it found when
+        it ends, so with a default of several threads, the first run to end gave the other
+        one every core back while it still trained, and OpenBLAS's spinning threads made it
+        about 8 times slower on this 2-core machine (benchmarks/class_load.py). With one
+        thread as the process's default, every restore is to one thread."""
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(1, user_api="blas"), blas.pinned(1):
+            yield
 
     def bounds(self) -> dict[str, Any]:
         """This server's bounds, for the page."""

@@ -208,13 +208,17 @@ def label_of(preset: str, cfg: TrainConfig) -> str:
 
 
 def diverged_message(cfg: TrainConfig, detail: str) -> str:
-    """Why a run diverged, in plain words: its L2 when each step's weight decay alone
-    overshoots (learning rate x L2 >= 1), else the learning rate."""
-    if cfg.l2 > 0 and cfg.learning_rate * cfg.l2 >= 1:
+    """Why a run diverged, in plain words. Each step multiplies the weights by 1 - learning
+    rate x L2 (the decay of J + L2/2 ||W||^2) before the cost's own step: past 2 that factor
+    is below -1 and the weights grow whatever the data says, so the L2 is named as the
+    cause; else the learning rate (and the L2, if any)."""
+    if cfg.l2 > 0 and cfg.learning_rate * cfg.l2 > 2:
         return (f"training diverged: L2 λ {cfg.l2:g} is too large for learning rate "
-                f"{cfg.learning_rate:g} (each step's weight decay overshoots when learning "
-                f"rate x L2 reaches 1); try an L2 below {1 / cfg.learning_rate:g}")
-    return f"training diverged ({detail}); try a smaller learning rate"
+                f"{cfg.learning_rate:g} (each step multiplies the weights by 1 - learning "
+                f"rate x L2 = {1 - cfg.learning_rate * cfg.l2:g}); try an L2 below "
+                f"{2 / cfg.learning_rate:g}")
+    smaller = "learning rate" + (" or a smaller L2 λ" if cfg.l2 > 0 else "")
+    return f"training diverged ({detail}); try a smaller {smaller}"
 
 
 def options(bounds: dict[str, Any]) -> dict[str, Any]:
