@@ -7,7 +7,6 @@ except under CI=true, where a missing browser is a failure: CI installs chromium
 import os
 
 import pytest
-
 from drive import CHROMIUM, CHROMIUM_ARGS, served, watched_page
 
 

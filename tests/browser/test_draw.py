@@ -4,7 +4,6 @@ import time
 
 import numpy as np
 import pytest
-
 from drive import draw
 
 SETTLED = "#result[data-settled=true]"  # the answer shown is for the drawing as it is now
