@@ -7,7 +7,6 @@ except under CI=true, where a missing browser is a failure: CI installs chromium
 import os
 
 import pytest
-
 from drive import CHROMIUM, CHROMIUM_ARGS, served, watched_page
 
 
@@ -57,4 +56,28 @@ def server(drawing_model):
 @pytest.fixture
 def page(browser, server):
     with watched_page(browser, server + "/") as page:
+        yield page
+
+
+@pytest.fixture
+def live_server(drawing_model, tmp_path):
+    """A server of its own (the draw tests' server keeps its model), saving runs in tmp."""
+    with served(drawing_model, runs_dir=str(tmp_path / "runs")) as url:
+        yield url
+
+
+@pytest.fixture
+def train_page(browser, live_server):
+    """The training view, reached from the draw view's link, in a 1280 x 900 window."""
+    with watched_page(browser, live_server + "/", height=900) as page:
+        page.click("#to-train")  # the draw view links to the training view
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        yield page
+
+
+@pytest.fixture
+def train_page_800(browser, live_server):
+    """The training view in a 1280 x 800 window (a laptop's)."""
+    with watched_page(browser, live_server + "/train", height=800) as page:
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
         yield page

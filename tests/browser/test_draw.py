@@ -4,7 +4,6 @@ import time
 
 import numpy as np
 import pytest
-
 from drive import draw
 
 SETTLED = "#result[data-settled=true]"  # the answer shown is for the drawing as it is now
@@ -143,3 +142,19 @@ def test_the_page_shows_training_progress_then_the_model(browser, tmp_path, held
             gate.set()
             page.close()
     assert (tmp_path / "latest" / "model.npz").exists()
+
+
+def test_undo_takes_back_the_last_stroke(page):
+    page.wait_for_selector("body[data-status=ready]", timeout=10_000)
+    assert page.is_disabled("#undo")
+    draw(page, ONE)
+    assert answer(page)[0] == "1"
+    one = page.evaluate("document.getElementById('pad').toDataURL()")
+    draw(page, [[(0.2, 0.5), (0.8, 0.5)]])  # a bar across: no longer a clean 1
+    page.wait_for_selector(SETTLED, timeout=10_000)
+    page.click("#undo")
+    assert page.evaluate("document.getElementById('pad').toDataURL()") == one
+    assert answer(page)[0] == "1"  # asked again for the drawing as it is now
+    page.keyboard.press("Control+z")  # the first stroke too: the pad is empty again
+    assert blank(page)
+    assert page.text_content("#digit") == "no digit" and page.is_disabled("#undo")

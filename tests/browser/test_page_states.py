@@ -26,6 +26,9 @@ def test_on_a_phone_the_answer_is_on_screen_with_the_pad(browser, server):
         assert 0 <= digit["y"] and digit["y"] + digit["height"] <= 844, digit
         assert bars["y"] + bars["height"] <= 844
         assert page.text_content("#digit") == "1"
+        assert "Esc" not in page.text_content("#hint")  # a phone has no Esc key
+        rows = page.locator("#bars li .value").all()
+        assert all(r.bounding_box()["height"] < 24 for r in rows)  # "under 1%" on one line
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390  # nothing sticks out sideways
     finally:
@@ -49,8 +52,8 @@ def test_on_a_desktop_the_four_panels_are_side_by_side(browser, server):
 
 def test_after_the_server_stops_mid_training_the_page_drops_the_bar(browser, tmp_path,
                                                                    monkeypatch):
-    """The server stops while it trains: the page no longer shows a training bar, and its
-    message shows the command as code, not with literal backticks."""
+    """The server stops while it trains: the page no longer shows a training bar, and says
+    the connection is lost, with the command as code, not with literal backticks."""
     import neuralpath.pipeline as pipeline
     from neuralpath.web.app import create_app
     from neuralpath.web.server import background_server
@@ -73,14 +76,18 @@ def test_after_the_server_stops_mid_training_the_page_drops_the_bar(browser, tmp
             assert page.is_visible("#training")
         page.wait_for_selector("body[data-status=unreachable]", timeout=10_000)
         assert not page.is_visible("#training")
-        text = page.text_content("#model")
-        assert "`" not in text and "did not answer" in text
-        assert page.text_content("#model code") == "neuralpath serve"
+        text = page.text_content("#connection")
+        assert "`" not in text and "Connection lost, retrying" in text
+        assert page.text_content("#connection code") == "neuralpath serve"
     finally:
         page.close()
 
 
-def test_a_drawing_sent_to_a_stopped_server_says_so_plainly(browser, drawing_model):
+def test_a_drawing_made_while_the_server_is_gone_is_answered_when_it_is_back(browser,
+                                                                           drawing_model):
+    """The server stops: a digit drawn meanwhile shows "connection lost, retrying" (never
+    "the pad is empty" under the drawing), and the same server started again on the same
+    port answers it without a reload."""
     from neuralpath.web.app import create_app
     from neuralpath.web.server import background_server
     page = browser.new_page()
@@ -88,10 +95,17 @@ def test_a_drawing_sent_to_a_stopped_server_says_so_plainly(browser, drawing_mod
         with background_server(create_app(model=drawing_model)) as url:
             page.goto(url + "/")
             page.wait_for_selector("body[data-status=ready]", timeout=10_000)
+        port = int(url.rsplit(":", 1)[1])
         draw(page, ONE)
-        page.wait_for_selector("#error:not([hidden])", timeout=10_000)
-        text = page.text_content("#error")
-        assert "`" not in text and "the server did not answer" in text
-        assert page.text_content("#error code") == "neuralpath serve"
+        page.wait_for_selector("#connection:not([hidden])", timeout=10_000)
+        text = page.text_content("#connection")
+        assert "`" not in text and "Connection lost, retrying" in text
+        assert page.text_content("#connection code") == "neuralpath serve"
+        assert "empty" not in page.text_content("#result")
+        assert page.locator(SETTLED).count() == 0
+        with background_server(create_app(model=drawing_model), "127.0.0.1", port):
+            page.wait_for_selector(SETTLED, timeout=15_000)
+            assert page.text_content("#digit") == "1"
+            assert page.is_hidden("#connection")
     finally:
         page.close()

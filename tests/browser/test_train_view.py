@@ -1,26 +1,9 @@
 """The training view in chromium: start a small training from the page, watch the cost curve
 and the accuracy change, pause, step, resume, let it finish, use the network, then draw a
 digit on the draw view and get its answer from that network."""
-import pytest
-
-from drive import draw, served, watched_page
+from drive import draw
 
 ONE = [[(0.52, 0.14), (0.5, 0.5), (0.48, 0.86)]]  # a vertical stroke
-
-
-@pytest.fixture
-def live_server(drawing_model, tmp_path):
-    """A server of its own (the draw tests' server keeps its model), saving runs in tmp."""
-    with served(drawing_model, runs_dir=str(tmp_path / "runs")) as url:
-        yield url
-
-
-@pytest.fixture
-def train_page(browser, live_server):
-    with watched_page(browser, live_server + "/", height=900) as page:
-        page.click("#to-train")  # the draw view links to the training view
-        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
-        yield page
 
 
 def body(page, name):

@@ -1,192 +1,254 @@
-// The training view: a form over a preset's settings, POST /api/train to start a run on the
-// server, then its event stream (GET /api/train/{id}/events, at most ten updates a second)
-// drawn as they come: the cost J per iteration, train and test accuracy, the first layer's
-// weights as pictures, the test confusion matrix and the test digits the network gets wrong.
-"use strict";
+// The training view: the settings form (train_form.js), POST /api/train to start a run on
+// the server, then its event stream (GET /api/train/{id}/events, at most ten updates a
+// second) drawn as it comes (train_charts.js); the controls, the speed, the place in the
+// server's line, a lost server noticed and recovered from, and this browser's runs
+// (train_runs.js). The server keeps each browser's runs apart (a session cookie).
+import { drawAll, view } from "./train_charts.js";
+import {
+  focusFirst, initForm, label, lock, readForm, refresh, request, setForm,
+  showServerError,
+} from "./train_form.js";
+import { downloadOnClick, loadRuns, post, ServerGone } from "./train_runs.js";
 
-const TUTORIAL = "https://adventuresinmachinelearning.com/neural-networks-tutorial/";
 const RUN_KEY = "neuralpath-live-run";  // sessionStorage: the run this tab watches
+const RETRY_MS = 1500;  // how often a lost server is asked again
+const ACTIVE = ["queued", "preparing", "running", "paused"];
 const $ = (id) => document.getElementById(id);
 
 let options = null;  // GET /api/train/options
 let run = null;  // {id, ...} of the run shown
-let source = null;  // its EventSource
-let cost = [];  // J per iteration
-let accuracy = [];  // [iteration, train, test] per measurement
-let measured = null;  // the latest measurement
-let total = 0;
+let source = null;  // its EventSource: at most one is open
+let starting = false;  // a POST /api/train is on its way
+let retryTimer = null;  // set while the server is lost
 
-// ---- the form ---------------------------------------------------------------------
-
-for (const a of document.querySelectorAll("a[data-section]")) {
-  a.href = `${TUTORIAL}#:~:text=${encodeURIComponent(a.dataset.section)}`;
-}
-
-function fillSelect(id, values) {
-  const select = $(id);
-  select.replaceChildren(...values.map((v) => new Option(v, v)));
-}
-
-function showAlpha() {
-  const alpha = 10 ** Number($("alpha").value);
-  $("alpha-value").textContent = alpha >= 0.01 ? alpha.toPrecision(2) : alpha.toExponential(1);
-  return Number(alpha.toPrecision(3));
-}
-
-function setForm(cfg) {
-  $("seed").value = cfg.seed;
-  $("hidden").value = cfg.layer_sizes.slice(1, -1).join(", ");
-  $("activation").value = cfg.activation;
-  $("cost").value = cfg.cost;
-  $("output_activation").value = cfg.output_activation;
-  $("optimizer").value = cfg.optimizer;
-  $("alpha").value = Math.log10(cfg.learning_rate).toFixed(3);
-  showAlpha();
-  $("l2").value = cfg.l2;
-  $("dropout").value = cfg.dropout;
-  $("dropout-value").textContent = String(cfg.dropout);
-  $("batch-kind").value = cfg.batch_size === null ? "full" : "mini";
-  if (cfg.batch_size !== null) $("batch_size").value = cfg.batch_size;
-  $("batch_size").disabled = cfg.batch_size === null;
-  $("length-kind").value = cfg.iterations === null ? "epochs" : "iterations";
-  $("length").value = cfg.iterations === null ? cfg.epochs : cfg.iterations;
-}
-
-// The JSON settings: every control, over the preset's values (the server fills the rest).
-function settings() {
-  const preset = options.presets[$("preset").value];
-  const hidden = $("hidden").value.split(/[\s,]+/).filter((s) => s !== "").map(Number);
-  const s = {
-    preset: $("preset").value,
-    seed: Number($("seed").value),
-    layer_sizes: [preset.layer_sizes[0], ...hidden, preset.layer_sizes.at(-1)],
-    activation: $("activation").value,
-    cost: $("cost").value,
-    output_activation: $("output_activation").value,
-    optimizer: $("optimizer").value,
-    learning_rate: showAlpha(),
-    l2: Number($("l2").value),
-    dropout: Number($("dropout").value),
-  };
-  if ($("batch-kind").value === "mini") s.batch_size = Number($("batch_size").value);
-  else s.batch_size = null;
-  s[$("length-kind").value] = Number($("length").value);
-  return s;
-}
-
-$("preset").addEventListener("change", () => setForm(options.presets[$("preset").value]));
-$("alpha").addEventListener("input", showAlpha);
-$("dropout").addEventListener("input", () => {
-  $("dropout-value").textContent = $("dropout").value;
-});
-$("batch-kind").addEventListener("change", () => {
-  $("batch_size").disabled = $("batch-kind").value === "full";
-});
-$("cost").addEventListener("change", () => {  // the pairs the costs table knows
-  $("output_activation").value = $("cost").value === "cross_entropy" ? "softmax" : "sigmoid";
-});
-
-async function loadOptions() {
-  const response = await fetch("/api/train/options", { cache: "no-store" });
-  options = await response.json();
-  fillSelect("preset", Object.keys(options.presets));
-  for (const name of ["activation", "cost", "output_activation", "optimizer"]) {
-    fillSelect(name, options.choices[name]);
-  }
-  $("preset").value = "tutorial";
-  setForm(options.presets.tutorial);
-  const b = options.bounds;
-  $("limits").textContent = `This server trains at most ${b.max_active} run(s) at a time, ` +
-    `${b.max_iterations} steps and ${b.max_layer} nodes a layer; a run nobody watches for ` +
-    `${b.idle_seconds} s stops.`;
-  document.body.dataset.ready = "true";
-}
-
-// ---- the run ------------------------------------------------------------------------
+// ---- what the page says -------------------------------------------------------------
 
 function showError(message) {
   $("error").textContent = message;
   $("error").hidden = !message;
 }
 
-async function post(url, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: body === undefined ? "{}" : JSON.stringify(body),
-  });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(answer.error || `the server answered ${response.status}`);
-  return answer;
+function ordinal(n) {
+  const tens = n % 100, last = n % 10;
+  if (tens >= 11 && tens <= 13) return `${n}th`;
+  return `${n}${last === 1 ? "st" : last === 2 ? "nd" : last === 3 ? "rd" : "th"}`;
 }
 
-function clearView() {
-  if (source) source.close();
-  source = null;
-  run = null;
-  cost = [];
-  accuracy = [];
-  measured = null;
-  total = 0;
-  $("finished").hidden = true;
-  $("use-status").textContent = "";
-  for (const id of ["iteration", "rate", "cost-now", "train-accuracy", "test-accuracy"]) {
-    $(id).textContent = "–";
+// The state in words: "3rd in line, about 4 s", "preparing the data…", "stopped: ...".
+function stateWords(u) {
+  if (u.state === "queued") {
+    const place = u.place ? `${ordinal(u.place)} in line` : "waiting in line";
+    const wait = u.wait_seconds === null || u.wait_seconds === undefined ? ""
+      : `, about ${Math.max(1, Math.round(u.wait_seconds))} s`;
+    return place + wait;
   }
-  $("state").textContent = "not started";
-  document.body.dataset.state = "idle";
-  document.body.dataset.updates = "0";
-  document.body.dataset.points = "0";
-  document.body.dataset.measurements = "0";
-  drawAll();
-  setButtons("idle");
+  if (u.state === "preparing") return "preparing the data…";
+  return u.error ? `${u.state}: ${u.error}` : u.state;
 }
 
 function setButtons(state) {
-  const active = state === "running" || state === "paused";
-  $("start").disabled = active;
+  const active = ACTIVE.includes(state);
+  const ready = options !== null && !starting;
+  $("start").disabled = !ready || active || retryTimer !== null;
+  $("start").textContent = ready ? "Start" : "preparing…";
   $("pause").disabled = state !== "running";
   $("resume").disabled = state !== "paused";
   $("step").disabled = state !== "paused";
   $("stop").disabled = !active;
-  for (const el of $("settings").elements) el.disabled = active;
-  if (!active) $("batch_size").disabled = $("batch-kind").value === "full";
+  $("reset").disabled = !ready;
+  lock(active || starting);
+}
+
+// ---- a lost server --------------------------------------------------------------------
+
+function connectionLost() {
+  if (retryTimer !== null) return;
+  closeStream();
+  $("connection").textContent = "Connection lost, retrying… (is neuralpath serve still running?)";
+  $("connection").hidden = false;
+  document.body.dataset.connection = "lost";
+  retryTimer = setTimeout(retry, RETRY_MS);
+  setButtons(document.body.dataset.state);
+}
+
+function connectionBack() {
+  if (retryTimer !== null) clearTimeout(retryTimer);
+  retryTimer = null;
+  $("connection").hidden = true;
+  document.body.dataset.connection = "ok";
+  setButtons(document.body.dataset.state);
+}
+
+// Ask again: the options first if the page never had them, then the run shown.
+async function retry() {
+  try {
+    if (options === null) {
+      await loadOptions();
+      connectionBack();
+      await rejoin();
+      document.body.dataset.ready = "true";
+      return;
+    }
+    if (run === null) {
+      const response = await fetch("/api/train/options", { cache: "no-store" });
+      if (!response.ok) throw new ServerGone();
+      connectionBack();
+      setButtons(document.body.dataset.state);
+      loadRuns();
+      return;
+    }
+    const response = await fetch(`/api/train/${encodeURIComponent(run.id)}`, { cache: "no-store" });
+    if (response.status >= 500) throw new ServerGone();
+    connectionBack();
+    if (response.status === 404) {
+      runGone();
+      return;
+    }
+    openStream();  // it replays every cost so far, then goes on live
+    loadRuns();
+  } catch {
+    retryTimer = setTimeout(retry, RETRY_MS);
+  }
+}
+
+// The server answers again but no longer has the run (it restarted, or dropped it).
+function runGone() {
+  const was = document.body.dataset.state;
+  sessionStorage.removeItem(RUN_KEY);
+  run = null;
+  setState("idle");
+  showError(ACTIVE.includes(was)
+    ? "The server restarted and no longer has this run. Press Start to train it again."
+    : "The server no longer has this run (it restarted, or dropped it).");
+  setButtons("idle");
+  loadRuns();
+}
+
+// ---- the run --------------------------------------------------------------------------
+
+function setState(state) {
+  document.body.dataset.state = state;
+  if (state === "idle") $("state").textContent = "not started";
+}
+
+function closeStream() {
+  if (source) source.close();
+  source = null;
+}
+
+function clearView(values) {
+  closeStream();
+  run = null;
+  view.cost = [];
+  view.accuracy = [];
+  view.measured = null;
+  view.total = plannedSteps(values);
+  view.side = Math.round(Math.sqrt(values.layer_sizes[0]));
+  $("finished").hidden = true;
+  $("use-status").textContent = "";
+  $("run-label").textContent = "";
+  for (const id of ["iteration", "rate", "cost-now", "train-accuracy", "test-accuracy"]) {
+    $(id).textContent = "–";
+  }
+  setState("idle");
+  for (const key of ["updates", "points", "measurements"]) document.body.dataset[key] = "0";
+  document.body.dataset.total = String(view.total);
+  drawAll();
+  setButtons("idle");
+}
+
+// The iterations a run of these values makes, for the chart's axis before it starts.
+function plannedSteps(values) {
+  if (values.iterations) return values.iterations;
+  const p = options.presets[$("preset").value];
+  const m = options.train_rows && options.train_rows[p.dataset];
+  if (m && values.epochs) return values.epochs * Math.ceil(m / Math.min(values.batch_size ?? m, m));
+  return 100;
 }
 
 async function start() {
-  showError("");
-  clearView();
-  let answer;
-  try {
-    answer = await post("/api/train", settings());
-  } catch (err) {
-    showError(err.message);
+  if (starting || options === null) return;  // one start at a time: a second press waits
+  const read = refresh();
+  const wrong = Object.keys(read.errors);
+  if (wrong.length) {
+    const names = [...new Set(wrong.map(label))].join(", ");
+    showError(`Check ${wrong.length === 1 ? "this setting" : "these settings"}: ${names}.`);
+    focusFirst(read.errors);
     return;
   }
+  starting = true;
+  showError("");
+  clearView(read.values);
+  setButtons("idle");
+  if (window.matchMedia("(max-width: 760px)").matches) {  // a phone: the chart comes in sight
+    $("learning").scrollIntoView({ block: "start" });
+  }
+  let answer;
+  try {
+    answer = await post("/api/train", request(read.values));
+  } catch (err) {
+    starting = false;
+    setButtons("idle");
+    if (err instanceof ServerGone) connectionLost();
+    else if (!(err.field && showServerError(err.field, err.message))) showError(err.message);
+    return;
+  }
+  starting = false;
+  if (answer.replaced) {
+    showError("Your earlier run was stopped: each browser trains one run at a time.");
+  }
   watch(answer);
+  if ($("speed").value) setSpeed();
+  loadRuns();
 }
 
-// Follow run {id, total}: its event stream replays every cost so far, then goes on live.
+// Follow run {id, total, label, state}: its event stream replays every cost so far.
 function watch(info) {
+  closeStream();
   run = info;
-  total = info.total;
-  sessionStorage.setItem(RUN_KEY, run.id);  // a reloaded page watches the same run again
-  setButtons("running");
+  view.total = info.total || view.total;
+  sessionStorage.setItem(RUN_KEY, run.id);
   $("download").href = `/api/train/${run.id}/model.npz`;
-  source = new EventSource(`/api/train/${run.id}/events`);
-  source.addEventListener("update", (event) => apply(JSON.parse(event.data)));
-  source.addEventListener("end", () => { source.close(); source = null; });
+  $("run-label").textContent = info.label ? `(${info.label})` : "";
+  apply(info);
+  openStream();
 }
 
-// After a reload: the run this tab started, if the server still has it.
+function openStream() {
+  closeStream();  // never two streams: the one before is closed first
+  const stream = new EventSource(`/api/train/${encodeURIComponent(run.id)}/events`);
+  source = stream;
+  document.body.dataset.streams = String(Number(document.body.dataset.streams || 0) + 1);
+  stream.addEventListener("update", (event) => {
+    if (source === stream) apply(JSON.parse(event.data));
+  });
+  stream.addEventListener("end", () => {
+    if (source !== stream) return;
+    closeStream();
+    loadRuns();
+  });
+  stream.addEventListener("error", () => {
+    if (source === stream) connectionLost();  // the server went away, or forgot the run
+  });
+}
+
+// After a reload: the run this tab watched, else this browser's run still going, if any.
+// The form keeps the settings of the page's link when it has some (a shared link opens ready
+// to start them); a page opened without any shows the settings of the run it follows.
 async function rejoin() {
-  const id = sessionStorage.getItem(RUN_KEY);
-  if (!id) return;
-  const response = await fetch(`/api/train/${encodeURIComponent(id)}`, { cache: "no-store" });
+  const runs = await loadRuns();
+  const going = runs.find((r) => ACTIVE.includes(r.state));
+  const wanted = going ? going.id : sessionStorage.getItem(RUN_KEY);
+  if (!wanted || run !== null || starting) return;
+  const response = await fetch(`/api/train/${encodeURIComponent(wanted)}`, { cache: "no-store" });
   if (!response.ok) { sessionStorage.removeItem(RUN_KEY); return; }
   const info = await response.json();
-  if (info.preset in options.presets) $("preset").value = info.preset;
-  setForm(info.settings);
+  if (run !== null || starting) return;  // Start was pressed meanwhile: that run is shown
+  const linked = new URLSearchParams(location.search).has("preset");
+  if (!linked && info.preset in options.presets && info.settings) {
+    setForm(info.settings, info.preset);
+  }
+  clearView(readForm().values);
   watch(info);
 }
 
@@ -197,29 +259,43 @@ function percent(x) {
 function apply(u) {
   if (!run || u.id !== run.id) return;
   if (u.cost_from !== undefined) {  // an event (a control's answer carries no costs)
-    cost.length = Math.min(cost.length, u.cost_from);  // a reconnected stream starts over
-    for (const c of u.cost) cost.push(c);
+    view.cost.length = Math.min(view.cost.length, u.cost_from);  // a new stream starts over
+    for (const c of u.cost) view.cost.push(c);
   }
-  if (u.accuracy) for (const a of u.accuracy) accuracy.push(a);
-  if (u.measured && u.measured.confusion) measured = u.measured;
-  total = u.total;
-  $("state").textContent = u.error ? `${u.state}: ${u.error}` : u.state;
-  $("iteration").textContent = `${u.iteration} of ${u.total}` +
-    (u.epoch && u.settings.batch_size !== null ? ` (epoch ${u.epoch})` : "");
+  if (u.accuracy && u.cost_from !== undefined) {
+    if (u.cost_from === 0) view.accuracy = [];
+    for (const a of u.accuracy) {
+      if (!view.accuracy.length || view.accuracy.at(-1)[0] < a[0]) view.accuracy.push(a);
+    }
+  }
+  if (u.measured && u.measured.confusion) view.measured = u.measured;
+  if (u.total) view.total = u.total;
+  if (u.label) $("run-label").textContent = `(${u.label})`;
+  $("state").textContent = stateWords(u);
+  if (u.iteration !== undefined) {
+    const epoch = u.epoch && u.settings && u.settings.batch_size !== null ? ` (epoch ${u.epoch})` : "";
+    $("iteration").textContent = `${u.iteration} of ${u.total}${epoch}`;
+    document.body.dataset.iteration = String(u.iteration);
+  }
   const average = u.train_seconds ? u.iteration / u.train_seconds : null;  // a finished run
-  $("rate").textContent = u.state === "running" ? String(Math.round(u.iterations_per_second))
+  $("rate").textContent = u.state === "running" && u.iterations_per_second !== undefined
+    ? String(Math.round(u.iterations_per_second))
     : average ? `${Math.round(average)} (mean)` : "–";
-  $("cost-now").textContent = cost.length ? cost.at(-1).toFixed(4) : "–";
-  $("train-accuracy").textContent = percent(u.train_accuracy);
-  $("test-accuracy").textContent = percent(u.test_accuracy);
-  document.body.dataset.state = u.state;
+  $("cost-now").textContent = view.cost.length ? view.cost.at(-1).toFixed(4) : "–";
+  if (u.train_accuracy !== undefined) $("train-accuracy").textContent = percent(u.train_accuracy);
+  if (u.test_accuracy !== undefined) $("test-accuracy").textContent = percent(u.test_accuracy);
+  if (u.state !== document.body.dataset.state) loadRuns();  // the run list follows its state
+  setState(u.state);
   document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
-  document.body.dataset.points = String(cost.length);
-  document.body.dataset.measurements = String(accuracy.length);
-  document.body.dataset.iteration = String(u.iteration);
+  document.body.dataset.points = String(view.cost.length);
+  document.body.dataset.total = String(view.total);
+  document.body.dataset.measurements = String(view.accuracy.length);
+  if (u.final_cost !== undefined && u.final_cost !== null) {
+    document.body.dataset.finalCost = String(u.final_cost);
+  }
   setButtons(u.state);
   drawAll();
-  if (u.state !== "running" && u.state !== "paused") {
+  if (!ACTIVE.includes(u.state)) {
     $("finished").hidden = !u.model_ready;
     $("download").hidden = !u.saved_as;
   }
@@ -229,241 +305,78 @@ async function control(action) {
   if (!run) return;
   showError("");
   try {
-    apply(await post(`/api/train/${run.id}/${action}`));
+    apply(await post(`/api/train/${encodeURIComponent(run.id)}/${action}`));
   } catch (err) {
-    showError(err.message);
+    if (err instanceof ServerGone) connectionLost();
+    else if (err.status === 404) runGone();
+    else showError(err.message);
   }
+}
+
+async function setSpeed() {
+  if (!run || !ACTIVE.includes(document.body.dataset.state)) return;
+  const value = $("speed").value;
+  try {
+    await post(`/api/train/${encodeURIComponent(run.id)}/speed`,
+      { steps_per_second: value ? Number(value) : null });
+  } catch (err) {
+    if (err instanceof ServerGone) connectionLost();
+    else showError(err.message);
+  }
+}
+
+// ---- start up ----------------------------------------------------------------------
+
+async function loadOptions() {
+  const response = await fetch("/api/train/options", { cache: "no-store" });
+  if (!response.ok) throw new ServerGone();
+  const answer = await response.json();
+  options = answer;
+  const note = initForm(options, (read) => {
+    // before a run, the charts' axes show the iterations the settings will make
+    if (run === null && !starting && !Object.keys(read.errors).length) {
+      view.total = plannedSteps(read.values);
+      document.body.dataset.total = String(view.total);
+      drawAll();
+    }
+  });
+  const b = options.bounds;
+  const running = b.max_running ?? b.max_active;
+  $("limits").textContent = `This server trains ${running} run(s) at a time, the others ` +
+    `wait their turn; at most ${b.max_iterations} steps and ${b.max_layer} nodes a layer; ` +
+    `a run nobody watches for ${b.idle_seconds} s stops.`;
+  clearView(readForm().values);
+  if (note) showError(note);
 }
 
 $("start").addEventListener("click", start);
 for (const action of ["pause", "resume", "step", "stop"]) {
   $(action).addEventListener("click", () => control(action));
 }
+$("speed").addEventListener("change", setSpeed);
 $("reset").addEventListener("click", async () => {
-  if (run && (document.body.dataset.state === "running" || document.body.dataset.state === "paused")) {
-    await control("stop");
-  }
+  if (run && ACTIVE.includes(document.body.dataset.state)) await control("stop");
+  closeStream();
   sessionStorage.removeItem(RUN_KEY);
-  clearView();
   showError("");
   setForm(options.presets[$("preset").value]);
+  clearView(readForm().values);
 });
+downloadOnClick($("download"), $("use-status"));
 $("use").addEventListener("click", async () => {
+  const status = $("use-status");
+  status.classList.remove("error");
   try {
     const answer = await post("/api/model", { train_id: run.id });
-    $("use-status").textContent = "The draw view now answers with this network.";
-    $("use-status").dataset.used = answer.train_id;
+    status.textContent = "Your draw page now answers with this network (nobody else's changes).";
+    status.dataset.used = answer.train_id;
+    loadRuns();
   } catch (err) {
-    showError(err.message);
+    status.classList.add("error");
+    status.textContent = err instanceof ServerGone ? "The server did not answer; try again." : err.message;
   }
 });
 
-// ---- drawing ------------------------------------------------------------------------
-
-function fitCanvas(canvas, cssHeight) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth;
-  canvas.style.height = `${cssHeight}px`;
-  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(cssHeight * ratio)) {
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(cssHeight * ratio);
-  }
-  const g = canvas.getContext("2d");
-  g.setTransform(ratio, 0, 0, ratio, 0, 0);
-  return { g, w: width, h: cssHeight };
-}
-
-function niceTicks(low, high, count) {
-  const span = high - low || 1;
-  const step0 = span / count;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= step0);
-  const ticks = [];
-  for (let t = Math.ceil(low / step) * step; t <= high + 1e-12; t += step) ticks.push(t);
-  return ticks;
-}
-
-// Axes of a line chart: x from 0 to xMax (iterations), y from yLow to yHigh.
-function axes(g, w, h, xMax, yLow, yHigh, yLabel, yFormat) {
-  const box = { left: 52, right: w - 18, top: 8, bottom: h - 34 };
-  g.clearRect(0, 0, w, h);
-  g.font = "12px 'DejaVu Sans', sans-serif";
-  g.fillStyle = "#5b6575";
-  g.strokeStyle = "#e3e7ee";
-  g.lineWidth = 1;
-  const x = (v) => box.left + (box.right - box.left) * v / (xMax || 1);
-  const y = (v) => box.bottom - (box.bottom - box.top) * (v - yLow) / ((yHigh - yLow) || 1);
-  g.textAlign = "right";
-  g.textBaseline = "middle";
-  for (const t of niceTicks(yLow, yHigh, 4)) {
-    g.beginPath(); g.moveTo(box.left, y(t)); g.lineTo(box.right, y(t)); g.stroke();
-    g.fillText(yFormat(t), box.left - 6, y(t));
-  }
-  g.textAlign = "center";
-  g.textBaseline = "top";
-  for (const t of niceTicks(0, xMax, Math.max(2, Math.floor(w / 110)))) {
-    g.fillText(String(Math.round(t)), x(t), box.bottom + 4);
-  }
-  g.fillText("iteration", (box.left + box.right) / 2, box.bottom + 18);
-  g.save();
-  g.translate(12, (box.top + box.bottom) / 2);
-  g.rotate(-Math.PI / 2);
-  g.fillText(yLabel, 0, -6);
-  g.restore();
-  g.strokeStyle = "#9aa3b2";
-  g.strokeRect(box.left, box.top, box.right - box.left, box.bottom - box.top);
-  return { x, y, box };
-}
-
-function drawCurve() {
-  const { g, w, h } = fitCanvas($("curve"), 200);
-  const xMax = Math.max(total, cost.length, 1);
-  let high = 1;
-  if (cost.length) {
-    high = 0;
-    for (const c of cost) if (c > high) high = c;
-  }
-  const { x, y } = axes(g, w, h, xMax, 0, high * 1.05, "cost J", (t) => t.toPrecision(2));
-  if (!cost.length) return;
-  // one vertex per pixel column at most: the mean J of the iterations it covers
-  g.strokeStyle = "#2f6fdf";
-  g.lineWidth = 2;
-  g.beginPath();
-  const per = Math.max(1, Math.floor(cost.length / w));
-  for (let i = 0; i < cost.length; i += per) {
-    let sum = 0, n = 0;
-    for (let k = i; k < Math.min(cost.length, i + per); k++) { sum += cost[k]; n++; }
-    const px = x(i + n / 2), py = y(sum / n);
-    if (i === 0) g.moveTo(px, py); else g.lineTo(px, py);
-  }
-  g.stroke();
-}
-
-function drawAccuracy() {
-  const { g, w, h } = fitCanvas($("acc"), 130);
-  const xMax = Math.max(total, cost.length, 1);
-  const { x, y } = axes(g, w, h, xMax, 0, 1, "accuracy", (t) => `${Math.round(100 * t)}%`);
-  [[1, "#e07b00"], [2, "#1a9850"]].forEach(([k, colour]) => {
-    g.strokeStyle = colour;
-    g.lineWidth = 2;
-    g.beginPath();
-    accuracy.forEach((a, i) => (i ? g.lineTo(x(a[0]), y(a[k])) : g.moveTo(x(a[0]), y(a[k]))));
-    g.stroke();
-  });
-}
-
-function bytes(b64) {
-  const raw = atob(b64);
-  const out = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-  return out;
-}
-
-const POSITIVE = [178, 24, 43], NEGATIVE = [33, 102, 172];
-// W(1) rows as pictures: blue (negative) .. white (0) .. red (positive), scaled per node.
-function drawWeights() {
-  const canvas = $("weights");
-  const wts = measured && measured.weights;
-  const n = wts ? wts.shown : 0;
-  const avail = canvas.parentElement.clientWidth - 30;
-  const cols = n ? Math.max(1, Math.min(Math.ceil(Math.sqrt(n)), Math.floor(avail / 30))) : 1;
-  const cell = n ? Math.max(1, Math.min(Math.floor(60 / wts.side),
-                                        Math.floor((avail / cols - 4) / wts.side))) : 1;
-  const tile = n ? cell * wts.side + 4 : 0;
-  const rows = n ? Math.ceil(n / cols) : 0;
-  canvas.width = Math.max(1, cols * tile);
-  canvas.height = Math.max(1, rows * tile);
-  if (!n) return;
-  const g = canvas.getContext("2d");
-  const values = bytes(wts.data);
-  const s = wts.side;
-  for (let node = 0; node < n; node++) {
-    const ox = (node % cols) * tile + 2, oy = Math.floor(node / cols) * tile + 2;
-    for (let p = 0; p < s * s; p++) {
-      const t = (values[node * s * s + p] - 127.5) / 127.5;  // -1 .. 1
-      const c = t > 0 ? POSITIVE : NEGATIVE, a = Math.abs(t);
-      g.fillStyle = `rgb(${c.map((v) => Math.round(255 + a * (v - 255))).join(",")})`;
-      g.fillRect(ox + (p % s) * cell, oy + Math.floor(p / s) * cell, cell, cell);
-    }
-  }
-  const more = wts.nodes > wts.shown ? ` (the first ${wts.shown} of ${wts.nodes} nodes)` : "";
-  $("weights-caption").textContent = `Each picture is one hidden node's weights W(1) from ` +
-    `the ${s * s} pixels${more}, scaled from its smallest`;
-}
-
-function drawConfusion() {
-  const table = $("confusion");
-  table.replaceChildren();
-  if (!measured) return;
-  const m = measured.confusion;
-  const head = table.insertRow();
-  head.appendChild(document.createElement("th"));
-  m.forEach((_, j) => {
-    const th = document.createElement("th");
-    th.textContent = String(j);
-    head.appendChild(th);
-  });
-  m.forEach((row, i) => {
-    const tr = table.insertRow();
-    const th = document.createElement("th");
-    th.textContent = String(i);
-    tr.appendChild(th);
-    const sum = row.reduce((a, b) => a + b, 0) || 1;
-    row.forEach((v, j) => {
-      const td = tr.insertCell();
-      td.textContent = String(v);
-      const share = v / sum;
-      if (v) td.style.background = i === j
-        ? `rgba(26,152,80,${(0.15 + 0.75 * share).toFixed(2)})`
-        : `rgba(215,48,39,${(0.2 + 0.8 * share).toFixed(2)})`;
-      if (v && share > 0.55) td.classList.add("strong");
-    });
-  });
-}
-
-function drawWrong() {
-  const box = $("wrong");
-  box.replaceChildren();
-  if (!measured || !measured.wrong.length) {
-    $("wrong-caption").textContent = measured ? "None: every test digit is right." : "true → answer";
-    return;
-  }
-  const s = measured.weights ? measured.weights.side : Math.round(Math.sqrt(options.presets[$("preset").value].layer_sizes[0]));
-  const pixels = bytes(measured.wrong_pixels);
-  const cell = Math.max(1, Math.floor(40 / s));
-  measured.wrong.forEach((w, k) => {
-    const figure = document.createElement("figure");
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = s * cell;
-    const g = canvas.getContext("2d");
-    for (let p = 0; p < s * s; p++) {
-      const level = 255 - pixels[k * s * s + p];
-      g.fillStyle = `rgb(${level},${level},${level})`;
-      g.fillRect((p % s) * cell, Math.floor(p / s) * cell, cell, cell);
-    }
-    const caption = document.createElement("figcaption");
-    caption.textContent = `${w.label} → ${w.answer}`;
-    figure.append(canvas, caption);
-    box.appendChild(figure);
-  });
-  $("wrong-caption").textContent = `true → answer: ${measured.wrong.length} of the ` +
-    `${measured.n_wrong} test digits it gets wrong.`;
-}
-
-let pending = false;
-function drawAll() {  // at most once per animation frame
-  if (pending) return;
-  pending = true;
-  requestAnimationFrame(() => {
-    pending = false;
-    drawCurve();
-    drawAccuracy();
-    drawWeights();
-    drawConfusion();
-    drawWrong();
-  });
-}
-window.addEventListener("resize", drawAll);
-
-loadOptions().then(() => { setButtons("idle"); drawAll(); return rejoin(); })
-  .catch(() => showError("the server did not answer; is `neuralpath serve` running?"));
+// ready (for people and tests): the form is filled and the run this tab follows, if any, shown
+loadOptions().then(rejoin).then(() => { document.body.dataset.ready = "true"; })
+  .catch(() => connectionLost());
