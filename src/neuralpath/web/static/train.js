@@ -341,7 +341,7 @@ async function loadOptions() {
     }
   });
   const b = options.bounds;
-  const running = b.max_running ?? b.max_active;
+  const running = b.max_running;
   $("limits").textContent = `This server trains ${running} run(s) at a time, the others ` +
     `wait their turn; at most ${b.max_iterations} steps and ${b.max_layer} nodes a layer; ` +
     `a run nobody watches for ${b.idle_seconds} s stops.`;
