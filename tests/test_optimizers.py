@@ -332,12 +332,15 @@ def test_back_to_back_parameters_update_as_separate_arrays_do(name):
 
 @pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "adam"])
 def test_float32_weights_of_the_first_layer_in_fortran_order_update_as_c_arrays_do(name):
-    """In float32 a Network keeps W[0] in Fortran order (buffers.weight_orders: faster
-    products); the flat update then pairs every element with its own gradient, as the
+    """In float32 a Network whose first layer feeds 128 nodes or more keeps W[0] in Fortran
+    order (buffers.weight_orders: faster products; narrower ones and float64 stay in C
+    order); the flat update then pairs every element with its own gradient, as the
     per-array update of C-ordered copies does, and a state loaded from C arrays is laid
     out in the parameters' orders."""
-    net = Network([7, 5, 3], random_state=0, dtype="float32")
+    net = Network([7, 128, 3], random_state=0, dtype="float32")  # a wide first layer
     assert net.W[0].flags.f_contiguous and not net.W[0].flags.c_contiguous
+    assert Network([7, 30, 3], dtype="float32").W[0].flags.c_contiguous
+    assert Network([7, 128, 3]).W[0].flags.c_contiguous  # float64
     assert net.W[1].flags.c_contiguous and flat_view(net.params) is not None
     apart = [np.array(p, order="C") for p in net.params]
     rng = np.random.default_rng(2)
