@@ -335,3 +335,16 @@ def test_breakdown_names_every_step_of_an_iteration():
     assert all(us > 0 for us in steps.values()) and train_us > 0 and expit_us > 0
     text = bench.breakdown_report("float32", steps, train_us, expit_us)
     assert "train() per iteration" in text and "the rest (Python)" in text
+
+
+def test_epoch_breakdown_times_every_part_of_a_step_of_the_mnist_preset(capsys):
+    """``neuralpath bench --breakdown --part c``: one epoch of part (c), part by part."""
+    parts, epoch = bench.epoch_breakdown(samples=300, rounds=1)
+    assert {"batch rows (uint8 -> float32)", "forward products", "weight-gradient products",
+            "delta products and f'", "dropout masks", "softmax, cost J, output delta",
+            "L2 (lambda W, its cost)", "Adam update", "divergence guard"} <= set(parts)
+    assert all(seconds >= 0 for seconds in parts.values()) and epoch > 0
+    text = bench.epoch_breakdown_report(parts, epoch, 300)
+    assert "3 steps of 128" in text and "train(), one epoch" in text and "the rest" in text
+    assert main(["bench", "--breakdown", "--part", "c", "--samples", "200"]) == 0
+    assert "Adam update" in capsys.readouterr().out
