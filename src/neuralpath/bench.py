@@ -556,7 +556,7 @@ def epoch_breakdown(samples: int = 60000, rounds: int = 3) -> tuple[dict[str, fl
     rows.take_rows(order[:m], xb)
     labels.take_rows(order[:m], yb)
     masks = DropoutMasks(net, cfg.dropout, np.random.default_rng(SEED))
-    mk = masks.draw(m)
+    mk: Any = masks.draw(m)  # [None, mask_1, mask_2, None]
     net.backprop(xb, yb, cfg.l2, mk)
     ws, n = net.workspace(m), len(net.W)
     h, z, d, delta, W, b = ws.h, ws.z, ws.d, ws.delta, net.W, net.b
