@@ -98,6 +98,21 @@ def test_mini_batch_training_allocates_no_arrays_per_iteration(optimizer, activa
     assert len(rises) == 2 * (steps - 1) and max(rises) < ALLOWANCE, max(rises)
 
 
+def test_float32_mini_batch_training_allocates_no_arrays_per_iteration():
+    """The mnist preset's kind of run in float32: a wide first layer (W[0] in Fortran order),
+    relu, softmax, Adam, L2 and dropout; no step allocates, so no float64 temporary either."""
+    sizes = [64, 128, 10]
+    X, Y = _data(1000, sizes, dtype=np.float32)
+    net = Network(sizes, activation="relu", output_activation="softmax", cost="cross_entropy",
+                  initializer="he", random_state=0, dtype="float32")
+    assert net.W[0].flags.f_contiguous
+    steps = 8
+    rises = _traced_rises(net, X, Y, epochs=3, batch_size=128, optimizer="adam",
+                          learning_rate=0.01, l2=1e-4, dropout=0.3, random_state=0,
+                          skip=lambda i: i <= steps or (i - 1) % steps == 0)
+    assert len(rises) == 2 * (steps - 1) and max(rises) < ALLOWANCE, max(rises)
+
+
 def test_the_allocation_probe_sees_one_small_array():
     sizes = [64, 50, 20]
     X, Y = _data(400, sizes)
