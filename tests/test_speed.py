@@ -16,8 +16,8 @@ from threadpoolctl import threadpool_info
 
 from neuralpath import Network, bench, train
 from neuralpath.activations import sigmoid
-from neuralpath.cli import main
 from neuralpath.blas import SINGLE_THREAD_BELOW, blas_thread_count, blas_threads, pinned
+from neuralpath.cli import main
 from neuralpath.optimizers import make_optimizer
 from neuralpath.pipeline import train_preset
 
