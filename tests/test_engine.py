@@ -139,20 +139,20 @@ def test_bad_training_arguments_name_the_parameter(kwargs, message):
 def test_narrow_float64_layers_in_fortran_order_give_the_same_gradients():
     """A float64 hidden layer narrower than NARROW_LAYER works in Fortran order (faster BLAS
     products): its cost and gradients equal those of a C-ordered computation to rounding."""
-    from neuralpath import network as network_module
+    from neuralpath import buffers
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(40, 8)), np.eye(3)[rng.integers(0, 3, 40)]
     masks = [None, (rng.random((40, 7)) >= 0.3) / 0.7, None]
     results = []
-    for narrow in (network_module.NARROW_LAYER, 0):  # 0: every layer in C order
-        old, network_module.NARROW_LAYER = network_module.NARROW_LAYER, narrow
+    for narrow in (buffers.NARROW_LAYER, 0):  # 0: every layer in C order
+        old, buffers.NARROW_LAYER = buffers.NARROW_LAYER, narrow
         try:
             net = Network([8, 7, 3], "relu", "softmax", "cross_entropy", "he", random_state=0)
             cost, gW, gb = net.backprop(X, Y, 1e-3, masks)
             order_f = net.workspace(40).h[1].flags.f_contiguous
             results.append((cost, [g.copy() for g in gW + gb], order_f))
         finally:
-            network_module.NARROW_LAYER = old
+            buffers.NARROW_LAYER = old
     assert results[0][2] and not results[1][2]
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-13)
     for g, h in zip(results[0][1], results[1][1]):

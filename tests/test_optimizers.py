@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from neuralpath.buffers import flat_view
 from neuralpath.network import Network
 from neuralpath.optimizers import (
     OPTIMIZERS,
@@ -18,7 +19,6 @@ from neuralpath.optimizers import (
     Momentum,
     Nesterov,
     SampleSchedule,
-    flat_view,
     get_schedule,
     make_optimizer,
 )
@@ -309,10 +309,52 @@ def test_back_to_back_parameters_update_as_separate_arrays_do(name):
         apart_opt.update(apart, grads, 0.01)
     for p, q in zip(net.params, apart):
         np.testing.assert_array_equal(p, q)
-    state = packed_opt.state()  # per array, as before, and loaded back to back again
-    assert all(b.shape == p.shape for kind in state["buffers"] for b, p in zip(kind, apart))
-    packed_opt.load_state(state)
-    for kind, saved in zip(packed_opt._scratch or [], state["buffers"]):
-        assert flat_view(kind) is not None
+    state = packed_opt.state()  # per array, in C order, as before
+    assert all(b.shape == p.shape and b.flags.c_contiguous
+               for kind in state["buffers"] for b, p in zip(kind, apart))
+    resumed = make_optimizer(name)
+    resumed.load_state(state)
+    for kind, saved in zip(resumed.state()["buffers"], state["buffers"]):
         for b, s in zip(kind, saved):
             np.testing.assert_array_equal(b, s)
+    twin = Network([6, 5, 3], random_state=0)  # the same weights, packed too
+    for p, q in zip(twin.params, net.params):
+        np.copyto(p, q)
+    grads = [rng.normal(size=p.shape) for p in apart]
+    for g, src in zip(flat_grads, grads):
+        np.copyto(g, src)
+    packed_opt.update(net.params, flat_grads, 0.01)
+    resumed.update(twin.params, flat_grads, 0.01)  # laid out back to back at this update
+    assert all(flat_view(kind) is not None for kind in resumed._scratch or [])
+    for p, q in zip(net.params, twin.params):
+        np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "adam"])
+def test_float32_weights_of_the_first_layer_in_fortran_order_update_as_c_arrays_do(name):
+    """In float32 a Network whose first layer feeds 128 nodes or more keeps W[0] in Fortran
+    order (buffers.weight_orders: faster products; narrower ones and float64 stay in C
+    order); the flat update then pairs every element with its own gradient, as the
+    per-array update of C-ordered copies does, and a state loaded from C arrays is laid
+    out in the parameters' orders."""
+    net = Network([7, 128, 3], random_state=0, dtype="float32")  # a wide first layer
+    assert net.W[0].flags.f_contiguous and not net.W[0].flags.c_contiguous
+    assert Network([7, 30, 3], dtype="float32").W[0].flags.c_contiguous
+    assert Network([7, 128, 3]).W[0].flags.c_contiguous  # float64
+    assert net.W[1].flags.c_contiguous and flat_view(net.params) is not None
+    apart = [np.array(p, order="C") for p in net.params]
+    rng = np.random.default_rng(2)
+    packed_opt, apart_opt = make_optimizer(name), make_optimizer(name)
+    grads_ws = net.workspace(4).grad_W + net.workspace(4).grad_b
+    assert grads_ws[0].flags.f_contiguous and flat_view(grads_ws) is not None
+    for step in range(4):
+        grads = [rng.normal(size=p.shape).astype(np.float32) for p in apart]
+        for g, src in zip(grads_ws, grads):
+            np.copyto(g, src)
+        packed_opt.update(net.params, grads_ws, 0.01)
+        apart_opt.update(apart, grads, 0.01)
+        if step == 1:  # through a state, as a resumed run does
+            packed_opt, state = make_optimizer(name), packed_opt.state()
+            packed_opt.load_state(state)
+    for p, q in zip(net.params, apart):  # element-wise operations: the same numbers
+        np.testing.assert_array_equal(p, q)

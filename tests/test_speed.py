@@ -16,8 +16,8 @@ from threadpoolctl import threadpool_info
 
 from neuralpath import Network, bench, train
 from neuralpath.activations import sigmoid
-from neuralpath.cli import main
 from neuralpath.blas import SINGLE_THREAD_BELOW, blas_thread_count, blas_threads, pinned
+from neuralpath.cli import main
 from neuralpath.optimizers import make_optimizer
 from neuralpath.pipeline import train_preset
 
@@ -94,6 +94,21 @@ def test_mini_batch_training_allocates_no_arrays_per_iteration(optimizer, activa
     steps = 8  # ceil(1000 / 128): seven batches of 128 and one of 104
     rises = _traced_rises(net, X, Y, epochs=3, batch_size=128, optimizer=optimizer,
                           learning_rate=0.01, l2=1e-3, dropout=0.2, random_state=0,
+                          skip=lambda i: i <= steps or (i - 1) % steps == 0)
+    assert len(rises) == 2 * (steps - 1) and max(rises) < ALLOWANCE, max(rises)
+
+
+def test_float32_mini_batch_training_allocates_no_arrays_per_iteration():
+    """The mnist preset's kind of run in float32: a wide first layer (W[0] in Fortran order),
+    relu, softmax, Adam, L2 and dropout; no step allocates, so no float64 temporary either."""
+    sizes = [64, 128, 10]
+    X, Y = _data(1000, sizes, dtype=np.float32)
+    net = Network(sizes, activation="relu", output_activation="softmax", cost="cross_entropy",
+                  initializer="he", random_state=0, dtype="float32")
+    assert net.W[0].flags.f_contiguous
+    steps = 8
+    rises = _traced_rises(net, X, Y, epochs=3, batch_size=128, optimizer="adam",
+                          learning_rate=0.01, l2=1e-4, dropout=0.3, random_state=0,
                           skip=lambda i: i <= steps or (i - 1) % steps == 0)
     assert len(rises) == 2 * (steps - 1) and max(rises) < ALLOWANCE, max(rises)
 
@@ -335,3 +350,16 @@ def test_breakdown_names_every_step_of_an_iteration():
     assert all(us > 0 for us in steps.values()) and train_us > 0 and expit_us > 0
     text = bench.breakdown_report("float32", steps, train_us, expit_us)
     assert "train() per iteration" in text and "the rest (Python)" in text
+
+
+def test_epoch_breakdown_times_every_part_of_a_step_of_the_mnist_preset(capsys):
+    """``neuralpath bench --breakdown --part c``: one epoch of part (c), part by part."""
+    parts, epoch = bench.epoch_breakdown(samples=300, rounds=1)
+    assert {"batch rows (uint8 -> float32)", "forward products", "weight-gradient products",
+            "delta products and f'", "dropout masks", "softmax, cost J, output delta",
+            "L2 (lambda W, its cost)", "Adam update", "divergence guard"} <= set(parts)
+    assert all(seconds >= 0 for seconds in parts.values()) and epoch > 0
+    text = bench.epoch_breakdown_report(parts, epoch, 300)
+    assert "3 steps of 128" in text and "train(), one epoch" in text and "the rest" in text
+    assert main(["bench", "--breakdown", "--part", "c", "--samples", "200"]) == 0
+    assert "Adam update" in capsys.readouterr().out

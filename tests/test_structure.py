@@ -119,7 +119,8 @@ def test_nothing_below_the_commands_imports_them():
 # ``signals`` and ``blas`` are standard library (and NumPy) only, below everything, so the
 # engine may use them; threadpoolctl is blas.py's (imported inside the function that caps BLAS
 # threads).
-ENGINE = ("activations", "costs", "initializers", "network", "optimizers", "training")
+ENGINE = ("activations", "costs", "initializers", "network", "buffers", "optimizers", "dropout",
+          "training")
 ENGINE_BASE = ("errors", "checks", "signals", "blas")
 ENGINE_THIRD_PARTY = {"numpy", "threadpoolctl"}
 

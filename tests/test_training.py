@@ -163,6 +163,33 @@ def test_dropout_masks_are_inverted_and_off_at_prediction(small):
     np.testing.assert_array_equal(net.predict_output(X), first)  # deterministic prediction
 
 
+def test_dropout_parts_are_independent_draws_at_the_right_rate():
+    """Each float64 draw decides three nodes from disjoint bits (dropout.PART_BITS): each
+    part keeps 1 - p of its nodes, and two parts of the same draws agree as often as
+    independent ones do, (1 - p)^2 + p^2. The masks come from the run's generator alone."""
+    from neuralpath.dropout import PART_BITS, DropoutMasks
+    p = 0.3
+    net = Network([5, 300, 200, 4], "relu", "softmax", "cross_entropy", "he", random_state=0)
+    masks = DropoutMasks(net, p, np.random.default_rng(5))
+    keeps = []
+    for _ in range(20):  # 20 x 64 x 500 = 640,000 nodes
+        drawn = masks.draw(64)
+        assert drawn[0] is None and drawn[-1] is None and len(drawn) == 4
+        assert [mk.shape for mk in drawn[1:-1]] == [(64, 300), (64, 200)]
+        assert set(np.unique(np.concatenate([mk.ravel() for mk in drawn[1:-1]]))) == \
+            {0.0, 1 / (1 - p)}
+        keeps.append(masks.buffers[64][2].copy())  # the kept flags, part after part
+    keep = np.array(keeps)
+    third = keep.shape[1] // len(PART_BITS)
+    parts = [keep[:, j * third:(j + 1) * third] for j in range(len(PART_BITS))]
+    for part in parts:
+        assert abs(part.mean() - (1 - p)) < 0.003  # 213,000 nodes a part: sd 0.001
+    for a, b in ((0, 1), (1, 2), (0, 2)):  # node i of part a and of part b: one draw
+        assert abs((parts[a] == parts[b]).mean() - ((1 - p) ** 2 + p ** 2)) < 0.004
+    again = DropoutMasks(net, p, np.random.default_rng(5)).draw(64)  # same seed, same masks
+    np.testing.assert_array_equal(again[1], keeps[0][:64 * 300].reshape(64, 300) / (1 - p))
+
+
 def test_no_dropout_no_masks(small):
     X, Y = small[0], small[1]
     net = Network([64, 5, 10], random_state=0)

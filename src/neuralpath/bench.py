@@ -523,6 +523,132 @@ def breakdown_report(dtype: str, steps: dict[str, float], train_us: float,
     return "\n".join(lines)
 
 
+def epoch_breakdown(samples: int = 60000, rounds: int = 3) -> tuple[dict[str, float], float]:
+    """Seconds of one epoch of part (c) (the mnist preset, float32, one thread), part by part.
+
+    Each part of a step (the batch's rows, the forward products, the bias, the activations,
+    the dropout masks and their use, softmax with the cost and the output delta, the weight
+    gradients, the bias gradients, the deltas below, L2, Adam, the divergence guard, the
+    schedule) is run alone on the workspace of a real step, as many times as the epoch has
+    steps (the fastest of ``rounds``), beside whole epochs of ``train``. A part run alone
+    finds its operands in cache, so the parts sum to less than the epoch: the difference is
+    the loop's own Python and what the parts lose to each other's cache traffic. Returns
+    ``(parts, epoch_seconds)``.
+    """
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    from . import data
+    from .buffers import order_of, packed
+    from .dropout import DropoutMasks
+    from .network import Network, _weight_gradient
+    from .optimizers import from_settings, get_schedule
+    from .training import History, _Divergence, train
+    X, y = mnist_images(samples)
+    cfg = _mnist_config()
+    rows = data.ImageRows(X, np.zeros(X.shape[1]), np.full(X.shape[1], 255.0))
+    labels = data.OneHotRows(y, np.arange(MNIST_PRESET_SIZES[-1]))
+    m = min(cfg.batch_size, samples)
+    steps = -(-samples // m)
+    net = Network.from_config(cfg)
+    order = np.random.default_rng(SEED).permutation(samples)
+    xb, yb = (np.empty((m, A.shape[1]), net.dtype) for A in (rows, labels))
+    rows.take_rows(order[:m], xb)
+    labels.take_rows(order[:m], yb)
+    masks = DropoutMasks(net, cfg.dropout, np.random.default_rng(SEED))
+    mk: Any = masks.draw(m)  # [None, mask_1, mask_2, None]
+    net.backprop(xb, yb, cfg.l2, mk)
+    ws, n = net.workspace(m), len(net.W)
+    h, z, d, delta, W, b = ws.h, ws.z, ws.d, ws.delta, net.W, net.b
+    scratch = [None] + [np.empty_like(a) for a in z[1:]]  # results kept out of the workspace
+    hidden = range(1, n)
+    params = packed(net.params, net.dtype, [order_of(p) for p in net.params])  # a copy
+    opt = from_settings(cfg.optimizer, cfg)
+    grads = ws.grad_W + ws.grad_b
+    guard, history = _Divergence(params, cfg.learning_rate, time.perf_counter), History()
+    rate = get_schedule(cfg.schedule)
+    cursor = [0]
+
+    def gather():
+        start = cursor[0] * m % (samples - m + 1)
+        cursor[0] += 1
+        rows.take_rows(order[start:start + m], xb)
+        labels.take_rows(order[start:start + m], yb)
+
+    def softmax_cost_delta():
+        net.output_activation.f(z[n], out=scratch[n], buf=ws.cost_buf)
+        net.cost.value(net.output_activation, h[n], yb, ws.cost_buf, None)
+        net.cost.delta(net.output_activation, z[n], h[n], yb, out=scratch[n], buf=ws.cost_buf)
+        scratch[n] *= 1.0 / m
+
+    def deltas_below():
+        for l in range(n - 1, 0, -1):
+            np.matmul(delta[l + 1], W[l], out=scratch[l])
+            scratch[l] *= d[l]
+
+    calls = {
+        "batch rows (uint8 -> float32)": [gather],
+        "forward products": [lambda l=l: np.matmul(h[l], W[l].T, out=scratch[l + 1])
+                             for l in range(n)],
+        "bias add": [f for l in range(n) for f in (
+            lambda l=l: np.copyto(ws.b_rows[l + 1], b[l]),
+            lambda l=l: np.add(z[l + 1], ws.b_rows[l + 1], out=scratch[l + 1]))],
+        "relu and relu'": [f for l in hidden[:-1] for f in (
+            lambda l=l: net.activation.f(z[l], out=scratch[l]),
+            lambda l=l: net.activation.deriv(z[l], h[l], out=scratch[l]))],
+        "dropout masks": [lambda: masks.draw(m)],
+        "dropout applied": [f for l in hidden[:-1] for f in (
+            lambda l=l: np.multiply(h[l], mk[l], out=scratch[l]),
+            lambda l=l: np.multiply(d[l], mk[l], out=scratch[l]))],
+        "softmax, cost J, output delta": [softmax_cost_delta],
+        "weight-gradient products": [lambda l=l: _weight_gradient(delta[l + 1], h[l],
+                                                                   ws.grad_W[l])
+                                     for l in range(n)],
+        "bias gradients": [lambda l=l: np.matmul(ws.ones, delta[l + 1], out=ws.grad_b[l])
+                           for l in range(n)],
+        "delta products and f'": [deltas_below],
+        "L2 (lambda W, its cost)": [lambda: net._weight_decay(ws, cfg.l2)],
+        "Adam update": [lambda: opt.update(params, grads, 1e-12)],
+        "divergence guard": [guard.keep, lambda: guard.check_weights(history)],
+    }
+
+    def fastest(fns, count):
+        best = float("inf")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(count):
+                for fn in fns:
+                    fn()
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    with threadpool_limits(1):
+        parts = {name: fastest(fns, steps) for name, fns in calls.items()}
+        parts["schedule (once an epoch)"] = fastest([lambda: rate(cfg.learning_rate, 0, 1)], 1)
+        epoch = float("inf")
+        for _ in range(rounds):
+            fresh = Network.from_config(cfg)
+            start = time.perf_counter()
+            train(fresh, rows, labels, cfg.replace(epochs=1), handle_interrupt=False)
+            epoch = min(epoch, time.perf_counter() - start)
+    return parts, epoch
+
+
+def epoch_breakdown_report(parts: dict[str, float], epoch: float, samples: int = 60000) -> str:
+    """``epoch_breakdown``'s table, as text."""
+    batch = _mnist_config().batch_size
+    lines = [f"where the time goes: one epoch of part (c), the mnist preset on {samples} images "
+             f"({-(-samples // batch)} steps of {batch}), float32, 1 thread, wall time, each "
+             "part alone",
+             f"  {'train(), one epoch':32} {epoch:7.3f} s  100%"]
+    for name, seconds in sorted(parts.items(), key=lambda item: -item[1]):
+        lines.append(f"  {name:32} {seconds:7.3f} s  {100 * seconds / epoch:3.0f}%")
+    rest = epoch - sum(parts.values())
+    lines.append(f"  {'the rest (loop, cache traffic)':32} {rest:7.3f} s  "
+                 f"{100 * rest / epoch:3.0f}%")
+    return "\n".join(lines)
+
+
 # --- report ----------------------------------------------------------------------------------
 
 LABELS = {"neuralpath": "neuralpath", "torch": "PyTorch (CPU)",

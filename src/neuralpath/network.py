@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .activations import DEFAULT_OUTPUT, HIDDEN_ACTIVATIONS, get_activation
+from .buffers import Workspace, packed, weight_orders
 from .checks import Choice
 from .costs import get_cost
 from .initializers import get_initializer
@@ -52,55 +53,6 @@ def _weight_gradient(delta: np.ndarray, h: Any, out: np.ndarray) -> np.ndarray:
     else:
         np.matmul(h.T, delta, out=out.T)
     return out
-
-
-def _packed(arrays: Sequence[np.ndarray], dtype: Any) -> list[np.ndarray]:
-    """Copies of ``arrays`` (C order, ``dtype``) that lie back to back in one buffer, so that
-    an optimizer or the divergence guard can treat them all as one 1-D array
-    (``optimizers.flat_view``): one pass per operation instead of one per array."""
-    flat = np.empty(sum(int(np.size(a)) for a in arrays), dtype)
-    views, start = [], 0
-    for a in arrays:
-        size = int(np.size(a))
-        view = flat[start:start + size].reshape(np.shape(a))
-        np.copyto(view, a)
-        views.append(view)
-        start += size
-    return views
-
-
-# A hidden layer narrower than this keeps its (m, s_l) arrays in Fortran order in float64:
-# OpenBLAS's double-precision kernels then run its products (X W^T, the weight gradient) with
-# m, not s_l, as the long side, measured 25% faster for the tutorial's [64, 30, 10] on 1078
-# rows (and slower for wide layers and for float32, which stay in C order).
-NARROW_LAYER = 64
-
-
-class _Workspace:
-    """Arrays for one batch size, made once and reused by every iteration."""
-
-    def __init__(self, sizes, m, dtype, W):
-        n = len(sizes)
-
-        def layer(l):  # an (m, s_l) array, in the memory order its products run fastest in
-            order = "F" if 0 < l < n - 1 and np.dtype(dtype) == np.float64 \
-                and sizes[l] < NARROW_LAYER else "C"
-            return np.empty((m, sizes[l]), dtype, order)
-
-        self.z = [None] + [layer(l) for l in range(1, n)]  # z[l]: (m, s_l)
-        self.b_rows = [None] + [layer(l) for l in range(1, n)]  # b in every row
-        self.h = [None] + [layer(l) for l in range(1, n)]  # h[0] is set to X
-        self.d = [None] + [layer(l) for l in range(1, n - 1)] + [None]  # f'(z)
-        self.delta = [None] + [layer(l) for l in range(1, n)]
-        # each gradient in its weights' memory order, so that updates run on equal layouts
-        self.grad_W = [np.empty_like(W[l], dtype) for l in range(n - 1)]  # (s_{l+1}, s_l)
-        self.grad_b = [np.empty(sizes[l + 1], dtype) for l in range(n - 1)]
-        if all(w.flags.c_contiguous for w in W):  # back to back, as Network packs W and b
-            grads = _packed(self.grad_W + self.grad_b, dtype)
-            self.grad_W, self.grad_b = grads[:n - 1], grads[n - 1:]
-        self.decay = [np.empty_like(g) for g in self.grad_W]  # scratch for lambda * W
-        self.ones = np.ones(m, dtype)  # sums over the batch as a product: ones @ delta
-        self.cost_buf = np.empty((m, sizes[-1]), dtype)
 
 
 class Network:
@@ -147,9 +99,11 @@ class Network:
         self._pack()
 
     def _pack(self) -> None:
-        # every W then every b back to back in one buffer (the order of ``params``)
-        packed = _packed(self.W + self.b, self.dtype)
-        self.W, self.b = packed[:len(self.W)], packed[len(self.W):]
+        # every W then every b back to back in one buffer (the order of ``params``), each W
+        # in the memory order its products run fastest in (buffers.weight_orders)
+        orders = weight_orders(self.layer_sizes, self.dtype) + ["C"] * len(self.b)
+        arrays = packed(self.W + self.b, self.dtype, orders)
+        self.W, self.b = arrays[:len(self.W)], arrays[len(self.W):]
 
     def _configure(self, activation, output_activation, cost, initializer, dtype):
         """Check and set everything but the sizes and weights (shared with from_weights)."""
@@ -164,7 +118,7 @@ class Network:
         self.activation = get_activation(activation)
         self.output_activation = get_activation(output_activation)
         self.initializer = initializer
-        self._workspaces: dict[int, _Workspace] = {}
+        self._workspaces: dict[int, Workspace] = {}
         self.last_penalty = 0.0
 
     @classmethod
@@ -252,11 +206,12 @@ class Network:
                 X.take_rows(rows, buf[:len(rows)]))[0][-1]
         return out
 
-    def workspace(self, m: int) -> _Workspace:
+    def workspace(self, m: int) -> Workspace:
         """The arrays a batch of ``m`` rows is computed in, made on first use and reused."""
         ws = self._workspaces.get(m)
         if ws is None:
-            ws = self._workspaces[m] = _Workspace(self.layer_sizes, m, self.dtype, self.W)
+            ws = self._workspaces[m] = Workspace(self.layer_sizes, m, self.dtype, self.W,
+                                                 self.b)
         return ws
 
     def backprop(self, X: Any, Y: np.ndarray, l2: float = 0.0,
@@ -306,7 +261,6 @@ class Network:
             delta[n] *= 1.0 / m
         else:
             delta[n] *= share[:, None]  # each sample's delta times its weight, / sum(w)
-        penalty = 0.0
         for l in range(n - 1, -1, -1):
             gW, gb = ws.grad_W[l], ws.grad_b[l]
             # tutorial 4.8: (1/m) Delta W^(l) = (1/m) sum over samples of delta^(l+1) h^(l)T
@@ -314,16 +268,30 @@ class Network:
             # (1/m) Delta b^(l) = (1/m) sum over samples of delta^(l+1); as a matrix-vector
             # product it runs in BLAS, measured several times faster than np.sum(axis=0)
             np.matmul(ws.ones, delta[l + 1], out=gb)  # (s_{l+1},)
-            if l2:
-                np.multiply(self.W[l], l2, out=ws.decay[l])  # d/dW of lambda/2 ||W||^2
-                gW += ws.decay[l]
-                # ravel(order="K") is a view in W's own memory order; np.vdot would copy a
-                # transposed W (the estimator's coefs_[l].T) first: 2 ms for 784 x 256
-                w = self.W[l].ravel(order="K")
-                penalty += 0.5 * l2 * float(w @ w)
             if l > 0:
                 # tutorial 4.7: delta^(l) = (W^(l)T delta^(l+1)) * f'(z^(l))
                 np.matmul(delta[l + 1], self.W[l], out=delta[l])  # (m, s_l)
                 delta[l] *= d[l]
+        penalty = self._weight_decay(ws, l2) if l2 else 0.0
         self.last_penalty = penalty
         return cost + penalty, ws.grad_W, ws.grad_b
+
+    def _weight_decay(self, ws: Workspace, l2: float) -> float:
+        """Add lambda W^(l) to each weight gradient (d/dW of lambda/2 ||W||^2) and return
+        that term of the cost: over all W as one flat array when they lie back to back
+        (Network packs them), else layer by layer."""
+        flat = ws.l2_views.of(self.W, ws.grad_W)
+        if flat is not None:
+            W, gW = flat
+            np.multiply(W, l2, out=ws.flat_decay)
+            gW += ws.flat_decay
+            return 0.5 * l2 * float(W @ W)
+        penalty = 0.0
+        for w, gW, decay in zip(self.W, ws.grad_W, ws.decay):
+            np.multiply(w, l2, out=decay)
+            gW += decay
+            # ravel(order="K") is a view in W's own memory order; np.vdot would copy a
+            # transposed W (the estimator's coefs_[l].T) first: 2 ms for 784 x 256
+            v = w.ravel(order="K")
+            penalty += 0.5 * l2 * float(v @ v)
+        return penalty

@@ -19,46 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from .buffers import FlatViews, flat_view, order_of, packed
 from .checks import Check, Number
 
 _DECAY = Number(0.0, 1.0)  # [0, 1): the decay rate of a running average
-
-
-def flat_view(arrays: list[np.ndarray]) -> np.ndarray | None:
-    """One 1-D view over ``arrays`` when they lie back to back, in this order, in one
-    C-contiguous buffer of one dtype (as ``Network`` keeps its W and b, and its gradients);
-    else None. An operation on it is one pass, not one numpy call per array."""
-    if not arrays:
-        return None
-    first = arrays[0]
-    owner = first.base if first.base is not None else first
-    if not (isinstance(owner, np.ndarray) and owner.ndim == 1 and owner.flags.c_contiguous):
-        return None
-    address, origin = first.ctypes.data, owner.ctypes.data
-    start = address
-    for a in arrays:
-        if (a.base is not owner and a is not owner) or not a.flags.c_contiguous \
-                or a.dtype != owner.dtype or a.ctypes.data != address:
-            return None
-        address += a.nbytes
-    offset = (start - origin) // owner.itemsize
-    return owner[offset:offset + (address - start) // owner.itemsize]
-
-
-class _Flat:
-    """The last ``flat_view`` asked for, kept while the same arrays are asked again (the
-    same objects: their memory cannot move while they are held here)."""
-
-    def __init__(self) -> None:
-        self.arrays: list[np.ndarray] = []
-        self.ids: tuple[int, ...] = ()
-        self.view: np.ndarray | None = None
-
-    def of(self, arrays: list[np.ndarray]) -> np.ndarray | None:
-        ids = tuple(map(id, arrays))  # the same ids are the same arrays: they are held here
-        if ids != self.ids:
-            self.arrays, self.ids, self.view = list(arrays), ids, flat_view(arrays)
-        return self.view
 
 
 class Optimizer:
@@ -76,25 +40,31 @@ class Optimizer:
 
     def __init__(self) -> None:
         self._scratch: list[list[np.ndarray]] | None = None
-        self._flat = [_Flat(), _Flat()] + [_Flat() for _ in range(3)]
+        self._loaded: list[list[np.ndarray]] = []  # load_state's buffers, until params are seen
+        self._flat = FlatViews()
 
     def _buffers(self, params, count):
         if self._scratch is None:
-            if flat_view(params) is not None:  # each kind back to back too: one flat pass
-                self._scratch = [_packed_zeros(params) for _ in range(count)]
+            # in the parameters' own layouts, and back to back when they are: then every
+            # list is one flat array, and one numpy call updates all of them
+            kinds = self._loaded or [[np.zeros(p.shape, p.dtype) for p in params]
+                                     for _ in range(count)]
+            if flat_view(params) is not None:
+                orders = [order_of(p) for p in params]
+                self._scratch = [packed(kind, params[0].dtype, orders) for kind in kinds]
             else:
-                self._scratch = [[np.zeros_like(p) for p in params] for _ in range(count)]
+                self._scratch = [[np.array(b, p.dtype, order=order_of(p))
+                                  for b, p in zip(kind, params, strict=True)] for kind in kinds]
+            self._loaded = []
         return self._scratch
 
     def _groups(self, params, grads, count):
         """(parameter, gradient, buffers...) to update: one tuple of 1-D views over all of
-        them when each list lies back to back in memory, else one tuple per array."""
-        buffers = self._buffers(params, count)
-        lists = [params, grads, *buffers]
-        flats = [f.of(a) for f, a in zip(self._flat, lists)]
-        if all(f is not None for f in flats):
-            return [tuple(flats)]
-        return list(zip(*lists))
+        them when each list lies back to back in memory in the same layouts, else one tuple
+        per array."""
+        lists = [params, grads, *self._buffers(params, count)]
+        flats = self._flat.of(*lists)
+        return [tuple(flats)] if flats is not None else list(zip(*lists))
 
     def update(self, params: list[np.ndarray], grads: list[np.ndarray],
                learning_rate: float) -> None:
@@ -112,7 +82,8 @@ class Optimizer:
             update), one list per kind, each in ``params`` order; and each of ``counters``
             (Adam's step count ``t``). The learning rate is not state: the schedule sets it.
         """
-        buffers = [[b.copy() for b in kind] for kind in self._scratch or []]
+        kinds = self._scratch if self._scratch is not None else self._loaded
+        buffers = [[np.array(b, order="C") for b in kind] for kind in kinds]
         return {"buffers": buffers, **{name: int(getattr(self, name)) for name in self.counters}}
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -123,30 +94,14 @@ class Optimizer:
         state : dict
             ``buffers`` and the counters; a missing counter is refused by name.
         """
-        buffers = [[np.asarray(b) for b in kind] for kind in state["buffers"]]
-        # back to back again, as ``_buffers`` makes them (each kind's arrays in one buffer)
-        self._scratch = [_packed_copy(kind) for kind in buffers] or None
         for name in self.counters:
             if name not in state:
                 raise ValueError(f"optimizer state must hold {name!r}, got {sorted(state)}")
+        # copies, laid out as the parameters are (back to back) at the next update
+        self._loaded = [[np.array(b) for b in kind] for kind in state["buffers"]]
+        self._scratch = None
+        for name in self.counters:
             setattr(self, name, int(state[name]))
-
-
-def _packed_zeros(params):
-    return _packed_copy([np.zeros(p.shape, p.dtype) for p in params])
-
-
-def _packed_copy(arrays):
-    if not arrays:
-        return []
-    flat = np.empty(sum(a.size for a in arrays), np.result_type(*arrays))
-    out, start = [], 0
-    for a in arrays:
-        view = flat[start:start + a.size].reshape(a.shape)
-        np.copyto(view, a)
-        out.append(view)
-        start += a.size
-    return out
 
 
 class GradientDescent(Optimizer):

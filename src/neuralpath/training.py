@@ -31,10 +31,12 @@ from typing import Any
 import numpy as np
 
 from .blas import blas_threads
+from .buffers import flat_view
 from .checks import Check, Choice, Count, Flag, Number
+from .dropout import DropoutMasks
 from .errors import TrainingDiverged
 from .network import Network, is_row_source
-from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, flat_view, get_schedule, make_optimizer
+from .optimizers import OPTIMIZERS, SCHEDULES, Optimizer, get_schedule, make_optimizer
 from .signals import TrainingStop
 
 __all__ = ["History", "Settings", "StopTraining", "TrainingDiverged", "TrainingState",
@@ -75,12 +77,7 @@ class Settings:
             if f.metadata["check"] is not None:
                 object.__setattr__(self, f.name, f.metadata["check"](f.name, getattr(self,
                                                                                      f.name)))
-        self._check_length()
-
-    def _check_length(self) -> None:
-        if (self.iterations is None) == (self.epochs is None):
-            raise ValueError("give exactly one of iterations or epochs, got "
-                             f"iterations={self.iterations!r}, epochs={self.epochs!r}")
+        _check_length(self.iterations, self.epochs)
 
     @classmethod
     def trusted(cls, **values: Any) -> Settings:
@@ -110,7 +107,7 @@ class Settings:
                        for k, v in changes.items()})
         values["optimizer_options"] = {**self.optimizer_options, **options}
         new = Settings.trusted(**values)
-        new._check_length()
+        _check_length(new.iterations, new.epochs)
         return new
 
     def make_optimizer(self) -> Optimizer:
@@ -118,6 +115,13 @@ class Settings:
         own = OPTIMIZERS[self.optimizer].options
         return make_optimizer(self.optimizer, **{k: v for k, v in self.optimizer_options.items()
                                                  if k in own})
+
+
+def _check_length(iterations: Any, epochs: Any) -> None:
+    """A run is ``iterations`` long or ``epochs`` long: exactly one of them is given."""
+    if (iterations is None) == (epochs is None):
+        raise ValueError("give exactly one of iterations or epochs, got "
+                         f"iterations={iterations!r}, epochs={epochs!r}")
 
 
 def one_length(changes: dict[str, Any]) -> dict[str, Any]:
@@ -238,10 +242,7 @@ def _settings_of(settings: Any, overrides: dict[str, Any]) -> Settings:
     ``training_settings()``: a ``TrainConfig``) with ``overrides`` applied; without
     ``settings``, the defaults with exactly one of ``iterations`` and ``epochs`` given."""
     if settings is None:
-        if (overrides.get("iterations") is None) == (overrides.get("epochs") is None):
-            raise ValueError("give exactly one of iterations or epochs, got "
-                             f"iterations={overrides.get('iterations')!r}, "
-                             f"epochs={overrides.get('epochs')!r}")
+        _check_length(overrides.get("iterations"), overrides.get("epochs"))
         settings = Settings.trusted()
     elif not isinstance(settings, Settings):
         make = getattr(settings, "training_settings", None)
@@ -378,7 +379,7 @@ class _Run:
         self.guard = _Divergence(self.params, s.learning_rate, self.elapsed)
         self.early = _EarlyStopping(self.params, s.patience) if s.early_stopping else None
         self.batches = _Batches(X, Y, self.plan.batch, self.rng, network.dtype)
-        self.masks = _DropoutMasks(network, s.dropout, self.rng)
+        self.masks = DropoutMasks(network, s.dropout, self.rng)
         self.counter = _Hits({self.plan.batch, self.plan.m % self.plan.batch or self.plan.batch})
         self.history = History()
         self.start = time.perf_counter()
@@ -674,35 +675,3 @@ class _Hits:
             np.argmax(Y, axis=1, out=truth)
         np.equal(guess, truth, out=same)
         return int(np.count_nonzero(same))
-
-
-class _DropoutMasks:
-    """Inverted dropout: each hidden node kept with probability 1 - p, scaled by 1/(1 - p)."""
-
-    def __init__(self, network, p, rng):
-        self.p, self.rng, self.network, self.buffers = p, rng, network, {}
-
-    def draw(self, m):
-        if not self.p:
-            return None
-        if m not in self.buffers:
-            # each mask in the memory order of the layer it multiplies (the workspace's h):
-            # numpy buffers a product of arrays of two orders, at every step
-            h = self.network.workspace(m).h
-            self.buffers[m] = [None] + [
-                (np.empty(h[l].shape, h[l].dtype), np.empty_like(h[l]))
-                for l in range(1, len(h) - 1)] + [None]
-        masks = [None]
-        for pair in self.buffers[m][1:-1]:
-            u, mask = pair
-            self.rng.random(out=u, dtype=u.dtype)  # float32 networks draw float32
-            if not mask.flags.c_contiguous:  # the same draws, in the mask's order
-                np.copyto(mask, u)
-                u = mask
-            # 1 where u >= p, else 0, as floor(u + 1 - p) for u in [0, 1): np.greater_equal
-            # into a float array would make numpy allocate a cast buffer at every step
-            np.add(u, 1.0 - self.p, out=mask)
-            np.floor(mask, out=mask)
-            mask *= 1.0 / (1.0 - self.p)
-            masks.append(mask)
-        return masks + [None]

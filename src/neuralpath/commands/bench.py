@@ -13,6 +13,7 @@ EPILOG = """examples:
   neuralpath bench --part b --batch-sizes 128     MNIST-sized mini-batches of 128
   neuralpath bench --part c --repeat 3            the mnist preset's epoch, PyTorch, GEMM bound
   neuralpath bench --breakdown                    where one tutorial iteration spends its time
+  neuralpath bench --breakdown --part c           where one epoch of the mnist preset does
   neuralpath bench --part estimator --repeat 3    NeuralNetworkClassifier / MLPClassifier
 """
 
@@ -48,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="measure in this process instead of one fresh process each")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--breakdown", action="store_true",
-                        help="instead: where one tutorial-preset iteration spends its time")
+                        help="instead: where one tutorial-preset iteration spends its time "
+                             "(with --part c: one epoch of the mnist preset, part by part)")
     parser.add_argument("--contention", action="store_true",
                         help="instead: each preset's training quiet and beside one busy "
                              "process, per BLAS thread setting (busy/quiet ratios)")
@@ -64,6 +66,10 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     from .. import bench
     if args.contention:
         return _contention(args, out, err)
+    if args.breakdown and args.part == "c":
+        parts, epoch = bench.epoch_breakdown(args.samples, args.repeat)
+        print(bench.epoch_breakdown_report(parts, epoch, args.samples), file=out)
+        return 0
     if args.breakdown:
         for dtype in ("float64", "float32"):
             steps, train_us, expit_us = bench.breakdown(dtype)
