@@ -93,7 +93,8 @@ def _as_grey(img: Image.Image, full: float | None = None) -> np.ndarray:
 
 
 def _ink(grey, alpha):
-    """Make ink bright: if the border of the image is light, the picture is dark-on-light."""
+    """Make ink bright: the picture is dark-on-light when its darkest level is further from the
+    border's (the paper's) than its lightest."""
     if alpha is not None:
         # pixels with no paint are background whatever their colour
         painted = alpha > 0.5
@@ -102,8 +103,32 @@ def _ink(grey, alpha):
         level = np.median(grey[painted])
         # a stroke lighter than mid-grey on transparency is light ink
         return grey if level >= 0.5 else 1.0 - grey
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    return 1.0 - grey if np.median(border) > 0.5 else grey
+    # the paper is the border's level; the ink is the extreme further from it (dark ink on
+    # grey paper is still dark ink), on a blank picture the paper's side of mid-grey says
+    paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    darker, lighter = paper - float(grey.min()), float(grey.max()) - paper
+    dark_ink = darker > lighter if darker != lighter else paper > 0.5
+    return 1.0 - grey if dark_ink else grey
+
+
+def flatten_light(ink: np.ndarray) -> np.ndarray:
+    """Ink strength (bright ink) with the paper's uneven light taken away.
+
+    A photo's paper is lighter on one side than on the other; where the paper is dark grey,
+    its darker corner can come near the ink's level and be taken for ink. The paper's level is
+    taken as the plane through the medians of the four borders (a digit that touches a border
+    leaves its median to the paper), subtracted, and what falls below it set to 0. A picture
+    on evenly lit paper only has the paper's level taken away.
+    """
+    h, w = ink.shape
+    if min(h, w) < 3:
+        return ink
+    top, bottom = np.median(ink[0]), np.median(ink[-1])
+    left, right = np.median(ink[:, 0]), np.median(ink[:, -1])
+    y = np.linspace(-0.5, 0.5, h)[:, None]
+    x = np.linspace(-0.5, 0.5, w)[None, :]
+    paper = (top + bottom + left + right) / 4 + (bottom - top) * y + (right - left) * x
+    return np.clip(ink - paper, 0.0, None)
 
 
 def input_max(side: int) -> float:
@@ -178,19 +203,35 @@ def _even_strokes(crop, box, stroke):
     bitmap = fitted > 0.5 * fitted.max()  # (box + 2 margin, box + 2 margin)
     if not bitmap.any():
         return fitted
-    boundary = bitmap & ~ndimage.binary_erosion(bitmap)
-    width = 2.0 * bitmap.sum() / max(1, boundary.sum())
-    # growing strokes by d also grows the digit by d, and it is then scaled back to ``box``:
-    # aim at the width g for which g * box / (box + g - width) == stroke
-    goal = stroke * (box - width) / (box - stroke)
+    width = stroke_width(bitmap)
+    goal = float(even_goal(width, box, stroke))
     if width < goal:
         bitmap = ndimage.distance_transform_edt(~bitmap) <= (goal - width) / 2
-    elif width > 1.25 * goal:
+    elif width > goal:
         thinner = ndimage.distance_transform_edt(bitmap) > (width - goal) / 2
         if thinner.any():
             bitmap = thinner
     rows, cols = np.nonzero(bitmap)
     return bitmap[rows.min():rows.max() + 1, cols.min():cols.max() + 1].astype(np.float64)
+
+
+def stroke_width(bitmap: np.ndarray) -> float:
+    """The mean stroke width of a bitmap's ink in pixels: 2 * area / boundary pixels (a stroke
+    of width w and length L has area wL and about 2L boundary pixels)."""
+    boundary = bitmap & ~ndimage.binary_erosion(bitmap)
+    return 2.0 * float(bitmap.sum()) / max(1, int(boundary.sum()))
+
+
+def even_goal(width: Any, box: float = BITMAP * FINE, stroke: float = DIGITS_STROKE * FINE
+              ) -> np.ndarray:
+    """The stroke width ``_even_strokes`` gives a digit whose longer side is ``box`` pixels and
+    whose strokes are ``width`` wide (a number or an array): the width it grows or thins them
+    to, or ``width`` where they are left as they are (from the goal to 1.25 times it)."""
+    width = np.asarray(width, dtype=np.float64)
+    # growing strokes by d also grows the digit by d, and it is then scaled back to ``box``:
+    # aim at the width g for which g * box / (box + g - width) == stroke
+    goal = stroke * (box - width) / (box - stroke)
+    return np.where((width >= goal) & (width <= 1.25 * goal), width, goal)
 
 
 def _fit_box(crop, canvas, inner):
@@ -212,17 +253,28 @@ def _fit_box(crop, canvas, inner):
 #   too faint    - the ink differs from the paper by less than FAINT (20% of black-to-white):
 #                  a grey smudge, a shadow, a page seen through;
 #   a dot        - the ink's longer extent is at most DOT_LENGTH stroke widths (a disc of any
-#                  size is 2 widths long: the stroke width of a blot is its area/boundary x 2);
+#                  size is 2 widths long: the stroke width of a blot is its area/boundary x 2)
+#                  and it is either small (under SMALL_EXTENT of the picture's longer side:
+#                  a touch of the pen) or round and full (a blot);
 #   a short mark - the ink's longer extent is under MARK_LENGTH stroke widths and under
-#                  MARK_EXTENT of the picture's longer side (a dash, a tick, a stray touch).
+#                  MARK_EXTENT of the picture's longer side, and it is one straight stroke
+#                  (at least SOLIDITY of its convex hull is ink): a dash, a tick, a stray touch.
+# Ink that is as short as a dot or a mark but has a digit's shape (a digit drawn so small
+# with a fat pen that its strokes run together: a 0 of 18% of the pad, a 7 of a quarter) is
+# not said to be a dot or a mark: it is TOO_SMALL, and the answer asks for a larger digit.
 # Ink is the pixels above 35% of the way from the lightest to the darkest level, as for the
-# conversion itself. The stroke width is 2 * area / boundary (see ``_even_strokes``).
+# conversion itself. The stroke width is 2 * area / boundary (``stroke_width``).
 NO_INK = 0.02
 MIN_INK_SHARE = 1e-4
 FAINT = 0.2
 DOT_LENGTH = 2.5
 MARK_LENGTH = 4.5
 MARK_EXTENT = 0.25
+SMALL_EXTENT = 0.15
+ROUND_ASPECT = 1.2  # a blot: its box at most this much longer than wide,
+ROUND_FILL = 0.9  # and at least this share of the ellipse in its box inked
+SOLIDITY = 0.85
+TOO_SMALL = "too small to read: draw it larger"
 
 
 @dataclass(frozen=True)
@@ -241,6 +293,12 @@ class InkMeasures:
         Mean stroke width in pixels (2 * area / boundary).
     length : float
         The ink's longer bounding-box side in stroke widths.
+    aspect : float
+        The ink's box, longer side over shorter side (1 when there is no ink).
+    fill : float
+        The ink's area over that of the ellipse its box holds (about 1 for a disc).
+    solidity : float
+        The ink's area over that of its convex hull (1 for one straight stroke or a disc).
     """
 
     contrast: float
@@ -248,6 +306,9 @@ class InkMeasures:
     extent: float
     width: float
     length: float
+    aspect: float = 1.0
+    fill: float = 0.0
+    solidity: float = 0.0
 
 
 def measure_ink(ink: np.ndarray) -> InkMeasures:
@@ -273,19 +334,34 @@ def measure_ink(ink: np.ndarray) -> InkMeasures:
     mask = ink > (ink.min() + 0.35 * span)  # (H, W)
     area = int(mask.sum())
     rows, cols = np.nonzero(mask)
-    longer = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
-    boundary = int((mask & ~ndimage.binary_erosion(mask)).sum())
-    width = 2.0 * area / max(1, boundary)
+    sides = sorted((int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)))
+    width = stroke_width(mask)
     return InkMeasures(contrast=contrast, amount=area / mask.size,
-                       extent=float(longer) / max(ink.shape), width=width,
-                       length=float(longer) / width)
+                       extent=float(sides[1]) / max(ink.shape), width=width,
+                       length=float(sides[1]) / width, aspect=sides[1] / sides[0],
+                       fill=area / (math.pi / 4 * sides[0] * sides[1]),
+                       solidity=area / _hull_area(mask))
+
+
+def _hull_area(mask: np.ndarray) -> float:
+    """The area of the convex hull of a bitmap's pixels (as squares), in pixels."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    boundary = mask & ~ndimage.binary_erosion(mask)
+    rows, cols = np.nonzero(boundary)
+    corners = (np.stack([rows, cols], axis=1)[:, None, :]
+               + np.array([[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]])).reshape(-1, 2)
+    try:
+        return float(ConvexHull(corners).volume)  # in 2-D, ``volume`` is the area
+    except QhullError:  # all corners on a line: cannot happen for squares, but be safe
+        return float(mask.sum())
 
 
 def no_digit_reason(ink: np.ndarray) -> str | None:
     """Why a picture (ink strength, bright ink) holds no digit, or None if it may hold one.
 
     The rule and its thresholds are described above ``NO_INK``; its answers are "no ink",
-    "the ink is too faint", "only a dot" and "only a short mark".
+    "the ink is too faint", "only a dot", "only a short mark" and ``TOO_SMALL``.
 
     Parameters
     ----------
@@ -302,9 +378,10 @@ def no_digit_reason(ink: np.ndarray) -> str | None:
     if m.contrast < FAINT:
         return "the ink is too faint"
     if m.length <= DOT_LENGTH:
-        return "only a dot"
+        blot = m.aspect <= ROUND_ASPECT and m.fill >= ROUND_FILL
+        return "only a dot" if m.extent < SMALL_EXTENT or blot else TOO_SMALL
     if m.length < MARK_LENGTH and m.extent < MARK_EXTENT:
-        return "only a short mark"
+        return "only a short mark" if m.solidity >= SOLIDITY else TOO_SMALL
     return None
 
 
@@ -361,7 +438,7 @@ def _decode(data: bytes, max_pixels: int) -> np.ndarray:
             img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info
                               else "L")
         img = img.reduce(max(img.size) // REDUCED)
-    return _as_grey(img, full)
+    return flatten_light(_as_grey(img, full))
 
 
 def read_image(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> Reading:
