@@ -27,6 +27,7 @@ batch, in a resumed run as in the first: the run's shuffling alone orders them.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -78,18 +79,21 @@ def uniforms(seed: int, rows: np.ndarray, n: int) -> np.ndarray:
 
 
 # ---- one batch: maps, boxes, the gather, the counts -------------------------------------
-_OUT = (np.stack(np.meshgrid(np.arange(SIDE), np.arange(SIDE), indexing="ij"),
-                 axis=-1).reshape(-1, 2) + 0.5 - SIDE / 2).astype(np.float32)  # (1024, 2)
 _WOBBLE = 3  # the hand's wobble: a displacement drawn at 3x3 points, bilinear between them
 
 
-def _wobble_weights() -> np.ndarray:
-    t = (_OUT + SIDE / 2) / SIDE * (_WOBBLE - 1)  # (1024, 2) in control-grid units
-    w = np.maximum(0.0, 1.0 - np.abs(t[:, :, None] - np.arange(_WOBBLE)))  # (1024, 2, 3)
-    return (w[:, 0, :, None] * w[:, 1, None, :]).reshape(-1, _WOBBLE ** 2)  # (1024, 9)
+@lru_cache(maxsize=4)
+def _grid(side: int) -> tuple[np.ndarray, np.ndarray]:
+    """The centres of a side x side grid of output pixels about its middle (side**2, 2), and
+    the wobble's weights (side**2, 9): how each follows the 3x3 points."""
+    out = np.stack(np.meshgrid(np.arange(side), np.arange(side), indexing="ij"),
+                   axis=-1).reshape(-1, 2) + 0.5 - side / 2
+    t = (out + side / 2) / side * (_WOBBLE - 1)  # in control-grid units
+    w = np.maximum(0.0, 1.0 - np.abs(t[:, :, None] - np.arange(_WOBBLE)))  # (n, 2, 3)
+    weights = (w[:, 0, :, None] * w[:, 1, None, :]).reshape(-1, _WOBBLE ** 2)
+    return out.astype(np.float32), weights.astype(np.float32)
 
 
-_WOBBLE_WEIGHTS = _wobble_weights().astype(np.float32)
 DRAWS = 4 + 2 * _WOBBLE ** 2  # numbers per row: turn, slant, stretch, thickness, wobble
 
 
@@ -156,7 +160,7 @@ def _nearest(fields: np.ndarray, which: np.ndarray, y: np.ndarray, x: np.ndarray
 
 def render(fields: np.ndarray, which: np.ndarray, A: np.ndarray, centre: np.ndarray,
            lo: np.ndarray, hi: np.ndarray, level: np.ndarray,
-           wobble: np.ndarray | None = None) -> np.ndarray:
+           wobble: np.ndarray | None = None, thin: np.ndarray | None = None) -> np.ndarray:
     """Block counts (b, 64) of the moved pictures, their ink box fitted to 32x32.
 
     Parameters
@@ -173,29 +177,50 @@ def render(fields: np.ndarray, which: np.ndarray, A: np.ndarray, centre: np.ndar
         The box of the moved ink: its longer side is fitted to 32 pixels, centred.
     level : array (b,)
         The value above which a source point is ink.
-    wobble : array (b, 1024, 2), optional
-        A displacement of each output pixel, in pixels of 32.
+    wobble : array (b, 9, 2), optional
+        The hand's displacement at 3x3 points, in pixels of 32 (``_wobble``).
+    thin : array of int (b,), optional
+        Pixels to take off every edge of the bitmap (``imaging``'s thinning of fat strokes):
+        the box is fitted to 32 + 2 thin pixels, eroded, and the middle 32x32 counted.
     """
     b = len(which)
-    pixel = (np.maximum((hi - lo).max(axis=1), 1e-6) / SIDE)[:, None].astype(np.float32)
-    dy, dx = (_OUT[None, :, 0], _OUT[None, :, 1]) if wobble is None else \
-        (_OUT[:, 0] + wobble[..., 0], _OUT[:, 1] + wobble[..., 1])
+    margin = 0 if thin is None or not thin.any() else int(thin.max())
+    side = SIDE + 2 * margin
+    out, weights = _grid(side)
+    box = SIDE + 2 * (thin if margin else 0)  # pixels the box's longer side spans
+    pixel = (np.maximum((hi - lo).max(axis=1), 1e-6) / box)[:, None].astype(np.float32)
+    if wobble is None:
+        dy, dx = out[None, :, 0], out[None, :, 1]
+    else:
+        moved = out + np.matmul(weights, wobble)  # (b, side**2, 2)
+        dy, dx = moved[..., 0], moved[..., 1]
     mid = ((lo + hi) / 2).astype(np.float32)
     y, x = _move(_inverse(A), mid[:, :1] + dy * pixel, mid[:, 1:] + dx * pixel)
     y += np.float32(centre[0])
     x += np.float32(centre[1])
-    ink = _nearest(fields, which, y, x) > level.astype(np.float32)[:, None]
+    ink = (_nearest(fields, which, y, x) > level.astype(np.float32)[:, None]).reshape(b, side,
+                                                                                      side)
+    for step in range(margin):  # erode by a 3x3 cross the rows that need it, a pixel a time
+        rows = thin > step
+        core = ink[rows]
+        core[:, 1:-1, 1:-1] &= (core[:, :-2, 1:-1] & core[:, 2:, 1:-1]
+                                & core[:, 1:-1, :-2] & core[:, 1:-1, 2:])
+        core[:, [0, -1], :] = False
+        core[:, :, [0, -1]] = False
+        ink[rows] = core
+    ink = np.ascontiguousarray(ink[:, margin:margin + SIDE, margin:margin + SIDE])
     # the 4x4 blocks' counts: sums of uint8 slices (a bool sum over axes is slower)
     v = ink.view(np.uint8).reshape(b, 8, BLOCK, 8, BLOCK)
-    rows = v[:, :, 0] + v[:, :, 1] + v[:, :, 2] + v[:, :, 3]  # (b, 8, 8, 4)
-    return (rows[..., 0] + rows[..., 1] + rows[..., 2] + rows[..., 3]).reshape(b, 64)
+    rows4 = v[:, :, 0] + v[:, :, 1] + v[:, :, 2] + v[:, :, 3]  # (b, 8, 8, 4)
+    return (rows4[..., 0] + rows4[..., 1] + rows4[..., 2] + rows4[..., 3]).reshape(b, 64)
 
 
 def _wobble(u: np.ndarray, size: float) -> np.ndarray | None:
+    """The wobble's displacements at 3x3 points (b, 9, 2), of standard deviation ``size``."""
     if not size:
         return None
-    control = ((u.reshape(len(u), _WOBBLE ** 2, 2) - 0.5) * (size * np.sqrt(12.0)))
-    return np.matmul(_WOBBLE_WEIGHTS, control.astype(np.float32))  # (b, 1024, 2)
+    control = (u.reshape(len(u), _WOBBLE ** 2, 2) - 0.5) * (size * np.sqrt(12.0))
+    return control.astype(np.float32)
 
 
 # ---- the three kinds of row -------------------------------------------------------------
@@ -281,6 +306,8 @@ def vary_drawings(which: np.ndarray, u: np.ndarray, rotation: float = 12.0,
     """
     from .synthetic import style_fields
 
+    from .imaging import FINE, even_goal
+
     s = style_fields()
     A = affine(u, rotation, shear, stretch)
     lo, hi = _box(s.points[which], A, s.centre)
@@ -288,8 +315,10 @@ def vary_drawings(which: np.ndarray, u: np.ndarray, rotation: float = 12.0,
     pen = 5.0 + 2 * u[:, 3] * thickness  # pixels of 32
     half = (pen / 2 * longer / (SIDE - pen))[:, None]  # moved units: the skeleton spans 32 - pen
     scale = np.sqrt(np.abs(_det(A)))
+    # strokes wider than imaging leaves them are thinned as it thins a picture's (to the goal)
+    thin = np.round(np.maximum(0.0, pen - even_goal(pen * FINE) / FINE) / 2).astype(np.intp)
     return render(s.fields, which, A, s.centre, lo - half, hi + half, -half[:, 0] / scale,
-                  _wobble(u[:, 4:], wobble))
+                  _wobble(u[:, 4:], wobble), thin)
 
 
 # ---- the row source ---------------------------------------------------------------------

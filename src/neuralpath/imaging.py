@@ -258,7 +258,9 @@ def _fit_box(crop, canvas, inner):
 #                  a touch of the pen) or round and full (a blot);
 #   a short mark - the ink's longer extent is under MARK_LENGTH stroke widths and under
 #                  MARK_EXTENT of the picture's longer side, and it is one straight stroke
-#                  (at least SOLIDITY of its convex hull is ink): a dash, a tick, a stray touch.
+#                  (at least SOLIDITY of its convex hull is ink, and its box either at least
+#                  MARK_ASPECT times longer than wide or, for a slanting stroke, under
+#                  MARK_FILL inked): a dash, a tick, a stray touch.
 # Ink that is as short as a dot or a mark but has a digit's shape (a digit drawn so small
 # with a fat pen that its strokes run together: a 0 of 18% of the pad, a 7 of a quarter) is
 # not said to be a dot or a mark: it is TOO_SMALL, and the answer asks for a larger digit.
@@ -274,6 +276,8 @@ SMALL_EXTENT = 0.15
 ROUND_ASPECT = 1.2  # a blot: its box at most this much longer than wide,
 ROUND_FILL = 0.9  # and at least this share of the ellipse in its box inked
 SOLIDITY = 0.85
+MARK_ASPECT = 1.6
+MARK_FILL = 0.75
 TOO_SMALL = "too small to read: draw it larger"
 
 
@@ -381,7 +385,8 @@ def no_digit_reason(ink: np.ndarray) -> str | None:
         blot = m.aspect <= ROUND_ASPECT and m.fill >= ROUND_FILL
         return "only a dot" if m.extent < SMALL_EXTENT or blot else TOO_SMALL
     if m.length < MARK_LENGTH and m.extent < MARK_EXTENT:
-        return "only a short mark" if m.solidity >= SOLIDITY else TOO_SMALL
+        stroke = m.solidity >= SOLIDITY and (m.aspect >= MARK_ASPECT or m.fill < MARK_FILL)
+        return "only a short mark" if stroke else TOO_SMALL
     return None
 
 
