@@ -9,7 +9,8 @@ machine, whatever fonts it has; the held-out fonts are never among them.
 distance field (pixels inside the ink positive, outside negative, the edge at 0), so that a
 copy's strokes are made thinner or fatter by the level it is cut at, as ``imaging`` evens the
 strokes of a picture with the distance transform; the mean stroke width ``imaging`` would
-measure on it; and the corners of its ink's convex hull, whose moved box is the box of the copy's ink.
+measure on it; and the corners of its ink's convex hull, whose moved box is the box of the
+copy's ink.
 """
 from __future__ import annotations
 
