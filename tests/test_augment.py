@@ -11,7 +11,7 @@ from neuralpath import augment, data
 from neuralpath.imaging import grey_to_input
 from neuralpath.pipeline import build, config_of, fit, prepare
 from neuralpath.printed import glyph_fields
-from neuralpath.synthetic import style_fields, synthetic_digits
+from neuralpath.synthetic import style_fields
 
 STILL = dict(rotation=0.0, shear=0.0, stretch=0.0, thickness=0.0, wobble=0.0)
 
@@ -78,12 +78,12 @@ def test_printed_rows_match_imagings_conversion_of_the_fonts():
 
 def test_made_up_drawings_of_every_digit():
     X, _ = data.digits()
-    X_syn, y_syn = synthetic_digits(4, random_state=2)
+    X_syn, y_syn = augment.synthetic_digits(4, random_state=2)
     assert len(X_syn) == 4 * len(style_fields().labels) and set(y_syn) == set(range(10))
     # a little more ink than the data: their pens run up to 10 pixels of 32 (digits drawn
     # small with a wide pen, whose strokes imaging cannot thin apart)
     assert 0 < _counts(X_syn).mean() - X.mean() < 2.0
-    again, _ = synthetic_digits(4, random_state=2)
+    again, _ = augment.synthetic_digits(4, random_state=2)
     np.testing.assert_array_equal(again, X_syn)  # seeded
 
 
@@ -108,11 +108,19 @@ def test_rows_are_a_function_of_seed_and_row():
     (lambda: augment.DrawingRows(np.zeros((2, 64)), np.zeros(3, int), 0, 1, 0), "one per image"),
     (lambda: augment.DrawingRows(np.zeros((2, 64)), np.zeros(2, int), 0, 1, 0, copies=0),
      "copies"),
-    (lambda: synthetic_digits(-1), "per_style"),
+    (lambda: augment.synthetic_digits(-1), "per_style"),
 ])
 def test_bad_arguments_are_named(make, fragment):
     with pytest.raises(ValueError, match=fragment):
         make()
+
+
+def test_labels_other_than_the_ten_digits_are_refused():
+    X, y = data.digits()
+    cfg = config_of("best", seed=0)
+    for labels, shown in ((y % 5, "0, 1, 2, 3, 4"), (y + 1, "1, 2, 3")):
+        with pytest.raises(ValueError, match=f"ten digits 0..9, got {shown}"):
+            prepare(cfg, arrays=(X, labels))
 
 
 def _small_set():

@@ -325,6 +325,36 @@ def vary_drawings(which: np.ndarray, u: np.ndarray, rotation: float = 12.0,
                   _wobble(u[:, 4:], wobble), thin)
 
 
+def synthetic_digits(per_style: int = 40, random_state: int = 0
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``per_style`` varied drawings of every skeleton style (``vary_drawings``), as rows.
+
+    Parameters
+    ----------
+    per_style : int
+        Drawings of each style (there are 2 or 3 styles of each digit).
+    random_state : int
+        Seeds the variation (``uniforms``).
+
+    Returns
+    -------
+    X : array (n, 64)
+        Block counts 0..16.
+    y : array (n,)
+        The digits.
+    """
+    from .synthetic import style_fields
+
+    if not isinstance(per_style, (int, np.integer)) or per_style < 0:
+        raise ValueError(f"per_style must be a non-negative integer, got {per_style!r}")
+    s = style_fields()
+    which = np.repeat(np.arange(len(s.labels)), per_style)
+    if not len(which):
+        return np.zeros((0, 64)), np.zeros(0, dtype=np.int64)
+    u = uniforms(random_state, np.arange(len(which)), DRAWS)
+    return vary_drawings(which, u, **DRAWING_VARIATION), s.labels[which]
+
+
 # ---- the row source ---------------------------------------------------------------------
 
 _CHUNK = 1024  # rows rendered at once (a row's gather holds about 40 kB)

@@ -71,6 +71,11 @@ def prepare(cfg: TrainConfig, data_dir: str | None = None,
         if X.shape[1] != 64:
             raise ValueError("augment_drawings needs the digits' 8x8 inputs (64 features), "
                              f"got {X.shape[1]} features")
+        labels = np.unique(y)
+        if labels.dtype.kind not in "iu" or not np.array_equal(labels, np.arange(10)):
+            shown = ", ".join(map(str, labels[:12])) + (", ..." if len(labels) > 12 else "")
+            raise ValueError("augment_drawings adds printed and drawn digits 0..9: the labels "
+                             f"must be the ten digits 0..9, got {shown}")
         rows = DrawingRows(X_tr, y_tr, mean, scale, cfg.seed)
         y_tr = rows.labels  # the label of each item: the images', the glyphs', the drawings'
     else:

@@ -124,33 +124,3 @@ def style_fields() -> StyleFields:
     most = max(len(p) for p in points)
     padded = np.array([np.concatenate([p, np.repeat(p[-1:], most - len(p), 0)]) for p in points])
     return StyleFields(np.array(fields), np.array(labels, np.int64), padded, centre)
-
-
-def synthetic_digits(per_style: int = 40, random_state: int = 0
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """``per_style`` varied drawings of every skeleton style, as digits rows.
-
-    Parameters
-    ----------
-    per_style : int
-        Drawings of each style (there are 2 or 3 styles of each digit).
-    random_state : int
-        Seeds the variation (``augment.uniforms``).
-
-    Returns
-    -------
-    X : array (n, 64)
-        Block counts 0..16.
-    y : array (n,)
-        The digits.
-    """
-    from .augment import DRAWING_VARIATION, DRAWS, uniforms, vary_drawings
-
-    if not isinstance(per_style, (int, np.integer)) or per_style < 0:
-        raise ValueError(f"per_style must be a non-negative integer, got {per_style!r}")
-    s = style_fields()
-    which = np.repeat(np.arange(len(s.labels)), per_style)
-    if not len(which):
-        return np.zeros((0, 64)), np.zeros(0, dtype=np.int64)
-    u = uniforms(random_state, np.arange(len(which)), DRAWS)
-    return vary_drawings(which, u, **DRAWING_VARIATION), s.labels[which]
