@@ -71,6 +71,9 @@ def main() -> None:
     fd, tmp = tempfile.mkstemp(dir=OUT.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
         f.write(buf.getvalue())
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o644 & ~umask)  # mkstemp makes it 0600: a package file is readable by all
     os.replace(tmp, OUT)
     print(f"{OUT.relative_to(ROOT)}: {glyphs.shape}, {OUT.stat().st_size} bytes", file=sys.stderr)
 
