@@ -154,12 +154,14 @@ def _nearest(fields: np.ndarray, which: np.ndarray, y: np.ndarray, x: np.ndarray
     nearest pixel's (the fields are two to three times finer than the 32x32 output, so this
     is within a sixth to a quarter of an output pixel); points outside take the edge's."""
     _, H, W = fields.shape
-    row = np.clip(y + 0.5, 0, H - 1).astype(np.intp)
-    col = np.clip(x + 0.5, 0, W - 1).astype(np.intp)
-    row += (which * H)[:, None]
+    y += np.float32(0.5)  # in place: y and x are render's own
+    x += np.float32(0.5)
+    row = np.clip(y, 0, H - 1, out=y).astype(np.int32)  # int32: K * H * W is far below 2**31
+    col = np.clip(x, 0, W - 1, out=x).astype(np.int32)
+    row += (which.astype(np.int32) * H)[:, None]
     row *= W
     row += col
-    return fields.reshape(-1)[row]
+    return np.take(fields.reshape(-1), row)
 
 
 def render(fields: np.ndarray, which: np.ndarray, A: np.ndarray, centre: np.ndarray,
