@@ -149,9 +149,31 @@ def test_prepared_data_does_not_grow_with_the_copies(monkeypatch):
         assert len(parts["y_train"]) == rows[-1]
     assert rows[1] == 100 * rows[0]
     assert held[0] == held[1] == 90 * 64 * 8  # the training part's 90 images, as given
-    # the one thing that grows is y_train's label per row (8 bytes); dense rows would add
-    # 512 bytes a row (64 MB here)
-    assert peaks[1] - peaks[0] < labels[1] - labels[0] + 500_000, (peaks, labels)
+    # what grows is y_train's label per row (8 bytes) and the cache of made rows up to its
+    # bound (CACHE_ROWS rows of 64 counts and a row number: 2.3 MB, whatever the copies);
+    # dense rows would add 512 bytes a row (64 MB here)
+    cache = augment.CACHE_ROWS * (64 + 8)
+    assert peaks[1] - peaks[0] < labels[1] - labels[0] + cache + 500_000, (peaks, labels)
+
+
+def test_kept_rows_are_the_rows_made_anew(monkeypatch):
+    """The cache of made rows gives what making them gives, in any order, with as many slots
+    as rows or with fewer (rows then take each other's slots)."""
+    X, y = _small_set()
+    plain = augment.DrawingRows(X, y, np.zeros(64), np.ones(64), seed=5)
+    rows = np.arange(len(plain))
+    expected = plain.raw_rows(rows)
+    for slots in (augment.CACHE_ROWS, 97):
+        monkeypatch.setattr(augment, "CACHE_ROWS", slots)
+        source = augment.DrawingRows(X, y, np.zeros(64), np.ones(64), seed=5)
+        order = np.random.default_rng(slots).permutation(rows)
+        for _ in range(2):  # the second pass is read from the cache where rows were kept
+            out = np.empty((len(rows), 64))
+            source.take_rows(order, out)
+            np.testing.assert_array_equal(out, expected[order])
+        assert source._cache is not None and len(source._cache.tags) == min(slots, len(rows))
+    with pytest.raises(IndexError, match="rows must be in"):
+        plain.take_rows(np.array([len(plain)]), np.empty((1, 64)))
 
 
 def test_a_resumed_run_ends_with_the_uninterrupted_weights():

@@ -14,11 +14,11 @@ digit's longer side fills the bitmap. ``DrawingRows`` is a row source (``shape``
 - made-up drawings of styles the data lacks (``synthetic``: stroke skeletons), turned,
   slanted, stretched, drawn with a pen 5..7 pixels wide and an unsteady hand.
 
-One path does all of it for a whole batch in NumPy: the inverse of each row's affine map
-(with the fit of its ink box to 32x32) sends the 32x32 output pixels into its source picture,
-one bilinear gather reads them, a threshold makes the bitmap and its 4x4 blocks are counted.
-Nothing of size rows x copies is ever made: the sources are the images as stored and a few
-MB of glyphs and skeletons.
+``warp.render`` does all of it for a whole batch in NumPy. Nothing of size rows x copies is
+ever made: the sources are the images as stored and a few MB of glyphs and skeletons, and the
+rows already made are kept in a cache of at most ``CACHE_ROWS`` rows of 64 bytes (counts are
+0..16), so that a run over a few thousand images renders each row once, in its first epoch,
+and gathers it from the cache after.
 
 Row ``r`` is copy ``r // m`` of item ``r % m`` (``m`` items: the images, then the glyphs,
 then the skeletons, each repeated); every number that varies it is a function of
@@ -27,14 +27,14 @@ batch, in a resumed run as in the first: the run's shuffling alone orders them.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-SIDE = 32  # the bitmap the digits are counted from
-BLOCK = SIDE // 8
+from .warp import DRAWS, SIDE, affine, det, ink_box, render, uniforms, wobble_field
+
 COPIES = 5  # copies of every item: for an image, itself and 4 varied ones
+CACHE_ROWS = 1 << 15  # rows kept once made: 2 MiB of counts, and 256 kB of their numbers
 GLYPH_REPEATS = 3  # each shipped glyph is this many items (so about 13% of the rows)
 STYLE_REPEATS = 8  # each skeleton style is this many items (about 14%, as 40 drawings were)
 
@@ -49,186 +49,6 @@ STYLE_REPEATS = 8  # each skeleton style is this many items (about 14%, as 40 dr
 IMAGE_VARIATION = dict(rotation=15.0, shear=0.4, stretch=0.25, thickness=0.25, wobble=0.0)
 GLYPH_VARIATION = dict(rotation=8.0, shear=0.25, stretch=0.2, thickness=1.0, wobble=0.4)
 DRAWING_VARIATION = dict(rotation=12.0, shear=0.35, stretch=0.27, thickness=2.5, wobble=0.5)
-
-# ---- numbers that are a function of (seed, row, k) only ---------------------------------
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-
-
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finalizer (Steele, Lea and Flood 2014): a bijection of uint64 that sends
-    neighbouring numbers far apart."""
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
-
-
-def uniforms(seed: int, rows: np.ndarray, n: int) -> np.ndarray:
-    """(len(rows), n) numbers uniform in [0, 1): number k of row r depends on (seed, r, k) only.
-
-    Parameters
-    ----------
-    seed : int
-        The run's seed (taken modulo 2**64).
-    rows : array of int (b,)
-        Row numbers.
-    n : int
-        Numbers per row.
-    """
-    with np.errstate(over="ignore"):  # uint64 arithmetic wraps, as SplitMix64 means it to
-        key = _mix(np.array([seed % 2 ** 64], np.uint64) * _GOLDEN + _GOLDEN)
-        base = _mix(key + np.asarray(rows).astype(np.uint64)[:, None] * _GOLDEN)  # (b, 1)
-        z = _mix(base + np.arange(1, n + 1, dtype=np.uint64)[None, :] * _GOLDEN)  # (b, n)
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
-
-
-# ---- one batch: maps, boxes, the gather, the counts -------------------------------------
-_WOBBLE = 3  # the hand's wobble: a displacement drawn at 3x3 points, bilinear between them
-
-
-@lru_cache(maxsize=4)
-def _grid(side: int) -> tuple[np.ndarray, np.ndarray]:
-    """The centres of a side x side grid of output pixels about its middle (side**2, 2), and
-    the wobble's weights (side**2, 9): how each follows the 3x3 points."""
-    out = np.stack(np.meshgrid(np.arange(side), np.arange(side), indexing="ij"),
-                   axis=-1).reshape(-1, 2) + 0.5 - side / 2
-    t = (out + side / 2) / side * (_WOBBLE - 1)  # in control-grid units
-    w = np.maximum(0.0, 1.0 - np.abs(t[:, :, None] - np.arange(_WOBBLE)))  # (n, 2, 3)
-    weights = (w[:, 0, :, None] * w[:, 1, None, :]).reshape(-1, _WOBBLE ** 2)
-    return out.astype(np.float32), weights.astype(np.float32)
-
-
-DRAWS = 4 + 2 * _WOBBLE ** 2  # numbers per row: turn, slant, stretch, thickness, wobble
-
-
-def affine(u: np.ndarray, rotation: float, shear: float, stretch: float) -> np.ndarray:
-    """(b, 2, 2) maps of (row, column) about a picture's centre: widen @ slant @ turn, from
-    three uniform numbers per row (u[:, :3])."""
-    angle = np.radians((2 * u[:, 0] - 1) * rotation)
-    cos, sin = np.cos(angle), np.sin(angle)
-    A = np.empty((len(u), 2, 2), np.float32)
-    slant, widen = (2 * u[:, 1] - 1) * shear, 1 + (2 * u[:, 2] - 1) * stretch
-    # [[1, 0], [0, widen]] @ [[1, 0], [slant, 1]] @ [[cos, -sin], [sin, cos]]
-    A[:, 0, 0], A[:, 0, 1] = cos, -sin
-    A[:, 1, 0] = widen * (slant * cos + sin)
-    A[:, 1, 1] = widen * (cos - slant * sin)
-    return A
-
-
-def _move(A: np.ndarray, y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``A`` (b, 2, 2) applied to the points (y, x), each (b, P): two (b, P) arrays."""
-    a = A[:, :, :, None]  # (b, 2, 2, 1): one coefficient per row, broadcast over points
-    return a[:, 0, 0] * y + a[:, 0, 1] * x, a[:, 1, 0] * y + a[:, 1, 1] * x
-
-
-def _det(A: np.ndarray) -> np.ndarray:
-    return A[:, 0, 0] * A[:, 1, 1] - A[:, 0, 1] * A[:, 1, 0]
-
-
-def _inverse(A: np.ndarray) -> np.ndarray:
-    """The inverses of 2x2 maps (b, 2, 2), written out (``np.linalg.inv`` costs more here)."""
-    a, b, c, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 0], A[:, 1, 1]
-    inverse = np.empty_like(A)
-    det = a * d - b * c
-    inverse[:, 0, 0], inverse[:, 0, 1] = d / det, -b / det
-    inverse[:, 1, 0], inverse[:, 1, 1] = -c / det, a / det
-    return inverse
-
-
-def _box(points: np.ndarray, A: np.ndarray, centre: np.ndarray,
-         keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The box (lo, hi), each (b, 2), of ``points`` (b or 1, P, 2) of the source moved by
-    ``A`` about ``centre``; only the points where ``keep`` (b, P) is True, when given."""
-    y, x = _move(A, points[..., 0] - centre[0], points[..., 1] - centre[1])  # (b, P) each
-    if keep is None:
-        return (np.stack([y.min(axis=1), x.min(axis=1)], axis=1),
-                np.stack([y.max(axis=1), x.max(axis=1)], axis=1))
-    big = np.where(keep, np.float32(0.0), np.float32(np.inf))
-    return (np.stack([(y + big).min(axis=1), (x + big).min(axis=1)], axis=1),
-            np.stack([(y - big).max(axis=1), (x - big).max(axis=1)], axis=1))
-
-
-def _nearest(fields: np.ndarray, which: np.ndarray, y: np.ndarray, x: np.ndarray
-             ) -> np.ndarray:
-    """Values of fields[which[i]] (K, H, W) at the points (y[i], x[i]), each (b, P): the
-    nearest pixel's (the fields are two to three times finer than the 32x32 output, so this
-    is within a sixth to a quarter of an output pixel); points outside take the edge's."""
-    _, H, W = fields.shape
-    y += np.float32(0.5)  # in place: y and x are render's own
-    x += np.float32(0.5)
-    row = np.clip(y, 0, H - 1, out=y).astype(np.int32)  # int32: K * H * W is far below 2**31
-    col = np.clip(x, 0, W - 1, out=x).astype(np.int32)
-    row += (which.astype(np.int32) * H)[:, None]
-    row *= W
-    row += col
-    return np.take(fields.reshape(-1), row)
-
-
-def render(fields: np.ndarray, which: np.ndarray, A: np.ndarray, centre: np.ndarray,
-           lo: np.ndarray, hi: np.ndarray, level: np.ndarray,
-           wobble: np.ndarray | None = None, thin: np.ndarray | None = None) -> np.ndarray:
-    """Block counts (b, 64) of the moved pictures, their ink box fitted to 32x32.
-
-    Parameters
-    ----------
-    fields : array (K, H, W)
-        Source pictures; ink where the value is above the row's ``level``.
-    which : array of int (b,)
-        The picture of each row.
-    A : array (b, 2, 2)
-        Each row's map of (row, column) about ``centre``.
-    centre : array (2,)
-        The point of the sources the maps turn about.
-    lo, hi : arrays (b, 2)
-        The box of the moved ink: its longer side is fitted to 32 pixels, centred.
-    level : array (b,)
-        The value above which a source point is ink.
-    wobble : array (b, 9, 2), optional
-        The hand's displacement at 3x3 points, in pixels of 32 (``_wobble``).
-    thin : array of int (b,), optional
-        Pixels to take off every edge of the bitmap (``imaging``'s thinning of fat strokes):
-        the box is fitted to 32 + 2 thin pixels, eroded, and the middle 32x32 counted.
-    """
-    b = len(which)
-    thin = np.zeros(b, np.intp) if thin is None else thin
-    margin = int(thin.max()) if b else 0
-    side = SIDE + 2 * margin
-    out, weights = _grid(side)
-    box = SIDE + 2 * thin  # pixels the box's longer side spans
-    pixel = (np.maximum((hi - lo).max(axis=1), 1e-6) / box)[:, None].astype(np.float32)
-    if wobble is None:
-        dy, dx = out[None, :, 0], out[None, :, 1]
-    else:
-        moved = out + np.matmul(weights, wobble)  # (b, side**2, 2)
-        dy, dx = moved[..., 0], moved[..., 1]
-    mid = ((lo + hi) / 2).astype(np.float32)
-    y, x = _move(_inverse(A), mid[:, :1] + dy * pixel, mid[:, 1:] + dx * pixel)
-    y += np.float32(centre[0])
-    x += np.float32(centre[1])
-    ink = (_nearest(fields, which, y, x) > level.astype(np.float32)[:, None]).reshape(b, side,
-                                                                                      side)
-    for step in range(margin):  # erode by a 3x3 cross the rows that need it, a pixel a time
-        rows = thin > step
-        core = ink[rows]
-        core[:, 1:-1, 1:-1] &= (core[:, :-2, 1:-1] & core[:, 2:, 1:-1]
-                                & core[:, 1:-1, :-2] & core[:, 1:-1, 2:])
-        core[:, [0, -1], :] = False
-        core[:, :, [0, -1]] = False
-        ink[rows] = core
-    ink = np.ascontiguousarray(ink[:, margin:margin + SIDE, margin:margin + SIDE])
-    # the 4x4 blocks' counts: sums of uint8 slices (a bool sum over axes is slower)
-    v = ink.view(np.uint8).reshape(b, 8, BLOCK, 8, BLOCK)
-    rows4 = v[:, :, 0] + v[:, :, 1] + v[:, :, 2] + v[:, :, 3]  # (b, 8, 8, 4)
-    return (rows4[..., 0] + rows4[..., 1] + rows4[..., 2] + rows4[..., 3]).reshape(b, 64)
-
-
-def _wobble(u: np.ndarray, size: float) -> np.ndarray | None:
-    """The wobble's displacements at 3x3 points (b, 9, 2), of standard deviation ``size``."""
-    if not size:
-        return None
-    control = (u.reshape(len(u), _WOBBLE ** 2, 2) - 0.5) * (size * np.sqrt(12.0))
-    return control.astype(np.float32)
-
 
 # ---- the three kinds of row -------------------------------------------------------------
 
@@ -268,9 +88,9 @@ def vary_images(images: np.ndarray, u: np.ndarray, rotation: float = 15.0, shear
                        np.concatenate([first, last], axis=1)], axis=-1)  # (b, 80, 2)
     points = points * _FINE + (_FINE - 1) / 2  # in fine pixels
     keep = np.tile(ink.any(axis=2), 2)
-    lo, hi = _box(points.astype(np.float32), A, _IMAGE_CENTRE, keep)
+    lo, hi = ink_box(points.astype(np.float32), A, _IMAGE_CENTRE, keep)
     return render(grey, np.arange(b), A, _IMAGE_CENTRE, lo - _FINE / 2, hi + _FINE / 2, level,
-                  _wobble(u[:, 4:], wobble))
+                  wobble_field(u[:, 4:], wobble))
 
 
 def vary_glyphs(which: np.ndarray, u: np.ndarray, rotation: float = 8.0, shear: float = 0.25,
@@ -289,9 +109,9 @@ def vary_glyphs(which: np.ndarray, u: np.ndarray, rotation: float = 8.0, shear: 
     _, H, W = g.fields.shape
     centre = np.array([(H - 1) / 2, (W - 1) / 2])
     A = affine(u, rotation, shear, stretch)
-    lo, hi = _box(g.hull[which], A, centre)
+    lo, hi = ink_box(g.hull[which], A, centre)
     longer = (hi - lo).max(axis=1)
-    scale = np.sqrt(np.abs(_det(A)))  # how the map changes stroke widths, about
+    scale = np.sqrt(np.abs(det(A)))  # how the map changes stroke widths, about
     box = BITMAP * FINE  # imaging measures and evens strokes with the longer side this long
     width = g.width[which] * scale * box / longer
     grow = even_goal(width) - width + (2 * u[:, 3] - 1) * thickness * FINE  # pixels of box
@@ -299,7 +119,7 @@ def vary_glyphs(which: np.ndarray, u: np.ndarray, rotation: float = 8.0, shear: 
     level = -grow / 2 / scale  # the field is in the glyph's own pixels
     half = (grow / 2)[:, None]
     return render(g.fields, which, A, centre, lo - half, hi + half, level,
-                  _wobble(u[:, 4:], wobble))
+                  wobble_field(u[:, 4:], wobble))
 
 
 def vary_drawings(which: np.ndarray, u: np.ndarray, rotation: float = 12.0,
@@ -316,15 +136,15 @@ def vary_drawings(which: np.ndarray, u: np.ndarray, rotation: float = 12.0,
 
     s = style_fields()
     A = affine(u, rotation, shear, stretch)
-    lo, hi = _box(s.points[which], A, s.centre)
+    lo, hi = ink_box(s.points[which], A, s.centre)
     longer = (hi - lo).max(axis=1)
     pen = 5.0 + 2 * u[:, 3] * thickness  # pixels of 32
     half = (pen / 2 * longer / (SIDE - pen))[:, None]  # moved units: the skeleton spans 32 - pen
-    scale = np.sqrt(np.abs(_det(A)))
+    scale = np.sqrt(np.abs(det(A)))
     # strokes wider than imaging leaves them are thinned as it thins a picture's (to the goal)
     thin = np.round(np.maximum(0.0, pen - even_goal(pen * FINE) / FINE) / 2).astype(np.intp)
     return render(s.fields, which, A, s.centre, lo - half, hi + half, -half[:, 0] / scale,
-                  _wobble(u[:, 4:], wobble), thin)
+                  wobble_field(u[:, 4:], wobble), thin)
 
 
 def synthetic_digits(per_style: int = 40, random_state: int = 0
@@ -360,6 +180,31 @@ def synthetic_digits(per_style: int = 40, random_state: int = 0
 # ---- the row source ---------------------------------------------------------------------
 
 _CHUNK = 1024  # rows rendered at once (a row's gather holds about 40 kB)
+
+
+class _RowCache:
+    """Made rows kept by their number: a direct-mapped cache of ``size`` slots (row r goes to
+    slot r % size), each holding one row's 64 values (``dtype``: uint8 for whole counts) and
+    the row's number (-1: empty). As a row is a function of (seed, row) only, a kept row is
+    that row, whenever it is taken; with as many slots as rows, every row is made once."""
+
+    def __init__(self, size: int, dtype: Any) -> None:
+        self.counts = np.zeros((size, 64), dtype)
+        self.tags = np.full(size, -1, np.int64)
+
+    def get(self, rows: np.ndarray, make: Any) -> np.ndarray:
+        """Counts (len(rows), 64) of ``rows``: those kept from the cache, the rest from
+        ``make(rows)`` (float64 counts), which are then kept."""
+        slots = rows % len(self.tags)
+        missing = self.tags[slots] != rows
+        out = self.counts[slots]
+        if missing.any():
+            made = make(rows[missing])
+            out[missing] = made
+            # rows of one batch that share a slot: the last one written stays
+            self.counts[slots[missing]] = made
+            self.tags[slots[missing]] = rows[missing]
+        return out
 
 
 class DrawingRows:
@@ -428,6 +273,7 @@ class DrawingRows:
         self.scale = np.asarray(scale, np.float64).reshape(64)
         if not (np.isfinite(self.mean).all() and np.isfinite(self.scale).all()):
             raise ValueError("the scaler's mean and scale must be finite")
+        self._cache: _RowCache | None = None  # made at the first take_rows
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -472,11 +318,19 @@ class DrawingRows:
     def take_rows(self, rows: np.ndarray | None, out: np.ndarray) -> np.ndarray:
         """Fill ``out`` (len(rows), 64) with rows ``rows`` (all rows in order when None),
         scaled in out's dtype; returns ``out``."""
-        if rows is None:
-            rows = np.arange(self.shape[0])
+        rows = np.arange(self.shape[0]) if rows is None else np.asarray(rows, np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= self.shape[0]):
+            raise IndexError(f"rows must be in 0..{self.shape[0] - 1}")
+        if self._cache is None:
+            # the varied rows are whole counts; the images are kept exactly as given
+            whole = bool(np.all((self.images >= 0) & (self.images <= 16)
+                                & (self.images == np.round(self.images))))
+            self._cache = _RowCache(min(self.shape[0], CACHE_ROWS),
+                                    np.uint8 if whole else np.float64)
+        mean, scale = self.mean.astype(out.dtype), self.scale.astype(out.dtype)
         for start in range(0, len(rows), _CHUNK):
             part = out[start:start + _CHUNK]
-            np.subtract(self.raw_rows(rows[start:start + _CHUNK]), self.mean, out=part,
-                        casting="unsafe")
-            np.divide(part, self.scale.astype(out.dtype), out=part)
+            counts = self._cache.get(rows[start:start + _CHUNK], self.raw_rows)
+            np.subtract(counts, mean, out=part, casting="unsafe")
+            np.divide(part, scale, out=part)
         return out
