@@ -18,8 +18,9 @@ The corpora are rendered at run time (nothing is downloaded or committed). The h
 (drawn styles marked held out; Liberation, URW and the photo families' fonts) are never used
 to train or tune. The fresh parts (``--parts fresh``: photos in ``corpus.FRESH_FONTS`` and the
 held-out styles drawn small from a new seed) were added after choices had been made while
-looking at the held-out parts' failures; nothing is tuned on them. With several seeds the last lines give the mean of each figure and the
-worst seed's ECE on the printed parts, lowest digit and lowest font family.
+looking at the held-out parts' failures; nothing is tuned on them. With several seeds the
+last lines give the mean of each figure and the worst seed's ECE on the printed parts, lowest
+digit and lowest font family.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 from cli_run import run
 from PIL import Image, ImageDraw
 
-from neuralpath.imaging import TOO_SMALL
+from neuralpath.no_digit import TOO_SMALL
 
 SIDE = 280
 

@@ -13,7 +13,8 @@ import pytest
 
 from neuralpath import pipeline
 from neuralpath.calibration import expected_calibration_error
-from neuralpath.imaging import TOO_SMALL, read_image
+from neuralpath.imaging import read_image
+from neuralpath.no_digit import TOO_SMALL
 from neuralpath.printed import load_glyphs
 
 DRAWN_FLOOR = 0.97

@@ -36,7 +36,7 @@ class GlyphFields(NamedTuple):
     faces : list of str
         The face of each.
     width : array (n,)
-        Mean stroke width in pixels (``imaging.stroke_width``).
+        Mean stroke width in pixels (``no_digit.stroke_width``).
     hull : array (n, HULL_POINTS, 2)
         (row, column) of the corners of the ink's convex hull (the first repeated to fill).
     """
@@ -65,7 +65,7 @@ def glyph_fields() -> GlyphFields:
     from scipy import ndimage
     from scipy.spatial import ConvexHull
 
-    from .imaging import stroke_width
+    from .no_digit import stroke_width
 
     grey, labels, faces = load_glyphs()
     fields, widths, hulls = [], [], []
