@@ -4,8 +4,7 @@
 answer (``no_digit_reason``): None when the picture may hold a digit, else why not ("no ink",
 "the ink is too faint", "only a dot", "only a short mark", or ``TOO_SMALL`` for ink shaped
 like a digit drawn too small to read). ``neuralpath predict`` and the web page say it instead
-of a digit. The stroke width of a bitmap (``stroke_width``) is measured here too; ``imaging``
-evens strokes by it.
+of a digit. The mean stroke width of a bitmap (``stroke_width``) is measured here too.
 """
 from __future__ import annotations
 
