@@ -12,7 +12,7 @@ digit's longer side fills the bitmap. ``DrawingRows`` is a row source (``shape``
   signed distance field, where ``imaging`` uses the distance transform of the bitmap), with
   thinner or fatter strokes left over, fitted and counted;
 - made-up drawings of styles the data lacks (``synthetic``: stroke skeletons), turned,
-  slanted, stretched, drawn with a pen 5..7 pixels wide and an unsteady hand.
+  slanted, stretched, drawn with a pen 5..10 pixels of 32 wide and an unsteady hand.
 
 ``warp.render`` does all of it for a whole batch in NumPy. Nothing of size rows x copies is
 ever made: the sources are the images as stored and a few MB of glyphs and skeletons, and the
@@ -218,8 +218,9 @@ class DrawingRows:
     rows. Row ``r`` is copy ``r // m`` of item ``r % m``: copy 0 of an image is the image
     itself, every other row is varied (``vary_images``, ``vary_glyphs``, ``vary_drawings``)
     by the numbers ``uniforms(seed, r)``. Rows are scaled as ``(x - mean) / scale`` in the
-    dtype of the buffer they are taken into. Only the images are held (as given) and the
-    glyphs and skeletons, whatever ``copies`` is.
+    dtype of the buffer they are taken into. Only the images are held (as given), the glyphs
+    and skeletons, and the rows made so far in a cache of at most ``CACHE_ROWS`` rows (a row
+    is a function of (seed, row), so a kept row is that row), whatever ``copies`` is.
 
     Parameters
     ----------
