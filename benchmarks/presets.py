@@ -60,7 +60,7 @@ def describe(cfg):
     if cfg.augment:
         parts.append("shift augmentation x5")
     if cfg.augment_drawings:
-        parts.append("drawing augmentation x5 + made-up drawings")
+        parts.append("drawing augmentation per batch: x5, printed digits, made-up drawings")
     if cfg.early_stopping:
         parts.append(f"early stopping ({cfg.validation_fraction:g} validation)")
     parts.append(SCALERS.get(cfg.scaler, f"scaler {cfg.scaler}"))

@@ -4,7 +4,10 @@ where a missing package is a failure (``.ci/run`` installs them all).
 
 The README's "Tests" section lists the packages: chromium (the browser tests),
 fonts-dejavu-core, fonts-freefont-ttf, fonts-liberation2 and fonts-urw-base35 (the printed
-digits of tests/corpus.py).
+digits of tests/corpus.py), and fonts-inconsolata, fonts-roboto-unhinted, fonts-lato,
+fonts-open-sans, fonts-cantarell, fonts-crosextra-carlito, fonts-crosextra-caladea and
+fonts-noto-mono (its printed photos), fonts-linuxlibertine, fonts-comic-neue,
+fonts-firacode, fonts-hack, fonts-quicksand and fonts-oxygen (its fresh photos).
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from neuralpath import data, imaging
+from neuralpath import data, no_digit
 from neuralpath.imaging import (
     grey_to_input,
     image_file_to_input,
@@ -269,36 +269,36 @@ def test_a_picture_without_ink_holds_no_digit():
 
 
 def test_faint_ink_holds_no_digit_and_pale_ink_does():
-    below = round(255 * (1 - (imaging.FAINT - 0.03)))  # ink 17% darker than the paper
-    above = round(255 * (1 - (imaging.FAINT + 0.03)))
+    below = round(255 * (1 - (no_digit.FAINT - 0.03)))  # ink 17% darker than the paper
+    above = round(255 * (1 - (no_digit.FAINT + 0.03)))
     smudge = Image.new("L", (CANVAS, CANVAS), 255)
     ImageDraw.Draw(smudge).ellipse([60, 50, 210, 230], fill=below)
     assert reading(smudge).reason == "the ink is too faint"
     assert reading(picture(RING, ink=below)).reason == "the ink is too faint"
     pale = reading(picture(RING, ink=above))
-    assert pale.reason is None and pale.measures.contrast > imaging.FAINT
+    assert pale.reason is None and pale.measures.contrast > no_digit.FAINT
 
 
 @pytest.mark.parametrize("pen", [20, 60])  # the page's pen, and a blot
 def test_a_dot_holds_no_digit_and_a_dash_is_not_a_dot(pen):
     dot = reading(picture([[(0.5, 0.5)]], width=pen))
-    assert dot.reason == "only a dot" and dot.measures.length <= imaging.DOT_LENGTH
+    assert dot.reason == "only a dot" and dot.measures.length <= no_digit.DOT_LENGTH
     dash = reading(capsule(3 * pen, pen))  # 3 widths long: past the dot's boundary
-    assert dash.measures.length > imaging.DOT_LENGTH and dash.reason != "only a dot"
+    assert dash.measures.length > no_digit.DOT_LENGTH and dash.reason != "only a dot"
 
 
 def test_a_short_mark_holds_no_digit_unless_long_or_large():
     pen = 14
     short = reading(capsule(3.5 * pen, pen))  # 3.5 widths, 18% of the picture
     assert short.reason == "only a short mark"
-    assert short.measures.length < imaging.MARK_LENGTH
-    assert short.measures.extent < imaging.MARK_EXTENT
+    assert short.measures.length < no_digit.MARK_LENGTH
+    assert short.measures.extent < no_digit.MARK_EXTENT
     longer = reading(capsule(6 * pen, pen))  # 6 widths: long enough for a 1
-    assert longer.measures.length >= imaging.MARK_LENGTH and longer.reason is None
+    assert longer.measures.length >= no_digit.MARK_LENGTH and longer.reason is None
     large = reading(capsule(3.5 * 20, 20, size=200))  # 3.5 widths but 35% of the picture
-    assert large.measures.extent >= imaging.MARK_EXTENT and large.reason is None
+    assert large.measures.extent >= no_digit.MARK_EXTENT and large.reason is None
 
 
 def test_measure_ink_refuses_what_is_not_a_picture():
     with pytest.raises(ValueError, match="2-D"):
-        imaging.measure_ink(np.zeros(4))
+        no_digit.measure_ink(np.zeros(4))

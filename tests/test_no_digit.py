@@ -1,5 +1,7 @@
 """Issue 13: a picture with no digit (no ink, a dot, a stray short mark, a faint smudge) gets
-no digit from `neuralpath predict` and from /api/predict, with the reason."""
+no digit from `neuralpath predict` and from /api/predict, with the reason. Issue 26: a digit
+drawn so small with the page's pen that its strokes run together (a 7 whose ink is a fifth of
+the pad, a 0 of 18%) is not called a dot or a mark: the reason asks for a larger digit."""
 import base64
 import io
 import json
@@ -8,6 +10,8 @@ import warnings
 import pytest
 from cli_run import run
 from PIL import Image, ImageDraw
+
+from neuralpath.no_digit import TOO_SMALL
 
 SIDE = 280
 
@@ -46,9 +50,23 @@ def _seven():
     return img
 
 
+def _small(digit, size):
+    """A 7 or a 0 ``size`` of the pad high (its skeleton), drawn with the page's 20-pixel pen."""
+    img, h, c = _pad(), size * SIDE, SIDE / 2
+    if digit == 7:
+        ImageDraw.Draw(img).line([(c - h / 3, c - h / 2), (c + h / 3, c - h / 2),
+                                  (c - h / 8, c + h / 2)], fill=0, width=20, joint="curve")
+    else:
+        ImageDraw.Draw(img).ellipse([c - h / 3, c - h / 2, c + h / 3, c + h / 2], outline=0,
+                                    width=20)
+    return img
+
+
 NONE = {"blank": (_pad, "no ink"), "one-pixel": (lambda: Image.new("L", (1, 1), 0), "no ink"),
         "dot": (_dot, "only a dot"), "mark": (_mark, "only a short mark"),
-        "smudge": (_smudge, "the ink is too faint")}
+        "smudge": (_smudge, "the ink is too faint"),
+        "small 7": (lambda: _small(7, 0.16), TOO_SMALL),  # its ink: 21% of the pad
+        "small 0": (lambda: _small(0, 0.18), TOO_SMALL)}  # 19%
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,13 @@
-"""Issue 13: the `best` model reads what people draw and print (the held-out parts of the
-corpora of tests/corpus.py), says when there is no digit, and is not sure of what it gets
-wrong. Floors: drawn >= 97%, printed >= 90%, on the held-out parts only.
+"""Issues 13 and 26: the `best` model reads what people draw and print (the held-out parts of
+the corpora of tests/corpus.py), says when there is no digit or one drawn too small, and is not
+sure of what it gets wrong. The model is trained once for the module (seed 0).
 
-Seed 0 measured on this machine (benchmarks/real_inputs.py): drawn
-held-out 98.5%, printed held-out 91.9%; before issue 13, 81.5% and 80.9%.
+Floors, on the held-out parts only, a little under seed 0 as measured on this machine
+(benchmarks/real_inputs.py; seeds 0..4 in the README): drawn 99.5% (floor 97%), drawn small
+99.0% (97%), printed 98.75% (97%; every digit 93.8%, floor 90%; every font family 90.0%,
+floor 87.5%), printed photos 98.2% (96%). Before issue 26: printed 91.9%, photos 88.8%.
+The fresh parts, measured once after everything else was chosen: drawn small 99.0% (floor
+97%), photos 99.3% (97%; every family 95.0%, floor 87.5%, the lowest of seeds 0..4).
 """
 import corpus
 import numpy as np
@@ -12,9 +16,19 @@ import pytest
 from neuralpath import pipeline
 from neuralpath.calibration import expected_calibration_error
 from neuralpath.imaging import read_image
+from neuralpath.no_digit import TOO_SMALL
+from neuralpath.printed import load_glyphs
 
 DRAWN_FLOOR = 0.97
-PRINTED_FLOOR = 0.90
+SMALL_FLOOR = 0.97
+PRINTED_FLOOR = 0.97
+PRINTED_DIGIT_FLOOR = 0.90
+FAMILY_FLOOR = 0.875
+PHOTOS_FLOOR = 0.96
+# the fresh parts (nothing tuned on them): floors a little under what was measured once
+FRESH_SMALL_FLOOR = 0.97
+FRESH_PHOTOS_FLOOR = 0.97
+FRESH_FAMILY_FLOOR = 0.875
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +42,14 @@ def model():
 
 
 def _read(samples):
-    readings = [read_image(corpus.png(s.image)) for s in samples]
+    readings = [read_image(corpus.encode(s)) for s in samples]
     return (np.array([r.input for r in readings]), np.array([s.digit for s in samples]),
             [r.reason for r in readings])
 
 
 def test_the_held_out_parts_are_not_trained_on():
-    """No held-out drawn style is a skeleton of synthetic.py; no font is in both parts."""
+    """No held-out drawn style is a skeleton of synthetic.py; the shipped glyphs are of tuning
+    fonts only; no font is in two parts."""
     from neuralpath.synthetic import _styles
     held = corpus.styles(held_out=True)
     assert len(held) == 10 and {s["digit"] for s in held} == set(range(10))
@@ -42,7 +57,17 @@ def test_the_held_out_parts_are_not_trained_on():
                  for style in styles for stroke in style}
     for style in held:
         assert not {tuple(map(tuple, s)) for s in style["strokes"]} & skeletons, style["name"]
-    assert not set(corpus.TUNE_FONTS) & set(corpus.HELD_FONTS)
+    parts = [set(corpus.TUNE_FONTS), set(corpus.HELD_FONTS), set(corpus.PHOTO_FONTS),
+             set(corpus.FRESH_FONTS)]
+    for i, one in enumerate(parts):
+        for other in parts[i + 1:]:
+            assert not one & other
+    fresh = {corpus.family(name.split("/")[-1]) for name in parts[3]}
+    assert not fresh & {corpus.family(name.split("/")[-1]) for name in set().union(*parts[:3])}
+    families = {corpus.family(name.split("/")[-1]) for name in parts[1] | parts[2] | parts[3]}
+    shipped = set(load_glyphs()[2])
+    assert shipped <= {name.split("/")[-1].removesuffix(".ttf") for name in parts[0]}
+    assert not {corpus.family(face) for face in shipped} & families
 
 
 def test_drawn_held_out_digits_are_read(model):
@@ -52,15 +77,57 @@ def test_drawn_held_out_digits_are_read(model):
     assert right.mean() >= DRAWN_FLOOR, f"{right.mean():.3f} of {len(y)} drawn digits"
 
 
+def test_digits_drawn_small_are_read(model):
+    X, y, reasons = _read(corpus.drawn_small(held_out=True))
+    assert reasons.count(None) == len(reasons)  # none is taken for a dot or a mark
+    right = model.predict(X) == y
+    assert right.mean() >= SMALL_FLOOR, f"{right.mean():.3f} of {len(y)} small drawings"
+
+
+def _by(keys, right):
+    return {k: right[np.array(keys) == k].mean() for k in sorted(set(keys))}
+
+
 def test_printed_held_out_digits_are_read(model):
-    X, y, reasons = _read(corpus.printed(held_out=True))
+    samples = corpus.printed(held_out=True)
+    X, y, reasons = _read(samples)
     assert reasons.count(None) == len(reasons)
     right = model.predict(X) == y
     assert right.mean() >= PRINTED_FLOOR, f"{right.mean():.3f} of {len(y)} printed digits"
+    digits = _by(list(y), right)
+    assert min(digits.values()) >= PRINTED_DIGIT_FLOOR, digits
+    families = _by([corpus.family(s.source) for s in samples], right)
+    assert min(families.values()) >= FAMILY_FLOOR, families
     for dark_on_light in (True, False):  # both polarities, not one carrying the other
-        part = np.array([("dark-on-light" in s.source) == dark_on_light
-                         for s in corpus.printed(held_out=True)])
+        part = np.array([("dark-on-light" in s.source) == dark_on_light for s in samples])
         assert right[part].mean() >= PRINTED_FLOOR - 0.03
+    assert expected_calibration_error(model.predict_proba(X), y) < 0.05
+
+
+def test_photos_of_print_are_read(model):
+    samples = corpus.photos(held_out=True)
+    X, y, reasons = _read(samples)
+    assert reasons.count(None) == len(reasons)
+    right = model.predict(X) == y
+    assert right.mean() >= PHOTOS_FLOOR, f"{right.mean():.3f} of {len(y)} photos"
+    families = _by([corpus.family(s.source) for s in samples], right)
+    assert min(families.values()) >= FAMILY_FLOOR, families
+
+
+def test_fresh_parts_are_read(model):
+    """The fresh parts, on which nothing was tuned: the held-out styles drawn small from a new
+    seed, and photos of print in families no other part uses."""
+    X, y, reasons = _read(corpus.fresh_small())
+    assert reasons.count(None) == len(reasons)
+    right = model.predict(X) == y
+    assert right.mean() >= FRESH_SMALL_FLOOR, f"{right.mean():.3f} of {len(y)} small drawings"
+    samples = corpus.fresh_photos()
+    X, y, reasons = _read(samples)
+    assert reasons.count(None) == len(reasons)
+    right = model.predict(X) == y
+    assert right.mean() >= FRESH_PHOTOS_FLOOR, f"{right.mean():.3f} of {len(y)} photos"
+    families = _by([corpus.family(s.source) for s in samples], right)
+    assert min(families.values()) >= FRESH_FAMILY_FLOOR, families
 
 
 def test_confidence_on_drawings_is_calibrated(model):
@@ -80,3 +147,17 @@ def test_pictures_without_a_digit_are_flagged():
     smudge = smudge.point(lambda v: 255 - (255 - v) * 0.12)  # 12% grey at most
     reasons = [read_image(corpus.png(img)).reason for img in (blank, dot, mark, smudge)]
     assert reasons == ["no ink", "only a dot", "only a short mark", "the ink is too faint"]
+
+
+@pytest.mark.parametrize("ink", [0.16, 0.18, 0.2, 0.25])
+def test_a_digit_drawn_too_small_is_not_called_a_dot_or_a_mark(ink):
+    """Issue 26: every style but the 1s drawn with the page's pen so that its ink spans
+    ``ink`` of the pad (a 0 at 18%, a 7 at a quarter) is read or asked to be drawn larger;
+    a 1 that short is a short mark (nothing tells the two apart)."""
+    for style in corpus.styles():
+        img = corpus.draw(style["strokes"], height=ink * corpus.CANVAS - corpus.PAGE_PEN)
+        reason = read_image(corpus.png(img)).reason
+        if style["digit"] != 1:
+            assert reason in (None, TOO_SMALL), (style["name"], reason)
+        else:
+            assert reason in (None, TOO_SMALL, "only a short mark"), (style["name"], reason)

@@ -66,9 +66,10 @@ class TrainConfig:
                              "left and right", Flag())
     augment_drawings: bool = _setting(False, "digits only: add 4 copies of each training image "
                                       "varied as drawings vary (turned, slanted, stretched, "
-                                      "thinner or fatter strokes) and made-up drawings of "
-                                      "styles the data lacks (data.drawing_augment); replaces "
-                                      "augment's shifts", Flag())
+                                      "thinner or fatter strokes), printed digits (DejaVu, "
+                                      "shipped) and made-up drawings of styles the data "
+                                      "lacks, all made per batch (augment.DrawingRows); "
+                                      "replaces augment's shifts", Flag())
     # -- the network
     layer_sizes: list[int] = _setting([64, 30, 10], "nodes per layer s_1,...,s_nl, input "
                                       "first (tutorial 5.4: nn_structure = [64, 30, 10])",

@@ -10,7 +10,8 @@ Other sides (28 for MNIST) get MNIST's form: the digit in a 20x20 box (scaled wi
 side), centred by its centre of mass, grey levels 0..255.
 
 ``neuralpath predict`` and the web page both call ``image_to_input`` (or
-``image_file_to_input``), so a drawing and a file are treated alike.
+``image_file_to_input``, ``read_image``), so a drawing and a file are treated alike;
+``read_image`` also gives the no-digit rule's answer (``no_digit``).
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 from scipy import ndimage
+
+from .no_digit import InkMeasures, measure_ink, no_digit_reason, stroke_width
 
 BITMAP = 32  # side of the bitmap the digits were counted from
 DIGITS_SIDE = 8  # the digits are 8x8 counts of 4x4 blocks of that bitmap
@@ -93,7 +96,8 @@ def _as_grey(img: Image.Image, full: float | None = None) -> np.ndarray:
 
 
 def _ink(grey, alpha):
-    """Make ink bright: if the border of the image is light, the picture is dark-on-light."""
+    """Make ink bright: the picture is dark-on-light when its darkest level is further from the
+    border's (the paper's) than its lightest."""
     if alpha is not None:
         # pixels with no paint are background whatever their colour
         painted = alpha > 0.5
@@ -102,8 +106,32 @@ def _ink(grey, alpha):
         level = np.median(grey[painted])
         # a stroke lighter than mid-grey on transparency is light ink
         return grey if level >= 0.5 else 1.0 - grey
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    return 1.0 - grey if np.median(border) > 0.5 else grey
+    # the paper is the border's level; the ink is the extreme further from it (dark ink on
+    # grey paper is still dark ink), on a blank picture the paper's side of mid-grey says
+    paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    darker, lighter = paper - float(grey.min()), float(grey.max()) - paper
+    dark_ink = darker > lighter if darker != lighter else paper > 0.5
+    return 1.0 - grey if dark_ink else grey
+
+
+def flatten_light(ink: np.ndarray) -> np.ndarray:
+    """Ink strength (bright ink) with the paper's uneven light taken away.
+
+    A photo's paper is lighter on one side than on the other; where the paper is dark grey,
+    its darker corner can come near the ink's level and be taken for ink. The paper's level is
+    taken as the plane through the medians of the four borders (a digit that touches a border
+    leaves its median to the paper), subtracted, and what falls below it set to 0. A picture
+    on evenly lit paper only has the paper's level taken away.
+    """
+    h, w = ink.shape
+    if min(h, w) < 3:
+        return ink
+    top, bottom = np.median(ink[0]), np.median(ink[-1])
+    left, right = np.median(ink[:, 0]), np.median(ink[:, -1])
+    y = np.linspace(-0.5, 0.5, h)[:, None]
+    x = np.linspace(-0.5, 0.5, w)[None, :]
+    paper = (top + bottom + left + right) / 4 + (bottom - top) * y + (right - left) * x
+    return np.clip(ink - paper, 0.0, None)
 
 
 def input_max(side: int) -> float:
@@ -178,19 +206,28 @@ def _even_strokes(crop, box, stroke):
     bitmap = fitted > 0.5 * fitted.max()  # (box + 2 margin, box + 2 margin)
     if not bitmap.any():
         return fitted
-    boundary = bitmap & ~ndimage.binary_erosion(bitmap)
-    width = 2.0 * bitmap.sum() / max(1, boundary.sum())
-    # growing strokes by d also grows the digit by d, and it is then scaled back to ``box``:
-    # aim at the width g for which g * box / (box + g - width) == stroke
-    goal = stroke * (box - width) / (box - stroke)
+    width = stroke_width(bitmap)
+    goal = float(even_goal(width, box, stroke))
     if width < goal:
         bitmap = ndimage.distance_transform_edt(~bitmap) <= (goal - width) / 2
-    elif width > 1.25 * goal:
+    elif width > goal:
         thinner = ndimage.distance_transform_edt(bitmap) > (width - goal) / 2
         if thinner.any():
             bitmap = thinner
     rows, cols = np.nonzero(bitmap)
     return bitmap[rows.min():rows.max() + 1, cols.min():cols.max() + 1].astype(np.float64)
+
+
+def even_goal(width: Any, box: float = BITMAP * FINE, stroke: float = DIGITS_STROKE * FINE
+              ) -> np.ndarray:
+    """The stroke width ``_even_strokes`` gives a digit whose longer side is ``box`` pixels and
+    whose strokes are ``width`` wide (a number or an array): the width it grows or thins them
+    to, or ``width`` where they are left as they are (from the goal to 1.25 times it)."""
+    width = np.asarray(width, dtype=np.float64)
+    # growing strokes by d also grows the digit by d, and it is then scaled back to ``box``:
+    # aim at the width g for which g * box / (box + g - width) == stroke
+    goal = stroke * (box - width) / (box - stroke)
+    return np.where((width >= goal) & (width <= 1.25 * goal), width, goal)
 
 
 def _fit_box(crop, canvas, inner):
@@ -203,109 +240,6 @@ def _fit_box(crop, canvas, inner):
     top, left = (canvas - nh) // 2, (canvas - nw) // 2
     out[top:top + nh, left:left + nw] = np.asarray(img, dtype=np.float64) / 255.0
     return out
-
-
-# ---- no digit: measures of the ink -------------------------------------------------------
-# A picture holds no digit when its ink is (in this order):
-#   no ink       - its darkest and lightest pixels differ by less than NO_INK (2% of the
-#                  scale), or fewer than MIN_INK_SHARE of its pixels are ink;
-#   too faint    - the ink differs from the paper by less than FAINT (20% of black-to-white):
-#                  a grey smudge, a shadow, a page seen through;
-#   a dot        - the ink's longer extent is at most DOT_LENGTH stroke widths (a disc of any
-#                  size is 2 widths long: the stroke width of a blot is its area/boundary x 2);
-#   a short mark - the ink's longer extent is under MARK_LENGTH stroke widths and under
-#                  MARK_EXTENT of the picture's longer side (a dash, a tick, a stray touch).
-# Ink is the pixels above 35% of the way from the lightest to the darkest level, as for the
-# conversion itself. The stroke width is 2 * area / boundary (see ``_even_strokes``).
-NO_INK = 0.02
-MIN_INK_SHARE = 1e-4
-FAINT = 0.2
-DOT_LENGTH = 2.5
-MARK_LENGTH = 4.5
-MARK_EXTENT = 0.25
-
-
-@dataclass(frozen=True)
-class InkMeasures:
-    """What the no-digit rule looks at, measured on a picture's ink.
-
-    Attributes
-    ----------
-    contrast : float
-        Ink strength of the strongest ink over the paper, 0..1 (1: black on white).
-    amount : float
-        Share of the picture's pixels that are ink, 0..1.
-    extent : float
-        The ink's longer bounding-box side over the picture's longer side, 0..1.
-    width : float
-        Mean stroke width in pixels (2 * area / boundary).
-    length : float
-        The ink's longer bounding-box side in stroke widths.
-    """
-
-    contrast: float
-    amount: float
-    extent: float
-    width: float
-    length: float
-
-
-def measure_ink(ink: np.ndarray) -> InkMeasures:
-    """The ``InkMeasures`` of a 2-D array of ink strength (0 paper .. 1 ink).
-
-    Parameters
-    ----------
-    ink : array (H, W)
-        Ink strength, bright ink (as ``grey_to_input`` takes it).
-
-    Returns
-    -------
-    InkMeasures
-    """
-    ink = np.asarray(ink, dtype=np.float64)
-    if ink.ndim != 2 or min(ink.shape) < 1:
-        raise ValueError(f"image must be a 2-D picture, got shape {ink.shape}")
-    paper = float(np.median(ink))
-    span = float(ink.max() - ink.min())
-    contrast = float(ink.max()) - paper
-    if span <= 1e-6:
-        return InkMeasures(contrast, 0.0, 0.0, 0.0, 0.0)
-    mask = ink > (ink.min() + 0.35 * span)  # (H, W)
-    area = int(mask.sum())
-    rows, cols = np.nonzero(mask)
-    longer = max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
-    boundary = int((mask & ~ndimage.binary_erosion(mask)).sum())
-    width = 2.0 * area / max(1, boundary)
-    return InkMeasures(contrast=contrast, amount=area / mask.size,
-                       extent=float(longer) / max(ink.shape), width=width,
-                       length=float(longer) / width)
-
-
-def no_digit_reason(ink: np.ndarray) -> str | None:
-    """Why a picture (ink strength, bright ink) holds no digit, or None if it may hold one.
-
-    The rule and its thresholds are described above ``NO_INK``; its answers are "no ink",
-    "the ink is too faint", "only a dot" and "only a short mark".
-
-    Parameters
-    ----------
-    ink : array (H, W)
-        Ink strength 0 (paper) .. 1 (ink).
-
-    Returns
-    -------
-    str or None
-    """
-    m = measure_ink(ink)
-    if m.contrast < NO_INK or m.amount < MIN_INK_SHARE:
-        return "no ink"
-    if m.contrast < FAINT:
-        return "the ink is too faint"
-    if m.length <= DOT_LENGTH:
-        return "only a dot"
-    if m.length < MARK_LENGTH and m.extent < MARK_EXTENT:
-        return "only a short mark"
-    return None
 
 
 @dataclass(frozen=True)
@@ -361,7 +295,7 @@ def _decode(data: bytes, max_pixels: int) -> np.ndarray:
             img = img.convert("RGBA" if "A" in img.getbands() or "transparency" in img.info
                               else "L")
         img = img.reduce(max(img.size) // REDUCED)
-    return _as_grey(img, full)
+    return flatten_light(_as_grey(img, full))
 
 
 def read_image(data: bytes, side: int = 8, max_pixels: int = MAX_PIXELS) -> Reading:

@@ -48,9 +48,9 @@ def prepare(cfg: TrainConfig, data_dir: str | None = None,
     IDX files) and the scaler, from which the training loop takes each batch, scaled in the
     config's dtype and, with ``augment``, shifted as it is taken (its rows are those of
     ``data.shift_augment``, in the same order); nothing of size images x copies is made.
-    ``y_train`` holds the label of each of its rows. ``augment_drawings``' copies (8x8 digits:
-    at most a few MB) are still made here: one costs about a millisecond (SciPy, Pillow), so
-    making them batch by batch would cost minutes per run.
+    ``y_train`` holds the label of each of its rows. With ``augment_drawings`` it is an
+    ``augment.DrawingRows`` instead: the training images, printed digits and made-up
+    drawings, varied copies of each made batch by batch from (seed, row) alone.
     """
     X, y, n_test = load_data(cfg, data_dir, arrays)
     if n_test is None:  # tutorial 5.2: a random split with the run's seed
@@ -65,18 +65,24 @@ def prepare(cfg: TrainConfig, data_dir: str | None = None,
             X_tr, y_tr, test_size=cfg.validation_fraction, random_state=cfg.seed,
             stratify=y_tr)
         X_val = np.asarray(data.ImageRows(X_val, mean, scale), cfg.dtype)
-    shifts = False
-    if cfg.augment_drawings:  # issue 13: varied copies and made-up drawings (8x8 digits only)
+    rows: Any
+    if cfg.augment_drawings:  # issues 13, 26: varied copies, print, made-up drawings (8x8 only)
+        from .augment import DrawingRows
         if X.shape[1] != 64:
             raise ValueError("augment_drawings needs the digits' 8x8 inputs (64 features), "
                              f"got {X.shape[1]} features")
-        X_tr, y_tr = data.drawing_augment(X_tr, y_tr, random_state=cfg.seed)
-    elif cfg.augment:
+        labels = np.unique(y)
+        if labels.dtype.kind not in "iu" or not np.array_equal(labels, np.arange(10)):
+            shown = ", ".join(map(str, labels[:12])) + (", ..." if len(labels) > 12 else "")
+            raise ValueError("augment_drawings adds printed and drawn digits 0..9: the labels "
+                             f"must be the ten digits 0..9, got {shown}")
+        rows = DrawingRows(X_tr, y_tr, mean, scale, cfg.seed)
+        y_tr = rows.labels  # the label of each item: the images', the glyphs', the drawings'
+    else:
         side = int(round(np.sqrt(X.shape[1])))
-        if side * side != X.shape[1]:
+        if cfg.augment and side * side != X.shape[1]:
             raise ValueError(f"augment shifts square images; {X.shape[1]} features are not")
-        shifts = True
-    rows = data.ImageRows(X_tr, mean, scale, shifts=shifts)
+        rows = data.ImageRows(X_tr, mean, scale, shifts=cfg.augment)
     return dict(X_train=rows, y_train=np.tile(y_tr, rows.copies), X_val=X_val, y_val=y_val,
                 X_test=np.asarray(data.ImageRows(X_te, mean, scale), cfg.dtype), y_test=y_te,
                 X_test_raw=X_te, mean=mean, scale=scale, classes=np.unique(y))

@@ -3,10 +3,11 @@
 The digits data (UCI optdigits) was written by 43 people on forms; some ways of writing
 digits are missing from it or rare: a 1 with a flag and a base (every serif font's 1), a 7
 without a crossbar drawn as one stroke, a 6 with a long curved stem, an 8 of two round
-loops. ``synthetic_digits`` renders skeletons of such styles, varied as drawings vary (size
-of the pen, slant, turn, width, an unsteady hand), into 32x32 bitmaps with the digit's
-longer side filling the bitmap, and counts the "on" pixels of 4x4 blocks (0..16), exactly
-the form of the data. ``best`` adds them to its training part.
+loops. ``style_fields`` gives each style's distance field (the distance of every point to
+the skeleton), from which ``augment.vary_drawings`` draws varied drawings of it a batch at a
+time (size of the pen, slant, turn, width, an unsteady hand): 32x32 bitmaps with the
+digit's longer side filling the bitmap, counted in 4x4 blocks (0..16), exactly the form of
+the data. ``best`` adds them to its training rows (``augment.DrawingRows``).
 
 These skeletons are the *tuning* styles of the drawn corpus of tests/data/drawn_digits.json
 (its held-out styles are not here and must never be added: the tests' floors are measured
@@ -15,13 +16,14 @@ on them).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageDraw
 
-SIDE = 32  # the bitmap the digits were counted from
-FINE = 4  # skeletons are drawn this many times finer, then box-averaged to SIDE
-PEN = (5.0, 7.0)  # pen width on the 32x32 bitmap (imaging evens strokes to 6)
+FIELD = 112  # the distance fields' side, in pixels
+UNIT = 64  # pixels per unit of the skeletons' frame (a digit is about 1 high)
+MIDDLE = (0.5, 0.3)  # (y, x) of the frame at the fields' centre
 
 Stroke = list[tuple[float, float]]
 
@@ -48,7 +50,10 @@ def _styles() -> dict[int, list[list[Stroke]]]:
         3: [[a(0.28, 0.25, 0.28, 0.25, 200, 450) + a(0.28, 0.74, 0.3, 0.26, -90, 160)],
             [[(0.02, 0.02), (0.58, 0.02), (0.25, 0.42)] + a(0.28, 0.7, 0.3, 0.29, -80, 160)]],
         4: [[[(0.45, 0), (0.0, 0.68), (0.62, 0.68)], [(0.45, 0), (0.45, 1)]],
-            [[(0.12, 0), (0.04, 0.62), (0.6, 0.62)], [(0.45, 0.2), (0.45, 1)]]],
+            [[(0.12, 0), (0.04, 0.62), (0.6, 0.62)], [(0.45, 0.2), (0.45, 1)]],
+            # open at the top, its two strokes starting close together: drawn small with a
+            # wide pen they run together
+            [[(0.3, 0), (0.02, 0.6), (0.6, 0.6)], [(0.42, 0.02), (0.42, 1)]]],
         5: [[[(0.55, 0), (0.08, 0), (0.04, 0.42)] + a(0.28, 0.68, 0.3, 0.3, -150, 150)],
             [[(0.06, 0.02), (0.04, 0.44)] + a(0.28, 0.68, 0.3, 0.3, -150, 150),
              [(0.06, 0.02), (0.58, 0.02)]]],
@@ -59,6 +64,8 @@ def _styles() -> dict[int, list[list[Stroke]]]:
             [[(0, 0), (0.6, 0), (0.2, 1)], [(0.15, 0.5), (0.55, 0.5)]],
             [[(0.0, 0.15), (0.02, 0.02), (0.6, 0.02), (0.22, 1)]]],
         8: [[a(0.3, 0.25, 0.24, 0.24, 0, 360), a(0.3, 0.73, 0.3, 0.27, -90, 270)],
+            # a small loop on a large one: drawn small, the top loop's hole fills
+            [a(0.3, 0.19, 0.17, 0.18, 90, 450), a(0.3, 0.68, 0.3, 0.31, -90, 270)],
             [[(0.3 + 0.28 * math.sin(2 * t), 0.5 - 0.5 * math.cos(t))
               for t in np.linspace(0, 2 * math.pi, 49)]]],
         9: [[a(0.3, 0.27, 0.28, 0.27, 0, 360), [(0.58, 0.27), (0.58, 1.0)]],
@@ -67,76 +74,58 @@ def _styles() -> dict[int, list[list[Stroke]]]:
     }
 
 
-def render(strokes: list[Stroke], rng: np.random.Generator) -> np.ndarray:
-    """One varied drawing of a skeleton as the digits' 64 block counts 0..16.
+class StyleFields(NamedTuple):
+    """The skeleton styles as ``augment.vary_drawings`` uses them.
 
-    Parameters
+    Attributes
     ----------
-    strokes : list of point lists
-        The skeleton.
-    rng : numpy.random.Generator
-        Draws the variation: slant (shear up to 0.35), turn (up to 12 degrees), width
-        (x0.75..1.3), a wobble of 1% of the height per point and the pen (``PEN``).
-
-    Returns
-    -------
-    array (64,)
+    fields : array (n, FIELD, FIELD) float32
+        Minus the distance of each pixel to the style's skeleton, in pixels (ink is where it
+        is above minus half the pen).
+    labels : array (n,) int64
+        The digit of each style.
+    points : array (n, P, 2)
+        (row, column) of the skeleton's points (the last repeated to fill): its box.
+    centre : array (2,)
+        The fields' centre, (row, column).
     """
-    pts = [np.asarray(s, dtype=np.float64) for s in strokes]
-    shear, angle = rng.uniform(-0.35, 0.35), math.radians(rng.uniform(-12, 12))
-    aspect = rng.uniform(0.75, 1.3)
-    cos, sin = math.cos(angle), math.sin(angle)
-    moved = []
-    for p in pts:
-        q = p - 0.5 + rng.normal(0.0, 0.01, p.shape)  # (n, 2) about the middle
-        q[:, 0] = q[:, 0] * aspect - shear * q[:, 1]
-        moved.append(q @ np.array([[cos, sin], [-sin, cos]]))
-    every = np.concatenate(moved)
-    lo, hi = every.min(axis=0), every.max(axis=0)
-    pen = rng.uniform(*PEN) * FINE
-    box = SIDE * FINE - pen  # the skeleton's longer side, so the inked digit fills SIDE
-    scale = box / max(float((hi - lo).max()), 1e-6)
-    centre = (lo + hi) / 2
-    img = Image.new("L", (SIDE * FINE, SIDE * FINE), 0)
-    ink = ImageDraw.Draw(img)
-    r = pen / 2
-    for q in moved:
-        xy = [tuple(v) for v in (q - centre) * scale + SIDE * FINE / 2]
-        ink.line(xy, fill=255, width=int(round(pen)), joint="curve")
-        for x, y in xy:
-            ink.ellipse([x - r, y - r, x + r, y + r], fill=255)
-    bitmap = np.asarray(img.reduce(FINE), dtype=np.float64) > 127  # (32, 32)
-    block = SIDE // 8
-    return bitmap.reshape(8, block, 8, block).sum(axis=(1, 3)).ravel().astype(np.float64)
+
+    fields: np.ndarray
+    labels: np.ndarray
+    points: np.ndarray
+    centre: np.ndarray
 
 
-def synthetic_digits(per_style: int = 40, random_state: int | np.random.Generator = 0
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """``per_style`` varied drawings of every skeleton style, as digits rows.
+def _distance(grid: np.ndarray, strokes: list[np.ndarray]) -> np.ndarray:
+    """The distance of each point of ``grid`` (N, 2) to the polylines ``strokes``."""
+    best = np.full(len(grid), np.inf)
+    for pts in strokes:
+        if len(pts) == 1:
+            best = np.minimum(best, np.linalg.norm(grid - pts[0], axis=1))
+            continue
+        a, d = pts[:-1], np.diff(pts, axis=0)  # (S, 2) segment starts and directions
+        length2 = np.maximum((d * d).sum(axis=1), 1e-12)
+        t = np.clip(((grid[:, None, :] - a) * d).sum(axis=2) / length2, 0.0, 1.0)  # (N, S)
+        near = a + t[..., None] * d  # (N, S, 2)
+        best = np.minimum(best, np.linalg.norm(grid[:, None, :] - near, axis=2).min(axis=1))
+    return best
 
-    Parameters
-    ----------
-    per_style : int
-        Drawings of each style (there are 2 or 3 styles of each digit).
-    random_state : int or numpy.random.Generator
-        Seeds the variation.
 
-    Returns
-    -------
-    X : array (n, 64)
-        Block counts 0..16.
-    y : array (n,)
-        The digits.
-    """
-    if not isinstance(per_style, (int, np.integer)) or per_style < 0:
-        raise ValueError(f"per_style must be a non-negative integer, got {per_style!r}")
-    rng = np.random.default_rng(random_state)
-    rows, labels = [], []
+@lru_cache(maxsize=1)
+def style_fields() -> StyleFields:
+    """The ``StyleFields`` of every style of ``_styles`` (made once per process)."""
+    centre = np.array([(FIELD - 1) / 2] * 2)
+    grid = np.stack(np.meshgrid(np.arange(FIELD), np.arange(FIELD), indexing="ij"),
+                    axis=-1).reshape(-1, 2).astype(np.float64)
+    fields, labels, points = [], [], []
     for digit, styles in _styles().items():
         for strokes in styles:
-            for _ in range(per_style):
-                rows.append(render(strokes, rng))
-                labels.append(digit)
-    if not rows:
-        return np.zeros((0, 64)), np.zeros(0, dtype=np.int64)
-    return np.array(rows), np.array(labels, dtype=np.int64)
+            # (x, y) of the frame -> (row, column) pixels of the field
+            pix = [(np.asarray(s, np.float64)[:, ::-1] - MIDDLE) * UNIT + centre
+                   for s in strokes]
+            fields.append(-_distance(grid, pix).reshape(FIELD, FIELD).astype(np.float32))
+            labels.append(digit)
+            points.append(np.concatenate(pix))
+    most = max(len(p) for p in points)
+    padded = np.array([np.concatenate([p, np.repeat(p[-1:], most - len(p), 0)]) for p in points])
+    return StyleFields(np.array(fields), np.array(labels, np.int64), padded, centre)
