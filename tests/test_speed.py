@@ -192,7 +192,16 @@ def _blas_threads():
     return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 
 
-def test_small_products_run_blas_on_one_thread():
+@pytest.fixture
+def no_pins(monkeypatch):
+    """The rule as a process without pins sees it: a server of another test module may be
+    alive in this worker, and a server pins one BLAS thread for its whole process
+    (web.registry.LiveRuns.side_by_side)."""
+    import neuralpath.blas
+    monkeypatch.setattr(neuralpath.blas, "_pins", [])
+
+
+def test_small_products_run_blas_on_one_thread(no_pins):
     assert 64 * 30 * 1078 < SINGLE_THREAD_BELOW  # the tutorial preset
     with blas_threads([64, 30, 10], 1078):
         assert _blas_threads() == {1}
@@ -201,7 +210,7 @@ def test_small_products_run_blas_on_one_thread():
         assert _blas_threads() == {max(1, (os.cpu_count() or 1) - 1)}
 
 
-def test_a_pinned_count_overrides_the_rule_and_blocks_nest():
+def test_a_pinned_count_overrides_the_rule_and_blocks_nest(no_pins):
     """blas.pinned(n): what a sweep (1 thread a run) and the contention benchmark use instead
     of the rule; outside the blocks the rule is back (a control)."""
     best = [64, 256, 256, 10]
@@ -217,7 +226,7 @@ def test_a_pinned_count_overrides_the_rule_and_blocks_nest():
             pass
 
 
-def test_large_products_leave_one_core_free():
+def test_large_products_leave_one_core_free(no_pins):
     """The rule of issue 14: big products get every core but one, small ones one thread."""
     best = [64, 256, 256, 10]
     assert blas_thread_count(best, 128, cores=2) == 1  # the cliff: 128 * 256 * 256 = 2**23

@@ -32,10 +32,14 @@ PRESETS: dict[str, TrainConfig] = {
     # printed digits of the DejaVu faces shipped with the package and drawings with wider
     # pens: printed held-out 91.9% -> 99.4%, photos of print 88.8% -> 98.6% (seed 0; the
     # README has seeds 0..4), the split unchanged.
+    # Issue 22's dropout masks (dropout.py: other draws, the same rate) left the split at
+    # 98.44% over seeds 0..4 with dropout 0.3; 0.2 gives 98.58% (0.3 with epochs 150:
+    # 98.50%, learning rate 0.002: 98.55%); the printed and drawn parts need the less dropout
+    # no less (tests/test_real_inputs.py).
     "best": TUTORIAL.replace(
         layer_sizes=[64, 256, 256, 10], activation="relu", output_activation="softmax",
         cost="cross_entropy", initializer="he", optimizer="adam", learning_rate=0.003,
-        epochs=100, batch_size=128, l2=1e-4, dropout=0.3, schedule="cosine",
+        epochs=100, batch_size=128, l2=1e-4, dropout=0.2, schedule="cosine",
         augment_drawings=True, scaler="unit", dtype="float32"),
     # IDX sets (neuralpath.mnist: MNIST, Fashion-MNIST, KMNIST, subsets), pixels / 255.
     # A number of updates, not of epochs, so 4,000 images get as many steps as 60,000: 5000
