@@ -4,10 +4,12 @@ A live run is the ``neuralpath train`` of a preset and a JSON object of settings
 pipeline's road: the same ``TrainConfig`` (``presets.resolve``, read in the page's words by
 ``web/settings.py``), data (``pipeline.prepare``), network (``pipeline.build``) and loop
 (``pipeline.fit``), and it ends as every run does (``pipeline.finish_run``: the same metrics
-and run folder), so it gives the same numbers for the same settings and seed. This module holds
-one run (``LiveRun``: its worker thread and what it has learned); ``web/registry.py`` holds
-the runs of every browser (sessions, bounds), ``web/queue.py`` the line they wait in,
-``web/measure.py`` what they show of their network and ``web/live_routes.py`` their routes.
+and run folder), so it gives the same numbers for the same settings and seed. Its folder
+leaves ``runs/latest`` alone: that stays the model a restarted ``serve`` answers the class
+with, never the last learner's run. This module holds one run (``LiveRun``: its worker
+thread and what it has learned); ``web/registry.py`` holds the runs of every browser
+(sessions, bounds), ``web/queue.py`` the line they wait in, ``web/measure.py`` what they
+show of their network and ``web/live_routes.py`` their routes.
 
 A run waits in line (``queued``) for a computing slot, prepares its data (``preparing``),
 then trains (``running``) in its worker thread; ``training.train`` calls the run back after
@@ -205,9 +207,11 @@ class LiveRun:
         model.metadata["live_run"] = self.id
         if history.iterations:
             run_dir = None if self.runs_dir is None else new_run_dir(self.runs_dir)
+            # runs/latest stays the command line's: a restarted serve answers with it, not
+            # with the last learner's run
             metrics = pipeline.finish_run(model, history, parts, run_dir,
                                           f"{self.label}, seed {self.cfg.seed} (live run "
-                                          f"{self.id})")
+                                          f"{self.id})", move_latest=False)
             final = {k: metrics[k] for k in ("test_accuracy", "train_accuracy", "final_cost",
                                              "train_seconds")}
             if "paths" in metrics:
