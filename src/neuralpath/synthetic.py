@@ -110,6 +110,11 @@ def render(strokes: list[Stroke], rng: np.random.Generator) -> np.ndarray:
     return bitmap.reshape(8, block, 8, block).sum(axis=(1, 3)).ravel().astype(np.float64)
 
 
+def n_synthetic(per_style: int = 40) -> int:
+    """How many rows ``synthetic_digits(per_style)`` makes (without drawing them)."""
+    return per_style * sum(len(styles) for styles in _styles().values())
+
+
 def synthetic_digits(per_style: int = 40, random_state: int | np.random.Generator = 0
                      ) -> tuple[np.ndarray, np.ndarray]:
     """``per_style`` varied drawings of every skeleton style, as digits rows.

@@ -30,12 +30,14 @@ Every request belongs to a browser session (the ``neuralpath_session`` cookie,
 
 ``GET /api/train/options``
     The presets' settings, each setting's page label (``labels``), help text, choices, range
-    (``ranges``) and this server's bounds.
+    (``ranges``), this server's bounds and ``rows``: each data set's rows and copies, from
+    which the page counts a run's optimizer steps before sending it (``web/rows.py``).
 ``POST /api/train``
     ``{"preset": name, ...any TrainConfig setting}`` -> 202 ``{id, state, total, label,
     place, wait_seconds, replaced}``. Settings left out take the preset's values; null only
     where a setting may be left empty (``batch_size`` null: the full batch); a refused one
-    answers 422 ``{"error": "Learning rate must be ...", "field": "learning_rate"}``. The
+    answers 422 ``{"error": "Learning rate must be ...", "field": "learning_rate"}``, and so
+    do epochs that would make more than ``MAX_ITERATIONS`` steps (``"field": "epochs"``). The
     browser's previous run, if still waiting or training, is stopped ("replaced by a new
     run"); ``replaced`` is its id (else null). 429 when the line is full.
 ``GET /api/train/runs``
@@ -65,7 +67,8 @@ Every request belongs to a browser session (the ``neuralpath_session`` cookie,
 Bounds (settings refused with 422; full line, too many browsers: 429)
 ---------------------------------------------------------------------
 ``MAX_LAYER`` nodes in any layer; ``MAX_ITERATIONS`` optimizer steps (epochs count as the
-steps they make: a run of too many epochs fails when its data is read); ``MAX_WEIGHT_BYTES``
+steps they make, from the training rows known before the data is read: ``web/rows.py``, whose
+counts ``GET /api/train/options`` gives as ``rows``); ``MAX_WEIGHT_BYTES``
 of weights and biases (``web/settings.py``); ``MAX_RUNNING`` runs computing at once (the
 cores), ``MAX_WAITING`` runs in line, ``MAX_KEPT`` finished runs per browser and
 ``MAX_KEPT_TOTAL`` in all (the oldest finished are dropped, and answer 404 saying so;
@@ -90,7 +93,8 @@ from ..runs import new_run_dir
 from ..training import History, StopTraining
 from .api import ApiError, one_line
 from .measure import Measurement
-from .settings import check_steps, diverged_message
+from .rows import check_steps
+from .settings import diverged_message
 
 if TYPE_CHECKING:
     from .registry import LiveRuns

@@ -26,6 +26,7 @@ from ..presets import PRESETS
 from .api import ApiError, json_object, no_store
 from .live import ACTIVE, EVENT_INTERVAL, MAX_PACE, LiveRun
 from .registry import LiveRuns
+from .rows import rows_options
 from .sessions import Session, session_of
 from .settings import came, options
 
@@ -133,7 +134,7 @@ def make_router(runs: LiveRuns, version_of: Callable[[Session], str]) -> APIRout
 
     @router.get("/api/train/options")
     async def get_options() -> JSONResponse:
-        return no_store(options(runs.bounds()))
+        return no_store(dict(options(runs.bounds()), rows=rows_options()))
 
     @router.post("/api/train", status_code=202, openapi_extra={"requestBody": {
         "content": {"application/json": {"schema": {

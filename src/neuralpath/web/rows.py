@@ -1,0 +1,129 @@
+"""The training rows a live run's settings give, known before its data is read.
+
+A run of ``epochs`` makes ``epochs x ceil(rows / batch)`` optimizer steps, and the page's
+bound (``settings.MAX_ITERATIONS``) must refuse too many of them when the run is asked for,
+not once its worker has read the data. The rows follow from the settings and one count per
+data set, as ``pipeline.prepare`` makes them:
+
+* the data set's training part: the digits' 1,797 rows less the test share
+  (``ceil(test_size x 1797)``, as scikit-learn's ``train_test_split`` takes it), or an IDX
+  set's training file, whose count is read from its 8-byte header alone;
+* less the validation share with early stopping (``ceil(validation_fraction x rows)``);
+* times the shifted copies (``augment``: each image and 4 shifts), or, with
+  ``augment_drawings``, ``rows x (copies + 1)`` plus the made-up drawings.
+
+``training_rows`` gives that count (None when an IDX set's files are not there: the run then
+fails with the loader's own message), ``check_epochs`` refuses a run with too many steps in
+the page's words, and ``rows_options`` gives the page the same facts so it can check the
+field before sending (``GET /api/train/options``' ``rows``). A test holds every count equal
+to ``pipeline.prepare``'s.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..config import TrainConfig
+from ..data import DATASETS, SHIFTS
+from .settings import LABELS, MAX_ITERATIONS, refused
+
+DIGITS_ROWS = 1797  # scikit-learn's digits (tests/test_live.py checks it)
+DRAWING_COPIES = 4  # data.drawing_augment's varied copies of each row
+DRAWINGS_PER_STYLE = 40  # and its made-up drawings of each style
+
+
+def data_rows(dataset: str, data_dir: str | None = None) -> int | None:
+    """The rows a data set's training part is taken from: all 1,797 digits (the test share
+    comes out of them), or the count an IDX set's training images file declares (None when
+    the file is missing or its header unreadable)."""
+    if dataset == "digits":
+        return DIGITS_ROWS
+    from .. import mnist
+    found = mnist.find_file(data_dir or mnist.default_data_dir(), mnist.TRAIN_IMAGES)
+    if found is None:
+        return None
+    try:
+        return mnist.idx_count(found, "images")
+    except (OSError, ValueError):
+        return None
+
+
+def drawings() -> int:
+    """The made-up drawings ``augment_drawings`` adds (``synthetic.n_synthetic``)."""
+    from ..synthetic import n_synthetic
+    return n_synthetic(DRAWINGS_PER_STYLE)
+
+
+def training_rows(cfg: TrainConfig, data_dir: str | None = None) -> int | None:
+    """The rows ``pipeline.prepare(cfg)``'s training part has (copies included), or None
+    when its data set's count is unknown (IDX files not there)."""
+    rows = data_rows(cfg.dataset, data_dir)
+    if rows is None:
+        return None
+    if not DATASETS[cfg.dataset].reads_files:  # a random split: ceil(test_size x rows) test
+        rows -= math.ceil(cfg.test_size * rows)
+    if cfg.early_stopping:
+        rows -= math.ceil(cfg.validation_fraction * rows)
+    if cfg.augment_drawings:
+        return rows * (DRAWING_COPIES + 1) + drawings()
+    return rows * len(SHIFTS) if cfg.augment else rows
+
+
+def steps_of(cfg: TrainConfig, rows: int) -> int:
+    """The optimizer steps a run of ``cfg`` makes on ``rows`` training rows, as training
+    counts them (a batch larger than the rows is the full batch)."""
+    if cfg.iterations is not None:
+        return int(cfg.iterations)
+    batch = rows if cfg.batch_size is None else min(cfg.batch_size, rows)
+    return int(cfg.epochs or 0) * math.ceil(rows / batch)
+
+
+def too_many_steps(cfg: TrainConfig, rows: int) -> str | None:
+    """Why a run of ``cfg`` on ``rows`` rows makes too many steps, in the page's words; None
+    when it is within ``MAX_ITERATIONS``."""
+    total = steps_of(cfg, rows)
+    if total <= MAX_ITERATIONS:
+        return None
+    batch = rows if cfg.batch_size is None else min(cfg.batch_size, rows)
+    epochs = int(cfg.epochs or 0)
+    per_epoch = MAX_ITERATIONS // epochs  # steps an epoch may make
+    advice = (f"use at most {MAX_ITERATIONS} epochs" if per_epoch == 0 else
+              f"use fewer epochs or a larger {LABELS['batch_size'].lower()} (at least "
+              f"{math.ceil(rows / per_epoch)})")  # ceil(rows / b) <= per_epoch from there
+    return (f"{LABELS['epochs']}: a live run makes at most {MAX_ITERATIONS} optimizer steps, "
+            f"and {epochs} epochs of {rows} rows in batches of {batch} make {total}; {advice}")
+
+
+def check_steps(cfg: TrainConfig, rows: int) -> int:
+    """The steps a run of ``cfg`` makes on the ``rows`` it has read; ``ValueError`` in the
+    page's words over ``MAX_ITERATIONS`` (the worker's check, once the data is read: the
+    rows of an IDX set whose files came after the run was asked for)."""
+    problem = too_many_steps(cfg, rows)
+    if problem is not None:
+        raise ValueError(problem)
+    return steps_of(cfg, rows)
+
+
+def check_epochs(cfg: TrainConfig, data_dir: str | None = None) -> None:
+    """Refuse (``ApiError`` 422, field ``epochs``) a run whose epochs make more than
+    ``MAX_ITERATIONS`` steps, when its rows are known before the data is read."""
+    if cfg.epochs is None:
+        return
+    rows = training_rows(cfg, data_dir)
+    problem = None if rows is None else too_many_steps(cfg, rows)
+    if problem is not None:
+        raise refused("epochs", problem)
+
+
+def rows_options(data_dir: str | None = None) -> dict[str, Any]:
+    """What the page needs to count a run's steps before sending it: each data set's rows
+    (``data``; null when unknown) and whether its test share comes out of them
+    (``test_share``), the shifted copies per image and the drawing-style copies and
+    drawings. Training rows = rows - ceil(test_size x rows) (with a test share) - ceil
+    (validation_fraction x that) (early stopping), then x ``shifted_copies`` (shifted
+    copies) or x ``drawing_copies`` + ``drawings`` (drawing-style copies); steps =
+    epochs x ceil(training rows / batch)."""
+    return dict(data={name: data_rows(name, data_dir) for name in DATASETS},
+                test_share={name: not d.reads_files for name, d in DATASETS.items()},
+                shifted_copies=len(SHIFTS), drawing_copies=DRAWING_COPIES + 1,
+                drawings=drawings())
