@@ -121,18 +121,24 @@ def test_too_many_steps_on_an_idx_set_are_refused(client, idx_folder, monkeypatc
 
 
 def test_options_give_the_page_the_rows(client, idx_folder, monkeypatch):
-    """The page counts a run's steps as the server does from ``rows`` (the formula of
-    rows.rows_options' docstring)."""
+    """The page counts a run's steps as the server does from these counts."""
     monkeypatch.setenv("NEURALPATH_DATA", idx_folder)
-    given = client.get("/api/train/options").json()["rows"]
-    assert given["data"] == {"digits": 1797, "mnist": 300}
-    assert given["test_share"] == {"digits": True, "mnist": False}
-    for preset in ("tutorial", "best"):
+    given = client.get("/api/train/options").json()
+    assert given["train_rows"] == {"digits": 1078, "mnist": 300}
+    assert given["preset_rows"] == {name: rows.training_rows(resolve(name), idx_folder)
+                                    for name in given["presets"]}
+    assert given["preset_rows"]["best"] == 1078 * 5 + 880
+    assert given["preset_rows"]["mnist"] == 300 * 5  # shifted copies
+    counts = given["rows"]
+    assert counts["data"] == {"digits": 1797, "mnist": 300}
+    assert counts["test_share"] == {"digits": True, "mnist": False}
+    for preset in ("tutorial", "best"):  # the formula of rows.rows_options' docstring
         cfg = resolve(preset)
-        n = given["data"]["digits"]
+        n = counts["data"]["digits"]
         n -= int(np.ceil(cfg.test_size * n))
         if cfg.augment_drawings:
-            n = n * given["drawing_copies"] + given["drawings"]
-        assert n == rows.training_rows(cfg)
+            n = n * counts["drawing_copies"] + counts["drawings"]
+        assert n == given["preset_rows"][preset]
     monkeypatch.setenv("NEURALPATH_DATA", os.path.join(idx_folder, "nothing here"))
-    assert client.get("/api/train/options").json()["rows"]["data"]["mnist"] is None
+    given = client.get("/api/train/options").json()
+    assert given["train_rows"]["mnist"] is None and given["preset_rows"]["mnist"] is None

@@ -109,6 +109,28 @@ def test_settings_are_checked_on_the_page_in_plain_words(train_page):
     assert page.input_value("#batch-kind") == "full"
 
 
+def test_too_many_steps_are_told_beside_the_length_before_sending(train_page):
+    """Epochs count as the steps they make on the preset's training rows (the server's
+    counts, GET /api/train/options' preset_rows): 100 epochs of single rows are refused on
+    the page, in the server's numbers, and nothing is sent."""
+    page = train_page
+    bodies = starts(page)
+    page.select_option("#length-kind", "epochs")
+    page.fill("#length", "100")
+    page.select_option("#batch-kind", "mini")
+    page.fill("#batch_size", "1")
+    assert page.is_visible("#length-error")
+    assert page.text_content("#length-error") == (
+        "100 epochs of 1078 rows in batches of 1 make 107800 steps; a run on this server "
+        "makes at most 20000: use fewer epochs or batches of at least 6.")
+    page.click("#start")
+    assert "Check this setting: Epochs" in page.text_content("#error")
+    page.fill("#batch_size", "6")  # 100 x ceil(1078 / 6) = 18000 steps
+    assert page.is_hidden("#length-error")
+    assert page.evaluate("document.body.dataset.total") == "18000"
+    assert bodies == []
+
+
 def test_the_settings_in_the_url_open_ready_to_start(train_page, browser, live_server):
     page = train_page
     page.select_option("#preset", "tutorial")

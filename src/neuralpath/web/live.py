@@ -30,8 +30,9 @@ Every request belongs to a browser session (the ``neuralpath_session`` cookie,
 
 ``GET /api/train/options``
     The presets' settings, each setting's page label (``labels``), help text, choices, range
-    (``ranges``), this server's bounds and ``rows``: each data set's rows and copies, from
-    which the page counts a run's optimizer steps before sending it (``web/rows.py``).
+    (``ranges``), this server's bounds, and the training rows of each data set
+    (``train_rows``) and preset (``preset_rows``) with the counts behind them (``rows``),
+    from which the page counts a run's optimizer steps before sending it (``web/rows.py``).
 ``POST /api/train``
     ``{"preset": name, ...any TrainConfig setting}`` -> 202 ``{id, state, total, label,
     place, wait_seconds, replaced}``. Settings left out take the preset's values; null only

@@ -134,7 +134,7 @@ def make_router(runs: LiveRuns, version_of: Callable[[Session], str]) -> APIRout
 
     @router.get("/api/train/options")
     async def get_options() -> JSONResponse:
-        return no_store(dict(options(runs.bounds()), rows=rows_options()))
+        return no_store(dict(options(runs.bounds()), **rows_options()))
 
     @router.post("/api/train", status_code=202, openapi_extra={"requestBody": {
         "content": {"application/json": {"schema": {

@@ -14,9 +14,9 @@ data set, as ``pipeline.prepare`` makes them:
 
 ``training_rows`` gives that count (None when an IDX set's files are not there: the run then
 fails with the loader's own message), ``check_epochs`` refuses a run with too many steps in
-the page's words, and ``rows_options`` gives the page the same facts so it can check the
-field before sending (``GET /api/train/options``' ``rows``). A test holds every count equal
-to ``pipeline.prepare``'s.
+the page's words, and ``rows_options`` gives the page the same counts so it can check the
+field before sending (``GET /api/train/options``' ``train_rows``, ``preset_rows`` and
+``rows``). A test holds every count equal to ``pipeline.prepare``'s.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from typing import Any
 
 from ..config import TrainConfig
 from ..data import DATASETS, SHIFTS
+from ..presets import PRESETS
 from .settings import LABELS, MAX_ITERATIONS, refused
 
 DIGITS_ROWS = 1797  # scikit-learn's digits (tests/test_live.py checks it)
@@ -116,14 +117,27 @@ def check_epochs(cfg: TrainConfig, data_dir: str | None = None) -> None:
 
 
 def rows_options(data_dir: str | None = None) -> dict[str, Any]:
-    """What the page needs to count a run's steps before sending it: each data set's rows
-    (``data``; null when unknown) and whether its test share comes out of them
-    (``test_share``), the shifted copies per image and the drawing-style copies and
-    drawings. Training rows = rows - ceil(test_size x rows) (with a test share) - ceil
-    (validation_fraction x that) (early stopping), then x ``shifted_copies`` (shifted
-    copies) or x ``drawing_copies`` + ``drawings`` (drawing-style copies); steps =
-    epochs x ceil(training rows / batch)."""
-    return dict(data={name: data_rows(name, data_dir) for name in DATASETS},
-                test_share={name: not d.reads_files for name, d in DATASETS.items()},
-                shifted_copies=len(SHIFTS), drawing_copies=DRAWING_COPIES + 1,
-                drawings=drawings())
+    """What the page needs to count a run's steps before sending it (``GET
+    /api/train/options`` holds these three keys).
+
+    ``train_rows``: each data set's training rows with its default split (the digits' with
+    the tutorial's test share, an IDX set's training file; null when its files are not
+    there). ``preset_rows``: the training rows each preset's run has, copies included (the
+    page's form changes no setting that changes them): steps = epochs x ceil(rows / batch).
+    ``rows``: the counts behind them, for other settings: each data set's rows (``data``),
+    whether the test share comes out of them (``test_share``), and the copies: training rows
+    = rows - ceil(test_size x rows) (with a test share) - ceil(validation_fraction x that)
+    (early stopping), then x ``shifted_copies`` (shifted copies) or x ``drawing_copies`` +
+    ``drawings`` (drawing-style copies).
+    """
+    counts = {name: data_rows(name, data_dir) for name in DATASETS}
+    defaults = {name: PRESETS[d.default_preset] for name, d in DATASETS.items()}
+    return dict(
+        train_rows={name: None if counts[name] is None else training_rows(
+            TrainConfig.from_dict({**cfg.to_dict(), "augment": False,
+                                   "augment_drawings": False, "early_stopping": False}),
+            data_dir) for name, cfg in defaults.items()},
+        preset_rows={name: training_rows(cfg, data_dir) for name, cfg in PRESETS.items()},
+        rows=dict(data=counts, test_share={n: not d.reads_files for n, d in DATASETS.items()},
+                  shifted_copies=len(SHIFTS), drawing_copies=DRAWING_COPIES + 1,
+                  drawings=drawings()))

@@ -6,7 +6,7 @@
 import { drawAll, view } from "./train_charts.js";
 import {
   focusFirst, initForm, label, lock, readForm, refresh, request, setForm,
-  showServerError,
+  showServerError, trainingRows,
 } from "./train_form.js";
 import { downloadOnClick, loadRuns, post, ServerGone } from "./train_runs.js";
 
@@ -160,8 +160,7 @@ function clearView(values) {
 // The iterations a run of these values makes, for the chart's axis before it starts.
 function plannedSteps(values) {
   if (values.iterations) return values.iterations;
-  const p = options.presets[$("preset").value];
-  const m = options.train_rows && options.train_rows[p.dataset];
+  const m = trainingRows();
   if (m && values.epochs) return values.epochs * Math.ceil(m / Math.min(values.batch_size ?? m, m));
   return 100;
 }
