@@ -29,6 +29,13 @@ export function wording(answer, top) {
     `(${chance(answer.probabilities[second])})`;
 }
 
+// Why no digit is read, in words: the server's reason ("the picture is blank"), after "no
+// digit found: ", except imaging's "too small to read: draw it larger", which says it all.
+export function noDigitWords(reason) {
+  const text = String(reason ?? "");
+  return text.startsWith("too small to read") ? text : `no digit found: ${text}`;
+}
+
 export function buildBars(classes, list = $("bars")) {
   list.replaceChildren();
   for (const label of classes) {

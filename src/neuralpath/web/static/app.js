@@ -6,7 +6,9 @@
 // again now and then, and at once when a prediction names another model "version" (the
 // training page's "Use this network" changes it), so the header and the hidden layers'
 // captions always describe the network that answers.
-import { buildBars, drawHidden, drawSeen, showBars, wording } from "./answer.js";
+import {
+  buildBars, drawHidden, drawSeen, noDigitWords, showBars, wording,
+} from "./answer.js";
 import { makePad } from "./pad.js";
 
 const THROTTLE_MS = 120;  // the longest wait between a stroke and its prediction request
@@ -177,7 +179,7 @@ function showAnswer(answer) {
   $("error").hidden = true;
   drawSeen(answer.pixels, answer.side, answer.pixel_max);
   if (answer.digit === null) {
-    showNoDigit(`no digit found: ${answer.reason}`);
+    showNoDigit(noDigitWords(answer.reason));
     $("hidden").replaceChildren();
     return;
   }
