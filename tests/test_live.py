@@ -135,12 +135,10 @@ def test_bounds_refused_with_422(client, body, field, words):
     assert words in message and "at most" in message and response.json()["field"] == field
 
 
-def test_too_many_epochs_fail_the_run_in_plain_words(client, app):
-    """Epochs count as the steps they make, known once the data is read: the run fails."""
-    run_id = client.post("/api/train", json={"epochs": 20, "batch_size": 1}).json()["id"]
-    run = finish(app, run_id)
-    assert run.state == "failed"
-    assert "at most 20000 optimizer steps" in run.error and "20 epochs" in run.error
+def test_too_many_epochs_are_refused_before_the_run(client):
+    """Epochs count as the steps they make (web/rows.py; tests/test_rows.py has the rest)."""
+    words = error_of(client.post("/api/train", json={"epochs": 20, "batch_size": 1}), 422)
+    assert "at most 20000 optimizer steps" in words and "20 epochs" in words
 
 
 def test_finished_runs_kept_per_browser_are_bounded():
@@ -204,10 +202,11 @@ def test_pause_step_resume_finish(client, app, tmp_path):
     assert info["final_cost"] == info["cost"][-1]
     assert 0.1 < info["test_accuracy"] <= 1 and 0.1 < info["train_accuracy"] <= 1
     assert sum(map(sum, info["measured"]["confusion"])) == 719  # the test part's 40%
-    # saved like a CLI run: runs/<timestamp>/model.npz and cost.png, runs/latest
+    # saved like a CLI run: runs/<timestamp>/model.npz and cost.png, but runs/latest not made
     saved = load(tmp_path / "runs" / info["saved_as"])
     assert saved.config.layer_sizes == [64, 12, 10] and saved.metadata["iterations_run"] == 400
-    assert (tmp_path / "runs" / "latest" / "cost.png").exists()
+    assert (tmp_path / "runs" / info["saved_as"]).with_name("cost.png").exists()
+    assert not (tmp_path / "runs" / "latest").exists()
     download = client.get(f"/api/train/{run_id}/model.npz")
     assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
     path = tmp_path / "downloaded.npz"
@@ -275,6 +274,34 @@ def test_shutdown_stops_the_runs(draw_model, tmp_path):
         run_id = client.post("/api/train", json=LONG).json()["id"]
     run = app.state.live_runs.runs[run_id]
     assert run.state == "stopped" and "shut down" in run.error
+
+
+def test_page_runs_leave_runs_latest_to_the_command_line(draw_model, tmp_path, capsys,
+                                                        monkeypatch):
+    """A restarted serve answers the class with runs/latest: a learner's run must not move it."""
+    monkeypatch.chdir(tmp_path)  # the command line writes runs/ here
+    runs_dir = tmp_path / "runs"
+    assert main(["train", "--preset", "tutorial", "--iterations", "20", "--layer-sizes",
+                 "64,7,10", "--no-progress"]) == 0
+    capsys.readouterr()
+    cli_folder = (runs_dir / "latest").resolve()
+    assert load(runs_dir / "latest" / "model.npz").config.layer_sizes == [64, 7, 10]
+    app = create_app(model=draw_model, runs_dir=str(runs_dir))
+    with TestClient(app) as client:
+        run_id = client.post("/api/train", json=SMALL).json()["id"]
+        finish(app, run_id)
+        info = client.get(f"/api/train/{run_id}").json()
+    page_folder = (runs_dir / info["saved_as"]).parent
+    assert info["state"] == "done" and (page_folder / "model.npz").exists()
+    assert page_folder.resolve() != cli_folder
+    assert (runs_dir / "latest").resolve() == cli_folder  # not moved
+    restarted = create_app(runs_dir=str(runs_dir))  # serve started again, no --model
+    with TestClient(restarted) as client:
+        assert client.get("/api/model").json()["model"]["layer_sizes"] == [64, 7, 10]
+    # and a command-line run still moves it
+    assert main(["train", "--preset", "tutorial", "--iterations", "20", "--layer-sizes",
+                 "64,9,10", "--no-progress"]) == 0
+    assert load(runs_dir / "latest" / "model.npz").config.layer_sizes == [64, 9, 10]
 
 
 # ---- the draw view answers with a live run's network ------------------------------------

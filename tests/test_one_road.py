@@ -99,8 +99,9 @@ def test_cli_live_and_serve_leave_the_same_run_folder(tmp_path, model):
         assert [r["iteration"] for r in other] == [10, 20, 30]
         assert [r["cost"] for r in other] == pytest.approx([r["cost"] for r in rows[0]],
                                                            abs=1e-12)
-    for folder in (cli, live, serve):
+    for folder in (cli, serve):  # runs/latest: the model a restarted serve answers with
         assert os.path.realpath(folder.parent / "latest") == os.path.realpath(folder)
+    assert not os.path.lexists(live.parent / "latest")  # a learner's run never moves it
 
 
 def test_a_live_run_stopped_early_leaves_the_whole_record(tmp_path, model):

@@ -64,6 +64,15 @@ _UP = np.maximum(0.0, 1.0 - np.abs((np.arange(10 * _STEP) + 0.5) / _STEP - 0.5
 _IMAGE_CENTRE = np.array([(10 * _STEP - 1) / 2] * 2, np.float32)
 
 
+def added_items(glyph_repeats: int = GLYPH_REPEATS, style_repeats: int = STYLE_REPEATS) -> int:
+    """The printed and drawn items ``DrawingRows`` adds to the training images (each then
+    has ``COPIES`` rows, as an image has), counted without rendering anything."""
+    from .printed import load_glyphs
+    from .synthetic import _styles
+    styles = sum(len(found) for found in _styles().values())
+    return len(load_glyphs()[1]) * glyph_repeats + styles * style_repeats
+
+
 def vary_images(images: np.ndarray, u: np.ndarray, rotation: float = 15.0, shear: float = 0.4,
                 stretch: float = 0.25, thickness: float = 0.25, wobble: float = 0.0
                 ) -> np.ndarray:

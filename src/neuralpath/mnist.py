@@ -176,6 +176,23 @@ def read_idx(path: str, kind: str) -> np.ndarray:
     return body.reshape(shape)
 
 
+def idx_count(path: str, kind: str) -> int:
+    """How many images (or labels) IDX file ``path`` declares, from its header alone (its
+    first 8 bytes; a gzipped file is decompressed that far only): what a check needs before
+    the whole file is read. ``ValueError`` naming the file when the header is not one of
+    ``kind``'s; ``OSError`` when it cannot be read."""
+    magic_expected = (_UBYTE << 8) | _KINDS[kind]
+    try:
+        f, _, _ = _open(path)
+        with f:
+            head = _read_up_to(f, 8)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise ValueError(f"{path}: damaged gzip file ({exc})") from None
+    if len(head) < 8 or struct.unpack(">I", head[:4])[0] != magic_expected:
+        raise ValueError(f"{path}: not an IDX file of {kind}")
+    return int(struct.unpack(">I", head[4:])[0])
+
+
 def _check_declared(path, shape, size, gzipped, data_on_disk):
     """ValueError naming ``path`` when the header declares more data than the file holds (raw)
     or can plausibly hold (gzipped: ``MAX_EXPANSION``), or more than ``MAX_BYTES``."""

@@ -226,12 +226,14 @@ def train_accuracy(model: TrainedModel, parts: dict[str, Any]) -> float:
 
 
 def save_run(model: TrainedModel, history: History, parts: dict[str, Any], run_dir: str,
-             title: str | None = None) -> dict[str, str]:
+             title: str | None = None, *, move_latest: bool = True) -> dict[str, str]:
     """Step 4, on disk: the run's whole folder (``runs.save_run``: model, config, metrics,
     cost curve, and the confusion matrix and errors on the test part of ``parts``), and
-    ``latest`` pointed at it. Returns the paths written, by kind."""
+    ``latest`` pointed at it unless ``move_latest`` is False (the live page's runs). Returns
+    the paths written, by kind."""
     from .runs import save_run as write_run
-    return write_run(model, run_dir, history, title, test=(parts["X_test_raw"], parts["y_test"]))
+    return write_run(model, run_dir, history, title, test=(parts["X_test_raw"], parts["y_test"]),
+                     move_latest=move_latest)
 
 
 # -- the steps composed -------------------------------------------------------------------------
@@ -263,12 +265,15 @@ def train_config(cfg: TrainConfig, callbacks: Sequence[Any] = (), data_dir: str 
 
 
 def finish_run(model: TrainedModel, history: History, parts: dict[str, Any],
-                run_dir: str | None, title: str | None) -> dict[str, Any]:
-    """``finish``, then the run folder when ``run_dir`` is given."""
+               run_dir: str | None, title: str | None, *,
+               move_latest: bool = True) -> dict[str, Any]:
+    """``finish``, then the run folder when ``run_dir`` is given (``latest`` pointed at it
+    unless ``move_latest`` is False)."""
     metrics = finish(model, history, parts)
     if run_dir is not None:
         try:
-            metrics["paths"] = save_run(model, history, parts, run_dir, title)
+            metrics["paths"] = save_run(model, history, parts, run_dir, title,
+                                        move_latest=move_latest)
         except OSError as exc:
             metrics["save_error"] = f"{exc.strerror or exc}" + (
                 f": {exc.filename}" if exc.filename else "")

@@ -12,9 +12,12 @@ A run folder is ``runs/<timestamp>/`` holding
 * ``checkpoint.npz`` (with ``--checkpoint-every``): the model with the training state
   (optimizer, random generator, history) that ``neuralpath train --resume`` continues from.
 
-``runs/latest`` points at the newest folder. Every run, however started (the command line, the
-live training page, ``serve``'s first start), is saved here the same way, through
-``pipeline.save_run``. Every file is written atomically.
+``runs/latest`` points at the newest folder of the command line (and of ``serve``'s first
+start), which is the model a restarted ``neuralpath serve`` answers with. Every run, however
+started (the command line, the live training page, ``serve``'s first start), is saved here the
+same way, through ``pipeline.save_run``; the page's runs leave ``latest`` where it is
+(``move_latest=False``), so one learner's run never becomes the model of a whole class. Every
+file is written atomically.
 """
 from __future__ import annotations
 
@@ -75,8 +78,9 @@ def link_latest(run_dir: str) -> str:
 
 
 def save_run(model: TrainedModel, run_dir: str, history: History | None = None,
-             title: str | None = None, test: tuple[Any, Any] | None = None) -> dict[str, str]:
-    """Save a run into ``run_dir`` and point ``latest`` at it.
+             title: str | None = None, test: tuple[Any, Any] | None = None, *,
+             move_latest: bool = True) -> dict[str, str]:
+    """Save a run into ``run_dir`` and (``move_latest``) point ``latest`` at it.
 
     The run's files are written into a temporary folder first (beside ``run_dir``, or inside
     it when it exists already: a resumed run, or one with checkpoints), then moved into place
@@ -94,12 +98,16 @@ def save_run(model: TrainedModel, run_dir: str, history: History | None = None,
         The cost curve's title.
     test : (X_raw, y), optional
         The raw test inputs and labels: give ``confusion.png`` and ``errors.png``.
+    move_latest : bool, default True
+        Point ``latest`` at the new folder. False leaves ``latest`` as it is (the live
+        training page's runs: ``latest`` is the model a restarted ``serve`` answers with).
 
     Returns
     -------
     dict
         The paths written, by kind (``model``, ``config``, ``metrics``, ``cost``,
-        ``confusion``, ``errors``), and ``latest`` (None when it could not be updated).
+        ``confusion``, ``errors``), and ``latest`` (None when it could not be updated or
+        was not asked for).
     """
     exists = os.path.isdir(run_dir)
     parent = os.path.dirname(os.path.abspath(run_dir))
@@ -125,10 +133,12 @@ def save_run(model: TrainedModel, run_dir: str, history: History | None = None,
         if build is not None:
             shutil.rmtree(build, ignore_errors=True)
     paths: dict[str, Any] = {kind: os.path.join(run_dir, name) for kind, name in written.items()}
-    try:
-        paths["latest"] = link_latest(run_dir)
-    except OSError:  # the run is complete where it is; only the link could not be made
-        paths["latest"] = None
+    paths["latest"] = None
+    if move_latest:
+        try:
+            paths["latest"] = link_latest(run_dir)
+        except OSError:  # the run is complete where it is; only the link could not be made
+            pass
     return paths
 
 

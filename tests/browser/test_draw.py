@@ -1,4 +1,5 @@
 """Draw digits on the real page with the mouse and check what it shows."""
+import json
 import math
 import time
 
@@ -158,3 +159,24 @@ def test_undo_takes_back_the_last_stroke(page):
     page.keyboard.press("Control+z")  # the first stroke too: the pad is empty again
     assert blank(page)
     assert page.text_content("#digit") == "no digit" and page.is_disabled("#undo")
+
+
+@pytest.mark.parametrize("reason, words", [
+    ("too small to read: draw it larger", "too small to read: draw it larger"),
+    ("only a dot", "no digit found: only a dot"),
+])
+def test_a_no_digit_reason_is_shown_in_plain_words(page, reason, words):
+    """imaging's "too small to read: draw it larger" is shown alone; other reasons follow
+    "no digit found: ". (The server's real answer, with its digit taken away.)"""
+    def no_digit(route):
+        answer = route.fetch().json()
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps(answer | {"digit": None, "reason": reason}))
+
+    page.wait_for_selector("body[data-status=ready]", timeout=10_000)
+    page.route("**/api/predict", no_digit)
+    draw(page, ONE)
+    page.wait_for_selector(SETTLED, timeout=10_000)
+    assert page.text_content("#digit") == "no digit"
+    assert page.text_content("#confidence") == words
+    assert page.is_hidden("#bars")

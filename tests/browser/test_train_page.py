@@ -20,6 +20,16 @@ def starts(page):
     return bodies
 
 
+def until(page, expression, seconds=10):
+    """Wait until ``expression`` is true in the page (evaluated from outside: the page's
+    Content-Security-Policy forbids wait_for_function's eval)."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
+
+
 def my_runs(page):
     return page.evaluate("fetch('/api/train/runs').then(r => r.json())")["runs"]
 
@@ -107,6 +117,28 @@ def test_settings_are_checked_on_the_page_in_plain_words(train_page):
     page.click("#reset")  # the preset again, and the usual batch size
     assert page.input_value("#hidden") == "30" and page.input_value("#batch_size") == "32"
     assert page.input_value("#batch-kind") == "full"
+
+
+def test_too_many_steps_are_told_beside_the_length_before_sending(train_page):
+    """Epochs count as the steps they make on the preset's training rows (the server's
+    counts, GET /api/train/options' preset_rows): 100 epochs of single rows are refused on
+    the page, in the server's numbers, and nothing is sent."""
+    page = train_page
+    bodies = starts(page)
+    page.select_option("#length-kind", "epochs")
+    page.fill("#length", "100")
+    page.select_option("#batch-kind", "mini")
+    page.fill("#batch_size", "1")
+    assert page.is_visible("#length-error")
+    assert page.text_content("#length-error") == (
+        "100 epochs of 1078 rows in batches of 1 make 107800 steps; a run on this server "
+        "makes at most 20000: use fewer epochs or batches of at least 6.")
+    page.click("#start")
+    assert "Check this setting: Epochs" in page.text_content("#error")
+    page.fill("#batch_size", "6")  # 100 x ceil(1078 / 6) = 18000 steps
+    assert page.is_hidden("#length-error")
+    assert page.evaluate("document.body.dataset.total") == "18000"
+    assert bodies == []
 
 
 def test_the_settings_in_the_url_open_ready_to_start(train_page, browser, live_server):
@@ -357,3 +389,39 @@ def test_a_setting_the_server_refuses_is_told_beside_its_field(browser, live_ser
         assert page.evaluate("document.body.dataset.state") == "idle"
     finally:
         context.close()
+
+
+def test_a_digit_drawn_during_a_run_shows_every_hidden_layer_of_its_network(browser,
+                                                                           live_server):
+    """The training page's pad is answered by the run's network as it is now (POST
+    /api/train/{id}/predict): the probabilities and a map per hidden layer, asked again as the
+    network learns, and the final network once the run has stopped."""
+    with watched_page(browser, live_server + "/train?hidden=30,20&iterations=20000&speed=300",
+                      height=900) as page:
+        page.wait_for_selector("body[data-ready=true]", timeout=10_000)
+        assert "Start a run" in page.text_content("#try-status")
+        page.click("#start")
+        page.wait_for_selector("body[data-state=running]", timeout=30_000)
+        page.locator("#try-pad").scroll_into_view_if_needed()
+        draw(page, ONE, pad="#try-pad")
+        page.wait_for_selector("#try-result[data-settled=true]", timeout=10_000)
+        captions = page.locator("#try-hidden figcaption").all_text_contents()
+        assert [c.split(" (")[0] for c in captions] == ["layer 2: 30 nodes", "layer 3: 20 nodes"]
+        assert all("(sigmoid)" in c for c in captions)
+        assert page.locator("#try-hidden canvas").count() == 2
+        assert page.locator("#try-bars li").count() == 10 and page.is_visible("#try-bars")
+        assert page.text_content("#try-digit") in list("0123456789")
+        first = int(page.get_attribute("#try-result", "data-iteration"))
+        assert first > 0 and "as it learns" in page.text_content("#try-status")
+        # the same drawing is asked again while the network learns: a later update answers
+        until(page, f"Number(document.getElementById('try-result').dataset.iteration) > {first}")
+        page.click("#stop")
+        page.wait_for_selector("body[data-state=stopped]", timeout=10_000)
+        stopped_at = int(page.evaluate("document.body.dataset.iteration"))
+        until(page, "document.getElementById('try-result').dataset.iteration === "  # the network
+                    f"'{stopped_at}'")  # it stopped with answers the drawing
+        page.wait_for_selector("#try-result[data-settled=true]", timeout=10_000)
+        assert "as it learns" not in page.text_content("#try-status")
+        page.click("#try-clear")
+        assert page.locator("#try-hidden figure").count() == 0
+        assert page.text_content("#try-digit") == "–"

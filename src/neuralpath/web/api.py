@@ -85,6 +85,8 @@ class RequestGuard:
     app : ASGI application
     limits : dict of str to int
         The largest body of a path (``/api/predict``: a picture); other paths take ``limit``.
+        A path may hold ``{name}`` parts, each one path segment, as FastAPI's routes do
+        (``/api/train/{run_id}/predict``).
     limit : int
         The largest body of any other path.
     timeout : float
@@ -95,7 +97,16 @@ class RequestGuard:
 
     def __init__(self, app: Any, limits: dict[str, int] | None = None, limit: int = 64 * 1024,
                  timeout: float = BODY_TIMEOUT) -> None:
-        self.app, self.limits, self.limit, self.timeout = app, dict(limits or {}), limit, timeout
+        self.app, self.limit, self.timeout = app, limit, timeout
+        self.limits = [(re.compile("".join(
+            "[^/]+" if part.startswith("{") else re.escape(part)
+            for part in re.split(r"(\{[^}/]*\})", path))), size)
+            for path, size in (limits or {}).items()]
+
+    def _limit(self, path: str) -> int:
+        """The largest body ``path`` may have."""
+        return next((size for pattern, size in self.limits if pattern.fullmatch(path)),
+                    self.limit)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Refuse a request that breaks a rule; else read its body and hand it on."""
@@ -105,7 +116,7 @@ class RequestGuard:
         refusal = self._refusal(scope, headers)
         if refusal is not None:
             return await _refuse(send, *refusal)
-        limit = self.limits.get(scope["path"], self.limit)
+        limit = self._limit(scope["path"])
         chunks: list[bytes] = []
         size = 0
         try:
@@ -160,7 +171,7 @@ class RequestGuard:
             return None
         if _kind(headers) != "application/json":
             return 415, _NOT_JSON.format(_kind(headers) or "no Content-Type")
-        limit = self.limits.get(scope["path"], self.limit)
+        limit = self._limit(scope["path"])
         if declared is not None:
             if not declared.isdigit():
                 return 400, f"Content-Length must be a whole number, got {declared!r}"

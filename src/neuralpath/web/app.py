@@ -66,7 +66,15 @@ from ..runs import new_run_dir
 from .api import BODY_TIMEOUT, ApiError, RequestGuard, add_error_handlers, finite, one_line
 from .live_routes import MAX_BODY as MAX_SETTINGS_BODY
 from .live_routes import document, make_router
-from .predict import PredictRequest, dataset_name, input_side, picture_pixels, pixel_max, predict
+from .predict import (
+    Answer,
+    PredictRequest,
+    dataset_name,
+    input_side,
+    picture_pixels,
+    pixel_max,
+    predict,
+)
 from .queue import Line
 from .registry import LiveRuns
 from .sessions import Session, SessionMiddleware, session_of
@@ -313,12 +321,15 @@ def create_app(model: TrainedModel | None = None, model_path: str | None = None,
                               "models refuse is a 422 with FastAPI's detail list beside it.")
     app.state.model_state, app.state.live_runs = state, live_runs
     app.add_middleware(SessionMiddleware, sessions=live_runs.sessions)
-    app.add_middleware(RequestGuard, limits={"/api/predict": MAX_BODY},
+    app.add_middleware(RequestGuard, limits={"/api/predict": MAX_BODY,
+                                             "/api/train/{run_id}/predict": MAX_BODY},
                        limit=MAX_SETTINGS_BODY, timeout=body_timeout)
     app.add_middleware(_SecurityHeaders)
     add_error_handlers(app)
-    app.include_router(make_router(live_runs, lambda session: version_of(state, session)))
-    _add_draw_routes(app, state, live_runs)
+    answer = answerer()
+    app.include_router(make_router(live_runs, lambda session: version_of(state, session),
+                                   answer))
+    _add_draw_routes(app, state, live_runs, answer)
     document(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -407,10 +418,28 @@ def version_of(state: ModelState, session: Session) -> str:
     return f"{state.changes}.{session.model_changes}"
 
 
-def _add_draw_routes(app: FastAPI, state: ModelState, live_runs: LiveRuns) -> None:
+def answerer() -> Answer:
+    """The draw view's answer to a ``PredictRequest`` with a model (``predict``, in a worker
+    thread), shared by ``POST /api/predict`` and the training page's pad: large pictures are
+    decoded ``DECODERS`` at a time, so a burst of them leaves room for the pages' small
+    canvases (which never wait for them)."""
+    limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
+
+    async def answer(model: TrainedModel, request: PredictRequest) -> dict[str, Any]:
+        kind, value = request.kind()
+        if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
+            if "decoders" not in limits:
+                limits["decoders"] = anyio.CapacityLimiter(DECODERS)
+            return await anyio.to_thread.run_sync(predict, model, kind, value,
+                                                  limiter=limits["decoders"])
+        return await run_in_threadpool(predict, model, kind, value)
+    return answer
+
+
+def _add_draw_routes(app: FastAPI, state: ModelState, live_runs: LiveRuns,
+                     answer: Answer) -> None:
     """The draw view: its page, ``GET /api/model`` and ``POST /api/predict``, each with the
     request's browser's draw network (the server's unless it chose a live run's)."""
-    limits: dict[str, anyio.CapacityLimiter] = {}  # made in the event loop, on first use
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def index() -> FileResponse:
@@ -443,14 +472,4 @@ def _add_draw_routes(app: FastAPI, state: ModelState, live_runs: LiveRuns) -> No
         version = version_of(state, session)
         if model is None:
             model = state.ready()
-        kind, value = request.kind()
-        if kind == "image" and await run_in_threadpool(picture_pixels, value) > LARGE_PICTURE:
-            # large pictures take memory and CPU: DECODERS at a time, so a burst of them
-            # leaves room for the page's small canvases (which never wait for them)
-            if "decoders" not in limits:
-                limits["decoders"] = anyio.CapacityLimiter(DECODERS)
-            answer = await anyio.to_thread.run_sync(predict, model, kind, value,
-                                                    limiter=limits["decoders"])
-        else:
-            answer = await run_in_threadpool(predict, model, kind, value)
-        return answer | {"version": version}
+        return await answer(model, request) | {"version": version}

@@ -4,10 +4,12 @@ A live run is the ``neuralpath train`` of a preset and a JSON object of settings
 pipeline's road: the same ``TrainConfig`` (``presets.resolve``, read in the page's words by
 ``web/settings.py``), data (``pipeline.prepare``), network (``pipeline.build``) and loop
 (``pipeline.fit``), and it ends as every run does (``pipeline.finish_run``: the same metrics
-and run folder), so it gives the same numbers for the same settings and seed. This module holds
-one run (``LiveRun``: its worker thread and what it has learned); ``web/registry.py`` holds
-the runs of every browser (sessions, bounds), ``web/queue.py`` the line they wait in,
-``web/measure.py`` what they show of their network and ``web/live_routes.py`` their routes.
+and run folder), so it gives the same numbers for the same settings and seed. Its folder
+leaves ``runs/latest`` alone: that stays the model a restarted ``serve`` answers the class
+with, never the last learner's run. This module holds one run (``LiveRun``: its worker
+thread and what it has learned); ``web/registry.py`` holds the runs of every browser
+(sessions, bounds), ``web/queue.py`` the line they wait in, ``web/measure.py`` what they
+show of their network and ``web/live_routes.py`` their routes.
 
 A run waits in line (``queued``) for a computing slot, prepares its data (``preparing``),
 then trains (``running``) in its worker thread; ``training.train`` calls the run back after
@@ -28,12 +30,15 @@ Every request belongs to a browser session (the ``neuralpath_session`` cookie,
 
 ``GET /api/train/options``
     The presets' settings, each setting's page label (``labels``), help text, choices, range
-    (``ranges``) and this server's bounds.
+    (``ranges``), this server's bounds, and the training rows of each data set
+    (``train_rows``) and preset (``preset_rows``) with the counts behind them (``rows``),
+    from which the page counts a run's optimizer steps before sending it (``web/rows.py``).
 ``POST /api/train``
     ``{"preset": name, ...any TrainConfig setting}`` -> 202 ``{id, state, total, label,
     place, wait_seconds, replaced}``. Settings left out take the preset's values; null only
     where a setting may be left empty (``batch_size`` null: the full batch); a refused one
-    answers 422 ``{"error": "Learning rate must be ...", "field": "learning_rate"}``. The
+    answers 422 ``{"error": "Learning rate must be ...", "field": "learning_rate"}``, and so
+    do epochs that would make more than ``MAX_ITERATIONS`` steps (``"field": "epochs"``). The
     browser's previous run, if still waiting or training, is stopped ("replaced by a new
     run"); ``replaced`` is its id (else null). 429 when the line is full.
 ``GET /api/train/runs``
@@ -53,6 +58,12 @@ Every request belongs to a browser session (the ``neuralpath_session`` cookie,
     Change the run's state; each answers the run's state once the worker has obeyed.
 ``POST /api/train/{id}/speed`` ``{"steps_per_second": number or null}``
     Pace the run (null: as fast as it goes), so a short run can be watched.
+``POST /api/train/{id}/predict`` (the body of ``POST /api/predict``)
+    The answer of ``POST /api/predict`` (digit or null with its reason, probabilities, every
+    hidden layer's outputs, the input seen) from the run's network as it is now, plus
+    ``iteration``: the update it has made. While the run trains, its weights are copied
+    between two updates (``LiveRun.network``); a finished run answers with its final
+    network; 409 while it has none yet (waiting in line, preparing).
 ``GET /api/train/{id}/model.npz``
     The finished run's model file (its run folder is a CLI run's).
 ``GET /api/model``, ``POST /api/predict``
@@ -63,7 +74,8 @@ Every request belongs to a browser session (the ``neuralpath_session`` cookie,
 Bounds (settings refused with 422; full line, too many browsers: 429)
 ---------------------------------------------------------------------
 ``MAX_LAYER`` nodes in any layer; ``MAX_ITERATIONS`` optimizer steps (epochs count as the
-steps they make: a run of too many epochs fails when its data is read); ``MAX_WEIGHT_BYTES``
+steps they make, from the training rows known before the data is read: ``web/rows.py``, whose
+counts ``GET /api/train/options`` gives as ``rows``); ``MAX_WEIGHT_BYTES``
 of weights and biases (``web/settings.py``); ``MAX_RUNNING`` runs computing at once (the
 cores), ``MAX_WAITING`` runs in line, ``MAX_KEPT`` finished runs per browser and
 ``MAX_KEPT_TOTAL`` in all (the oldest finished are dropped, and answer 404 saying so;
@@ -87,8 +99,9 @@ from ..model import TrainedModel
 from ..runs import new_run_dir
 from ..training import History, StopTraining
 from .api import ApiError, one_line
-from .measure import Measurement
-from .settings import check_steps, diverged_message
+from .measure import Measurement, snapshot
+from .rows import check_steps
+from .settings import diverged_message
 
 if TYPE_CHECKING:
     from .registry import LiveRuns
@@ -137,8 +150,13 @@ class LiveRun:
         self.rate = 0.0  # iterations per second while running
         self.measure_seconds = 0.0  # time the worker spent measuring for the page
         self.slot_seconds = 0.0  # time it held a computing slot
-        self.model: TrainedModel | None = None
+        self.model: TrainedModel | None = None  # the finished run's
         self.model_path: str | None = None
+        self._model: TrainedModel | None = None  # the one training, from build to the end
+        self.updating = False  # the worker is inside an update: _model is not to be read
+        self.copies_wanted = 0  # requests waiting for a copy of _model between two updates
+        self._copy: tuple[TrainedModel, int] | None = None  # the last one made, its iteration
+        self._copies = 0  # copies made by the worker
         self.final: dict[str, Any] = {}
         self.created = self.last_seen = clock()
         self.started: float | None = None  # when it first took a slot
@@ -176,6 +194,7 @@ class LiveRun:
                 self.total, self._parts = total, parts
                 self.rows = int(parts["X_train"].shape[0])
                 self._measure = Measurement(built, parts)
+                self._model = built
             if self.stop_reason is not None:  # stopped while it prepared: nothing learned
                 self._end("stopped", self.stop_reason)
                 return
@@ -194,6 +213,10 @@ class LiveRun:
         except Exception as exc:  # noqa: BLE001 - shown on the page, never raised to a client
             self._end("failed", one_line(f"training failed: {type(exc).__name__}: {exc}"))
             return
+        finally:
+            with self.lock:  # no update any more: the network may be read as it is
+                self.updating = False
+                self.lock.notify_all()
         self._measure_now(force=True)
         self._finish(built, history, parts)
 
@@ -205,9 +228,11 @@ class LiveRun:
         model.metadata["live_run"] = self.id
         if history.iterations:
             run_dir = None if self.runs_dir is None else new_run_dir(self.runs_dir)
+            # runs/latest stays the command line's: a restarted serve answers with it, not
+            # with the last learner's run
             metrics = pipeline.finish_run(model, history, parts, run_dir,
                                           f"{self.label}, seed {self.cfg.seed} (live run "
-                                          f"{self.id})")
+                                          f"{self.id})", move_latest=False)
             final = {k: metrics[k] for k in ("test_accuracy", "train_accuracy", "final_cost",
                                              "train_seconds")}
             if "paths" in metrics:
@@ -226,6 +251,7 @@ class LiveRun:
             self.state, self.error, self.held = state, error, False
             self._parts = {}  # the data is not needed any more
             self._measure = None
+            self._model = self._copy = None  # self.model, if any, is the run's network now
             self.version += 1
             self.lock.notify_all()
 
@@ -266,16 +292,20 @@ class LiveRun:
     # -- training.train's callbacks (called from the worker thread) ---------------------
 
     def on_train_begin(self, total: int) -> None:
-        """Training starts: ``total`` optimizer steps at most."""
+        """Training starts: ``total`` optimizer steps at most; the first update begins."""
         with self.lock:
             self.total = int(total)
+            self.updating = True
 
     def on_iteration(self, iteration: int, cost: float) -> None:
         """After update ``iteration``: keep J, measure now and then, obey pause/step/stop
-        and the pace."""
+        and the pace. Between this call and its end the network is not updated, so requests
+        may read it (``network``); it ends by copying the network for those that waited."""
         with self.lock:
             self.cost.append(float(cost))
             self.iteration = int(iteration)
+            self.updating = False
+            self.lock.notify_all()
         if time.perf_counter() >= self._next_measure:
             self._measure_now()
             self._check_limits()
@@ -283,6 +313,12 @@ class LiveRun:
             self._hold()
         elif self.pace is not None:
             self._keep_pace()
+        with self.lock:  # the next update begins: copy the network for who asks meanwhile
+            if self.copies_wanted and self._model is not None:
+                self._copy = (snapshot(self._model), self.iteration)
+                self._copies += 1
+                self.lock.notify_all()
+            self.updating = True
 
     def on_epoch_end(self, epoch: int, record: dict[str, Any]) -> None:
         """An epoch ended (``epoch`` counts from 0)."""
@@ -454,6 +490,32 @@ class LiveRun:
                 payload.update(measured=self.measured,
                                accuracy=self.accuracy[-1:] if self.accuracy else [])
             return payload, len(self.cost), now
+
+    def network(self) -> tuple[TrainedModel, int] | None:
+        """The run's network as it is now and the update it has made: the finished run's
+        model, else a copy of the weights taken between two updates (at once while the run
+        is paused, pacing or waiting for a slot; else the worker makes it at the end of the
+        current update). None while it has no network (waiting in line, preparing its data,
+        or ended without one)."""
+        with self.lock:
+            if self.updating and self._model is not None:
+                made = self._copies
+                self.copies_wanted += 1
+                try:
+                    self._wait(lambda: self._copies != made or not self.updating
+                               or self._model is None)
+                finally:
+                    self.copies_wanted -= 1
+                if self._copies != made and self._copy is not None:
+                    return self._copy
+                if self.updating and self._model is not None:
+                    raise ApiError(503, "the run did not finish its update in time; try again",
+                                   {"Retry-After": "1"})
+            if self.model is not None:
+                return self.model, self.iteration
+            if self._model is None:
+                return None
+            return snapshot(self._model), self.iteration
 
     # -- control (from request handlers) ------------------------------------------------
 

@@ -25,7 +25,9 @@ from ..config import TrainConfig, help_of
 from ..presets import PRESETS
 from .api import ApiError, json_object, no_store
 from .live import ACTIVE, EVENT_INTERVAL, MAX_PACE, LiveRun
+from .predict import Answer, PredictRequest
 from .registry import LiveRuns
+from .rows import rows_options
 from .sessions import Session, session_of
 from .settings import came, options
 
@@ -119,11 +121,13 @@ def _why_no_model(run: LiveRun, fallback: str) -> str:
     return f"it is {run.state}" if run.state in ACTIVE else run.error or fallback
 
 
-def make_router(runs: LiveRuns, version_of: Callable[[Session], str]) -> APIRouter:
+def make_router(runs: LiveRuns, version_of: Callable[[Session], str],
+                answer: Answer) -> APIRouter:
     """The live-training routes over ``runs``; ``version_of(session)`` is the version of a
-    session's draw network (``GET /api/model`` tells the same). Bodies are read (with their
-    deadline) by ``web.api.RequestGuard``; the session comes from
-    ``web.sessions.SessionMiddleware``."""
+    session's draw network (``GET /api/model`` tells the same), ``answer(model, request)``
+    the draw view's answer (``web.app.answerer``), given by a run's pad with its network.
+    Bodies are read (with their deadline) by ``web.api.RequestGuard``; the session comes
+    from ``web.sessions.SessionMiddleware``."""
     router = APIRouter()
 
     @router.get("/train", include_in_schema=False)
@@ -133,7 +137,7 @@ def make_router(runs: LiveRuns, version_of: Callable[[Session], str]) -> APIRout
 
     @router.get("/api/train/options")
     async def get_options() -> JSONResponse:
-        return no_store(options(runs.bounds()))
+        return no_store(dict(options(runs.bounds()), **rows_options()))
 
     @router.post("/api/train", status_code=202, openapi_extra={"requestBody": {
         "content": {"application/json": {"schema": {
@@ -175,6 +179,16 @@ def make_router(runs: LiveRuns, version_of: Callable[[Session], str]) -> APIRout
         run.touch()
         run.set_pace(pace)
         return no_store(run.describe(full=False))
+
+    @router.post("/api/train/{run_id}/predict")
+    async def run_predict(run_id: str, body: PredictRequest, request: Request) -> JSONResponse:
+        run = runs.get(session_of(request), run_id)
+        run.touch()  # someone draws against it: it is watched
+        now = await run_in_threadpool(run.network)  # between two updates
+        if now is None:
+            raise ApiError(409, f"this run has no network yet ({_why_no_model(run, 'no update')})")
+        model, iteration = now
+        return no_store(await answer(model, body) | {"iteration": iteration})
 
     @router.post("/api/train/{run_id}/{action}")
     async def control(run_id: str, action: str, request: Request) -> JSONResponse:

@@ -6,6 +6,8 @@ the network, measures it: train and test accuracy, the test confusion matrix, th
 gets wrong (their pictures as bytes) and the first layer's weights as pictures, both as they
 are and as their change from the initial weights (which shows the strokes a node learns even
 when the weights started far from zero, as the tutorial's uniform [0, 1) ones do).
+``snapshot`` copies the network for the training page's pad, which draws against the run's
+network as it is between two updates.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from .. import pipeline
 from ..model import TrainedModel
+from ..network import Network
 
 MAX_PICTURES = 64  # first-layer weight pictures sent (one per hidden node)
 MAX_WRONG = 24  # wrongly classified test digits sent
@@ -40,6 +43,18 @@ def pictures(W: np.ndarray, side: int, nodes: int) -> dict[str, Any]:
     span = W.max(axis=1, keepdims=True) - low  # (n, 1)
     span[span == 0] = 1.0
     return dict(side=side, nodes=nodes, shown=len(W), data=as_bytes(255 * (W - low) / span))
+
+
+def snapshot(model: TrainedModel) -> TrainedModel:
+    """A copy of ``model`` with its network's weights copied (its scaler, classes and config
+    shared: they do not change during a run): what a request may read while the run goes on
+    updating the original."""
+    net = model.network
+    copied = Network.from_weights(net.W, net.b, net.activation.name,
+                                  net.output_activation.name, net.cost.name, net.initializer,
+                                  net.dtype)
+    return TrainedModel(copied, model.scaler_mean, model.scaler_scale, model.classes,
+                        dict(model.metadata), model.config)
 
 
 class Measurement:

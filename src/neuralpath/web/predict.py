@@ -18,6 +18,7 @@ import io
 import json
 import math
 import warnings
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,11 @@ def pixel_max(model: TrainedModel) -> float:
         return found.pixel_max
     side = input_side(model)
     return input_max(side) if side is not None else 1.0
+
+
+Answer = Callable[[TrainedModel, "PredictRequest"], Awaitable[dict[str, Any]]]
+"""An answerer: a model and a request to the answer (``web.app.answerer`` makes the one the
+draw view and the training page's pad share)."""
 
 
 class PredictRequest(BaseModel):

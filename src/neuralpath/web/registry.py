@@ -22,6 +22,7 @@ from .api import ApiError
 from .folders import MAX_FOLDERS, PageFolders
 from .live import ACTIVE, EVENT_INTERVAL, IDLE_SECONDS, MAX_SECONDS, REPLACED, LiveRun
 from .queue import Line, wait_estimate
+from .rows import check_epochs
 from .sessions import MAX_SESSIONS, Session, Sessions
 from .settings import label_of, parse_settings
 
@@ -138,6 +139,7 @@ class LiveRuns:
         the run it replaced or None). ``ApiError`` 422 for a refused setting, 429 when the
         line is full."""
         preset, cfg = parse_settings(body)
+        check_epochs(cfg)  # too many steps: refused now, not once the data is read
         with self.lock:
             previous = session.active()
             waiting = sum(r.state == "queued" for r in self.runs.values() if r is not previous)

@@ -166,20 +166,6 @@ def check_bounds(cfg: TrainConfig) -> None:
                                      f"digit; its layers are {_sizes(cfg.layer_sizes)}")
 
 
-def check_steps(cfg: TrainConfig, m: int) -> int:
-    """The optimizer steps a run of ``cfg`` on ``m`` training rows makes (as training does);
-    ``ValueError`` in the page's words over ``MAX_ITERATIONS`` (epochs count as the steps
-    they make, known once the data is read)."""
-    batch = m if cfg.batch_size is None else min(cfg.batch_size, m)
-    total = cfg.iterations if cfg.iterations is not None else \
-        int(cfg.epochs or 0) * math.ceil(m / batch)
-    if total > MAX_ITERATIONS:
-        raise ValueError(f"Epochs: a live run makes at most {MAX_ITERATIONS} optimizer steps, "
-                         f"and {cfg.epochs} epochs of {m} rows in batches of {batch} make "
-                         f"{total}")
-    return total
-
-
 def _sizes(sizes: list[int]) -> str:
     return " → ".join(str(s) for s in sizes)
 

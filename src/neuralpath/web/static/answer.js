@@ -1,6 +1,7 @@
 // The draw page's answer as pictures and words: the probabilities in words a person can
 // weigh, a bar per digit, the input the network saw (8x8 or 28x28) and a map of each hidden
-// layer's outputs.
+// layer's outputs. Each drawing function draws into the draw page's element unless given
+// another (the training page's pad has its own).
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,8 +29,14 @@ export function wording(answer, top) {
     `(${chance(answer.probabilities[second])})`;
 }
 
-export function buildBars(classes) {
-  const list = $("bars");
+// Why no digit is read, in words: the server's reason ("the picture is blank"), after "no
+// digit found: ", except imaging's "too small to read: draw it larger", which says it all.
+export function noDigitWords(reason) {
+  const text = String(reason ?? "");
+  return text.startsWith("too small to read") ? text : `no digit found: ${text}`;
+}
+
+export function buildBars(classes, list = $("bars")) {
   list.replaceChildren();
   for (const label of classes) {
     const row = document.createElement("li");
@@ -48,9 +55,21 @@ export function buildBars(classes) {
   }
 }
 
+// The answer's probabilities on the bars (built if they do not fit its classes), the top
+// one (index ``top``) marked.
+export function showBars(answer, top, list = $("bars")) {
+  if (list.children.length !== answer.classes.length) buildBars(answer.classes, list);
+  answer.probabilities.forEach((p, i) => {
+    const row = list.children[i];
+    row.classList.toggle("top", i === top);
+    row.querySelector(".fill").style.width = `${(100 * p).toFixed(1)}%`;
+    row.querySelector(".value").textContent = chance(p);
+    row.dataset.p = String(p);  // the exact probability, for tools and tests
+  });
+}
+
 // The input as the digits images are usually shown: 0 white .. 16 (or 255) black.
-export function drawSeen(pixels, side, top) {
-  const seen = $("seen");
+export function drawSeen(pixels, side, top, seen = $("seen")) {
   const g = seen.getContext("2d");
   g.fillStyle = "#ffffff";
   g.fillRect(0, 0, seen.width, seen.height);
@@ -81,8 +100,7 @@ function colour(t) {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
-export function drawHidden(layers, activation) {
-  const box = $("hidden");
+export function drawHidden(layers, activation, box = $("hidden")) {
   box.replaceChildren();
   layers.forEach((h, l) => {
     const n = h.length;

@@ -6,119 +6,50 @@
 // again now and then, and at once when a prediction names another model "version" (the
 // training page's "Use this network" changes it), so the header and the hidden layers'
 // captions always describe the network that answers.
-import { buildBars, chance, drawHidden, drawSeen, wording } from "./answer.js";
+import {
+  buildBars, drawHidden, drawSeen, noDigitWords, showBars, wording,
+} from "./answer.js";
+import { makePad } from "./pad.js";
 
 const THROTTLE_MS = 120;  // the longest wait between a stroke and its prediction request
 const POLL_MS = 700;  // how often to ask for the model while it is training
 const FOLLOW_MS = 2000;  // how often to ask whether this browser's network changed
 const RETRY_MS = 1500;  // how often to ask again after the server stopped answering
-const UNDO_STEPS = 30;  // strokes the Undo button can take back
 
 const $ = (id) => document.getElementById(id);
-const pad = $("pad");
-const pen = pad.getContext("2d");
 
 let model = null;  // GET /api/model's "model" once the status is "ready"
 let version = null;  // the model's version: it changes when this browser's network does
 let lost = false;  // the server stopped answering; retrying
 let pollTimer = null;
-const undo = [];  // the pad before each stroke (ImageData), newest last
-let hasInk = false;  // anything drawn since the last Clear
-let drawing = false;
-let last = null;  // the previous point of the stroke being drawn
 let generation = 0;  // bumped by Clear: answers about an older drawing are dropped
 let changed = false;  // the drawing changed since the last request was sent
 let inFlight = false;
 let timer = null;
 let lastSent = -Infinity;
 
-// ---- drawing -------------------------------------------------------------------------
+// ---- drawing (pad.js) -------------------------------------------------------------------
 
-function clearPad() {
-  pen.fillStyle = "#ffffff";
-  pen.fillRect(0, 0, pad.width, pad.height);
-  pen.strokeStyle = "#000000";
-  pen.fillStyle = "#000000";
-  pen.lineWidth = pad.width / 14;  // about the stroke of a pen on the digits' 32x32 bitmaps
-  pen.lineCap = "round";
-  pen.lineJoin = "round";
-  hasInk = false;
-  changed = false;
-  generation += 1;
-  undo.length = 0;
-  $("undo").disabled = true;
-  showEmpty();
-}
-
-// Take back the last stroke: the pad as it was before it, asked again (or empty).
-function undoStroke() {
-  if (!undo.length || drawing) return;
-  const before = undo.pop();
-  $("undo").disabled = !undo.length;
-  if (!undo.length) { clearPad(); return; }
-  pen.putImageData(before, 0, 0);
-  generation += 1;  // an answer on its way is about the stroke taken back
-  inked();
-}
-
-function point(event) {
-  const box = pad.getBoundingClientRect();
-  return {
-    x: (event.clientX - box.left) * (pad.width / box.width),
-    y: (event.clientY - box.top) * (pad.height / box.height),
-  };
-}
-
-function dot(p) {
-  pen.beginPath();
-  pen.arc(p.x, p.y, pen.lineWidth / 2, 0, 2 * Math.PI);
-  pen.fill();
-}
-
-function segment(a, b) {
-  pen.beginPath();
-  pen.moveTo(a.x, a.y);
-  pen.lineTo(b.x, b.y);
-  pen.stroke();
-}
-
-pad.addEventListener("pointerdown", (event) => {
-  if (event.button !== 0) return;
-  event.preventDefault();
-  pad.setPointerCapture(event.pointerId);
-  undo.push(pen.getImageData(0, 0, pad.width, pad.height));
-  if (undo.length > UNDO_STEPS) undo.shift();
-  $("undo").disabled = false;
-  drawing = true;
-  last = point(event);
-  dot(last);
-  inked();
+const pad = makePad($("pad"), {
+  undoButton: $("undo"),
+  ink: (undone) => {
+    if (undone) generation += 1;  // an answer on its way is about the stroke taken back
+    inked();
+  },
+  strokeEnd: () => {
+    send();  // the finished stroke is answered at once
+    settleIfDone();
+  },
+  cleared: () => {
+    changed = false;
+    generation += 1;
+    showEmpty();
+  },
 });
-
-pad.addEventListener("pointermove", (event) => {
-  if (!drawing) return;
-  const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
-  for (const e of events.length ? events : [event]) {
-    const p = point(e);
-    segment(last, p);
-    last = p;
-  }
-  inked();
-});
-
-function endStroke() {
-  if (!drawing) return;
-  drawing = false;
-  last = null;
-  send();  // the finished stroke is answered at once
-  settleIfDone();
-}
-pad.addEventListener("pointerup", endStroke);
-pad.addEventListener("pointercancel", endStroke);
-pad.addEventListener("lostpointercapture", endStroke);
+const clearPad = () => pad.clear();
+const undoStroke = () => pad.undo();
 
 $("clear").addEventListener("click", clearPad);
-$("undo").addEventListener("click", undoStroke);
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") clearPad();
   if (event.key.toLowerCase() === "z" && (event.ctrlKey || event.metaKey)) {
@@ -134,7 +65,6 @@ if (window.matchMedia("(hover: none), (pointer: coarse)").matches) {
 // ---- asking the server, throttled ---------------------------------------------------
 
 function inked() {
-  hasInk = true;
   changed = true;
   setSettled(false);
   if (timer !== null) return;
@@ -143,7 +73,7 @@ function inked() {
 }
 
 async function send() {
-  if (!changed || !hasInk || !model || lost) return;
+  if (!changed || !pad.hasInk || !model || lost) return;
   if (inFlight) return;  // sent again when the answer comes
   if (timer !== null) { clearTimeout(timer); timer = null; }
   inFlight = true;
@@ -154,7 +84,7 @@ async function send() {
     const response = await fetch("/api/predict", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ image: pad.toDataURL("image/png") }),
+      body: JSON.stringify({ image: pad.dataURL() }),
     });
     const answer = await response.json();
     if (asked !== generation) return;  // cleared meanwhile
@@ -174,7 +104,7 @@ async function send() {
     }
   } finally {
     inFlight = false;
-    if (changed && hasInk) inked();
+    if (changed && pad.hasInk) inked();
     else settleIfDone();
   }
 }
@@ -186,13 +116,13 @@ function setSettled(done) {
 }
 
 function settleIfDone() {
-  if (hasInk && !drawing && !changed && !inFlight && timer === null) setSettled(true);
+  if (pad.hasInk && !pad.drawing && !changed && !inFlight && timer === null) setSettled(true);
 }
 
 // ---- showing the answer -------------------------------------------------------------
 
 function showEmpty() {
-  if (hasInk) {  // a drawing waits for the server (or its network): never "empty" under it
+  if (pad.hasInk) {  // a drawing waits for the server (or its network): never "empty" under it
     showNoDigit(lost ? "waiting for the server to answer again" : "asking the network…");
     $("hidden").replaceChildren();
     setSettled(false);
@@ -228,7 +158,7 @@ function connectionLost() {
   $("connection").hidden = false;
   $("training").hidden = true;  // a training bar would no longer be true
   document.body.dataset.status = "unreachable";
-  if (hasInk) showEmpty();
+  if (pad.hasInk) showEmpty();
   schedulePoll(RETRY_MS);
 }
 
@@ -237,7 +167,7 @@ function connectionBack() {
   lost = false;
   $("connection").hidden = true;
   $("error").hidden = true;
-  if (hasInk) { changed = true; send(); }
+  if (pad.hasInk) { changed = true; send(); }
 }
 
 function showError(...parts) {
@@ -249,7 +179,7 @@ function showAnswer(answer) {
   $("error").hidden = true;
   drawSeen(answer.pixels, answer.side, answer.pixel_max);
   if (answer.digit === null) {
-    showNoDigit(`no digit found: ${answer.reason}`);
+    showNoDigit(noDigitWords(answer.reason));
     $("hidden").replaceChildren();
     return;
   }
@@ -258,15 +188,7 @@ function showAnswer(answer) {
   $("bars").hidden = false;
   $("digit").textContent = String(answer.digit);
   $("confidence").textContent = wording(answer, top);
-  const rows = $("bars").children;
-  if (rows.length !== answer.classes.length) buildBars(answer.classes);
-  answer.probabilities.forEach((p, i) => {
-    const row = $("bars").children[i];
-    row.classList.toggle("top", i === top);
-    row.querySelector(".fill").style.width = `${(100 * p).toFixed(1)}%`;
-    row.querySelector(".value").textContent = chance(p);
-    row.dataset.p = String(p);  // the exact probability, for tools and tests
-  });
+  showBars(answer, top);
   drawHidden(answer.hidden, model ? model.activation : null);
 }
 
@@ -346,14 +268,14 @@ async function pollModel() {
     if (first || newer) {
       buildBars(model.classes);
       showEmpty();
-      if (hasInk) changed = true;
+      if (pad.hasInk) changed = true;
     }
     schedulePoll(FOLLOW_MS);
   } else if (info.status === "training" || info.status === "waiting") {
     schedulePoll(POLL_MS);
   }
   if (wasLost) connectionBack();
-  else if (changed && hasInk) send();
+  else if (changed && pad.hasInk) send();
 }
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") pollModel();  // back to the tab: up to date

@@ -2,12 +2,14 @@
 // the server, then its event stream (GET /api/train/{id}/events, at most ten updates a
 // second) drawn as it comes (train_charts.js); the controls, the speed, the place in the
 // server's line, a lost server noticed and recovered from, and this browser's runs
-// (train_runs.js). The server keeps each browser's runs apart (a session cookie).
+// (train_runs.js), and a pad whose drawing the run's network answers as it learns
+// (train_pad.js). The server keeps each browser's runs apart (a session cookie).
 import { drawAll, view } from "./train_charts.js";
 import {
   focusFirst, initForm, label, lock, readForm, refresh, request, setForm,
-  showServerError,
+  showServerError, trainingRows,
 } from "./train_form.js";
+import { followRun } from "./train_pad.js";
 import { downloadOnClick, loadRuns, post, ServerGone } from "./train_runs.js";
 
 const RUN_KEY = "neuralpath-live-run";  // sessionStorage: the run this tab watches
@@ -128,7 +130,10 @@ function runGone() {
 
 function setState(state) {
   document.body.dataset.state = state;
-  if (state === "idle") $("state").textContent = "not started";
+  if (state === "idle") {
+    $("state").textContent = "not started";
+    followRun(null, "idle");  // no run: the pad has no network to ask
+  }
 }
 
 function closeStream() {
@@ -160,8 +165,7 @@ function clearView(values) {
 // The iterations a run of these values makes, for the chart's axis before it starts.
 function plannedSteps(values) {
   if (values.iterations) return values.iterations;
-  const p = options.presets[$("preset").value];
-  const m = options.train_rows && options.train_rows[p.dataset];
+  const m = trainingRows();
   if (m && values.epochs) return values.epochs * Math.ceil(m / Math.min(values.batch_size ?? m, m));
   return 100;
 }
@@ -286,6 +290,7 @@ function apply(u) {
   if (u.test_accuracy !== undefined) $("test-accuracy").textContent = percent(u.test_accuracy);
   if (u.state !== document.body.dataset.state) loadRuns();  // the run list follows its state
   setState(u.state);
+  followRun(run.id, u.state, u.settings);  // the pad's answers come from this run's network
   document.body.dataset.updates = String(Number(document.body.dataset.updates) + 1);
   document.body.dataset.points = String(view.cost.length);
   document.body.dataset.total = String(view.total);

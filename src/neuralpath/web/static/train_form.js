@@ -178,10 +178,27 @@ export function readForm() {
     errors[kind] = `Length must be a whole number of ${kind}, 1 or more, not “${lengthText.trim()}”.`;
   } else if (kind === "iterations" && length > maxSteps) {
     errors[kind] = `A run on this server makes at most ${maxSteps} iterations.`;
+  } else if (kind === "epochs" && !errors.batch_size) {
+    const m = trainingRows();
+    const batch = Math.min(values.batch_size ?? m, m);
+    const steps = m ? length * Math.ceil(m / batch) : 0;
+    if (steps > maxSteps) {
+      const perEpoch = Math.floor(maxSteps / length);
+      errors.epochs = `${length} epochs of ${m} rows in batches of ${batch} make ${steps} ` +
+        `steps; a run on this server makes at most ${maxSteps}: ` + (perEpoch === 0
+        ? `use at most ${maxSteps} epochs.`
+        : `use fewer epochs or batches of at least ${Math.ceil(m / perEpoch)}.`);
+    }
   }
   values.iterations = kind === "iterations" ? length : null;
   values.epochs = kind === "epochs" ? length : null;
   return { values, errors };
+}
+
+// The training rows of a run of the chosen preset (its split and copies: the form changes
+// neither), as the server counts them (GET /api/train/options' preset_rows); null if unknown.
+export function trainingRows() {
+  return (options.preset_rows && options.preset_rows[$("preset").value]) || null;
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
