@@ -43,7 +43,7 @@ test: lint
 	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=10
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check src
+	$(BIN)/ruff check src tests benchmarks scripts examples
 	$(BIN)/mypy
 
 tutorial: $(VENV)/.base

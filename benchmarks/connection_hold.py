@@ -64,7 +64,7 @@ def watch(sock: socket.socket, opened: float, until: float, out: list) -> None:
         sock.settimeout(max(0.05, until - time.monotonic()))
         try:
             chunk = sock.recv(4096)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             break
         except OSError:
             chunk = b""

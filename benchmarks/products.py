@@ -53,7 +53,8 @@ def _ways(a, b, out_shape, dtype):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    parser.add_argument("--rounds", type=positive_int, default=7, help="keep the fastest of N rounds")
+    parser.add_argument("--rounds", type=positive_int, default=7,
+                        help="keep the fastest of N rounds")
     parser.add_argument("--calls", type=positive_int, default=300, help="calls per round")
     args = parser.parse_args(argv)
     dtype = np.dtype(args.dtype)

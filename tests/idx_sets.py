@@ -15,7 +15,6 @@ import gzip
 import os
 import struct
 from importlib import resources
-from typing import Optional
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -27,7 +26,7 @@ TEST_LABELS = "t10k-labels-idx1-ubyte"
 N_REAL, N_REAL_TEST = 5000, 1000  # the 5k images, and how many of them each split tests on
 
 
-def idx_bytes(array: np.ndarray, magic: Optional[int] = None) -> bytes:
+def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
     """``array`` (uint8) as an IDX file: magic number, one uint32 per dimension, the bytes."""
     array = np.asarray(array, dtype=np.uint8)
     magic = (0x08 << 8) | array.ndim if magic is None else magic

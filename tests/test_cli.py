@@ -118,8 +118,10 @@ def _assert_usage_error(argv, fragment):
 
 
 @pytest.mark.parametrize("argv, fragment", [
-    (["train", "--layer-sizes", "32,30,10", "--iterations", "5"], "start with the number of input features (64), got 32"),
-    (["train", "--layer-sizes", "64,30,9", "--iterations", "5"], "end with the number of classes (10), got 9"),
+    (["train", "--layer-sizes", "32,30,10", "--iterations", "5"],
+     "start with the number of input features (64), got 32"),
+    (["train", "--layer-sizes", "64,30,9", "--iterations", "5"],
+     "end with the number of classes (10), got 9"),
     (["train", "--layer-sizes", "64,x,10"], "comma-separated integers like 64,30,10"),
     (["train", "--learning-rate", "-0.5"], "positive number"),
     (["train", "--iterations", "0"], "positive integer"),

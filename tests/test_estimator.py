@@ -14,19 +14,23 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits, make_blobs, make_multilabel_classification
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.decomposition import PCA
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 from neuralpath import ModelFileError, TrainedModel, TrainingDiverged, data
 from neuralpath import load as load_model
-from neuralpath.estimator import (NeuralNetworkClassifier, NeuralNetworkDiverged,
-                                  NeuralNetworkRegressor, to_model)
+from neuralpath.estimator import (
+    NeuralNetworkClassifier,
+    NeuralNetworkDiverged,
+    NeuralNetworkRegressor,
+    to_model,
+)
 from neuralpath.pipeline import prepare, train_preset
 from neuralpath.presets import resolve
 
@@ -132,8 +136,10 @@ def test_same_predictions_as_mlpregressor_from_the_same_weights():
     X = rng.normal(size=(100, 5))
     Y = np.column_stack([X[:, 0] * X[:, 1], np.sin(X[:, 2])])
     for y in (Y[:, 0], Y):
-        theirs = quiet(MLPRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0).fit, X, y)
-        ours = quiet(NeuralNetworkRegressor(hidden_layer_sizes=(16,), max_iter=1, random_state=0).fit, X, y)
+        theirs = quiet(MLPRegressor(hidden_layer_sizes=(16,), max_iter=20, random_state=0).fit,
+                       X, y)
+        ours = quiet(NeuralNetworkRegressor(hidden_layer_sizes=(16,), max_iter=1,
+                                            random_state=0).fit, X, y)
         ours.coefs_, ours.intercepts_ = theirs.coefs_, theirs.intercepts_
         np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=0, atol=1e-12)
 
@@ -213,7 +219,8 @@ def test_to_sklearn_gives_the_same_fitted_mlp(blobs):
     np.testing.assert_array_equal(theirs.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(theirs.predict(X), clf.predict(X))
     quiet(theirs.partial_fit, X, y)  # a fitted MLPClassifier that trains on
-    reg = quiet(NeuralNetworkRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit, X, X[:, 0])
+    reg = quiet(NeuralNetworkRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit,
+                X, X[:, 0])
     np.testing.assert_array_equal(reg.to_sklearn().predict(X), reg.predict(X))
     tutorial = quiet(NeuralNetworkClassifier(**{**TUTORIAL_SETTINGS, "max_iter": 2}).fit, X, y)
     with pytest.raises(ValueError, match=r"cost='quadratic'.*no scikit-learn equivalent"):
@@ -260,7 +267,10 @@ def test_string_labels_and_float32_with_dropout(blobs):
 def test_random_state_controls_everything_and_global_state_is_untouched(blobs):
     before = np.random.get_state()[1].copy()
     settings = dict(max_iter=5, batch_size=16, dropout=0.2, early_stopping=True)
-    fit = lambda rs: quiet(NeuralNetworkClassifier(random_state=rs, **settings).fit, *blobs)
+
+    def fit(rs):
+        return quiet(NeuralNetworkClassifier(random_state=rs, **settings).fit, *blobs)
+
     np.testing.assert_array_equal(fit(4).coefs_[0], fit(4).coefs_[0])
     assert not np.array_equal(fit(4).coefs_[0], fit(5).coefs_[0])
     g = [fit(np.random.default_rng(4)).coefs_[0] for _ in range(2)]

@@ -137,10 +137,11 @@ def test_poisson_has_no_torch_module_and_unfitted_is_refused():
 def test_neuralpath_export_writes_an_onnx_file_of_a_saved_pipeline(tmp_path):
     import io
 
-    import neuralpath
-    from neuralpath.cli import main
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
+
+    import neuralpath
+    from neuralpath.cli import main
     X, y = load_digits(return_X_y=True)
     pipe = Pipeline([("scale", StandardScaler()),
                      ("net", NeuralNetworkClassifier((20,), max_iter=30, random_state=0))])
@@ -164,10 +165,11 @@ def test_neuralpath_export_writes_an_onnx_file_of_a_saved_pipeline(tmp_path):
 
 def test_the_page_answers_with_a_saved_pipelines_predictions(tmp_path):
     pytest.importorskip("fastapi")
-    import neuralpath
-    from neuralpath.web.app import create_app
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import MinMaxScaler
+
+    import neuralpath
+    from neuralpath.web.app import create_app
     with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns on httpx
         warnings.filterwarnings("ignore", message=".*install `httpx2`")
         from fastapi.testclient import TestClient

@@ -41,7 +41,8 @@ def check(response, kind):
     assert response.status_code < 500, response.text
     body = response.json()
     if response.status_code >= 400:
-        assert set(body) - {"detail"} == {"error"} and isinstance(body["error"], str) and body["error"]
+        assert set(body) - {"detail"} == {"error"}
+        assert isinstance(body["error"], str) and body["error"]
         message = body["error"]
         assert "\n" not in message and "\r" not in message, message
         assert "Traceback" not in message and not re.search(r"0x[0-9a-fA-F]{6,}", message)

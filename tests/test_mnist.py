@@ -199,7 +199,8 @@ GOOD_LABELS = idx_bytes(np.arange(30, dtype=np.uint8) % 10)
      r"truncated: the header needs 16 bytes, the file has 10"),
     (mnist.TRAIN_IMAGES, GOOD_IMAGES[:-100], False,
      r"truncated: the header promises \(30, 28, 28\) = 23520 bytes of data, the file has 23420"),
-    (mnist.TRAIN_LABELS, GOOD_LABELS[:-1], True, r"truncated: .* = 30 bytes of data, the file has 29"),
+    (mnist.TRAIN_LABELS, GOOD_LABELS[:-1], True,
+     r"truncated: .* = 30 bytes of data, the file has 29"),
     (mnist.TRAIN_LABELS, GOOD_LABELS + b"\x00\x01\x02", False,
      r"3 unexpected bytes after the 30 bytes of data"),
     (mnist.TRAIN_IMAGES, struct.pack(">IIII", 0x803, 0, 28, 28), False,
@@ -468,7 +469,8 @@ def test_cli_data_mnist_failures(served, tmp_path, capsys, monkeypatch):
     code, out, err = run_cli(["data", "mnist", "--download", "--mirror", server.url,
                               "--data-dir", str(tmp_path)], capsys)
     assert code == 1 and err.strip().splitlines()[-1].startswith(
-        f"neuralpath data: download failed: {server.url}train-labels-idx1-ubyte.gz: checksum mismatch")
+        f"neuralpath data: download failed: {server.url}train-labels-idx1-ubyte.gz: "
+        "checksum mismatch")
     assert server.requests.count(mnist.TRAIN_LABELS + ".gz") == 3  # retried twice
     assert sorted(os.listdir(tmp_path)) == [mnist.TRAIN_IMAGES + ".gz"]  # no temporary file
     code, out, err = run_cli(["data", "mnist", "--mirror", server.url], capsys)

@@ -15,8 +15,15 @@ from PIL import Image
 
 from neuralpath import cli, data
 from neuralpath.network import Network
-from neuralpath.tutorial import figures, printed, section2, section3, section4, section5
-from neuralpath.tutorial import walkthrough
+from neuralpath.tutorial import (
+    figures,
+    printed,
+    section2,
+    section3,
+    section4,
+    section5,
+    walkthrough,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
