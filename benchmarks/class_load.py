@@ -20,20 +20,13 @@ import argparse
 import http.client
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-
-def memory(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of process ``pid`` in MB."""
-    with open(f"/proc/{pid}/status") as f:
-        fields = dict(line.split(":", 1) for line in f if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+from serving import memory, served  # benchmarks/serving.py
 
 
 def cpu_seconds(pid: int) -> float:
@@ -118,20 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         small, _, _ = train_preset("tutorial", seed=0, iterations=5)
         model = os.path.join(tmp, "model.npz")
         save(small, model)
-        log = open(os.path.join(tmp, "serve.log"), "w+")
-        proc = subprocess.Popen([sys.executable, "-m", "neuralpath", "serve", "--model", model,
-                                 "--port", "0"], stdout=subprocess.DEVNULL, stderr=log,
-                                cwd=tmp)
-        try:
-            port = None
-            for _ in range(600):
-                log.seek(0)
-                found = re.search(r"http://127\.0\.0\.1:(\d+)", log.read())
-                if found:
-                    port = int(found.group(1))
-                    break
-                time.sleep(0.1)
-            assert port is not None, "the server did not start"
+        with served(model, tmp, cwd=tmp) as (proc, port):
             browsers = [Browser(port) for _ in range(args.sessions)]
             for b in browsers:
                 b.open_page()
@@ -146,10 +126,6 @@ def main(argv: list[str] | None = None) -> int:
                 t.join(600)
             rss_after, peak = memory(proc.pid)
             server_cpu = cpu_seconds(proc.pid) - cpu_before
-        finally:
-            proc.terminate()
-            proc.wait(30)
-            log.close()
     results = [b.result for b in browsers]
     statuses = [r.get("status") for r in results]
     done = [r for r in results if r.get("state") == "done"]

@@ -24,15 +24,14 @@ import http.client
 import io
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 from PIL import Image, ImageDraw
+from serving import memory, served  # benchmarks/serving.py
 
 
 def png_url(img: Image.Image) -> str:
@@ -59,12 +58,6 @@ def post(conn: http.client.HTTPConnection, image: str) -> int:
     response = conn.getresponse()
     response.read()
     return response.status
-
-
-def memory(pid: int) -> tuple[float, float]:
-    with open(f"/proc/{pid}/status") as f:
-        fields = dict(line.split(":", 1) for line in f)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 def measure(port: int, samples: int, stop: threading.Event | None = None) -> list[float]:
@@ -127,19 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             trained, _, _ = train_preset("best", seed=0, epochs=5)
             model = os.path.join(tmp, "model.npz")
             save(trained, model)
-        log = open(os.path.join(tmp, "serve.log"), "w+")
-        proc = subprocess.Popen([sys.executable, "-m", "neuralpath", "serve", "--model", model,
-                                 "--port", "0"], stdout=subprocess.DEVNULL, stderr=log)
-        try:
-            port = None
-            for _ in range(600):
-                log.seek(0)
-                found = re.search(r"http://127\.0\.0\.1:(\d+)", log.read())
-                if found:
-                    port = int(found.group(1))
-                    break
-                time.sleep(0.1)
-            assert port is not None, "the server did not start"
+        with served(model, tmp) as (proc, port):
             time.sleep(0.5)
             measure(port, 20)  # warm-up
             rows = []
@@ -151,10 +132,6 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(("tall 1x4M, 8 at a time", times, counts, memory(proc.pid)))
             times, counts = scenario(port, args.samples, [big()] * 24)
             rows.append(("big 2000x2000, 8 at a time", times, counts, memory(proc.pid)))
-        finally:
-            proc.terminate()
-            proc.wait(30)
-            log.close()
     base = statistics.median(quiet)
     print(f"normal predictions: a 280x280 canvas PNG, one at a time; {os.cpu_count()} cores")
     print(f"{'scenario':28} {'n':>4} {'median ms':>10} {'p90 ms':>8} {'x quiet':>8} "
