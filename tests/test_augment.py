@@ -58,7 +58,7 @@ def test_printed_rows_match_imagings_conversion_of_the_fonts():
     paths = [corpus.font_path(f"dejavu/{face}.ttf") for face in g.faces]
     if None in paths:
         import system
-        system.missing("comparing the shipped glyphs with their fonts needs fonts-dejavu-core")
+        system.missing("comparing the printed glyphs with their fonts needs fonts-dejavu-core")
     from PIL import Image, ImageDraw, ImageFont
 
     mine = _counts(augment.vary_glyphs(np.arange(len(g.labels)),
@@ -74,6 +74,23 @@ def test_printed_rows_match_imagings_conversion_of_the_fonts():
     assert np.abs(mine.sum(axis=1) / theirs.sum(axis=1) - 1).max() < 0.15  # as much ink
     nearest = ((mine[:, None] - theirs[None]) ** 2).sum(axis=2).argmin(axis=1)
     assert np.array_equal(g.labels[nearest], g.labels)  # each nearest to its own digit
+
+
+def test_printed_glyphs_are_debians_dejavu_digits(monkeypatch):
+    """The glyphs come from matplotlib's copy of DejaVu (every machine with neuralpath has
+    it); rendered from Debian's fonts-dejavu-core instead they are the same bytes (the
+    condensed faces, which matplotlib lacks, are narrowed from Sans and Serif either way; the
+    test above holds them against Debian's real condensed faces)."""
+    from neuralpath import printed
+
+    sans = corpus.font_path("dejavu/DejaVuSans.ttf")
+    if sans is None:
+        import system
+        system.missing("comparing the printed glyphs with Debian's needs fonts-dejavu-core")
+    ours = printed.load_glyphs()[0].reshape(len(printed.FACES), 10, printed.CANVAS, -1)
+    monkeypatch.setattr(printed, "font_folder", lambda: str(sans.parent))
+    for face, mine in zip(printed.FACES, ours):
+        assert np.array_equal(mine, [printed.render(face, d) for d in range(10)]), face
 
 
 def test_made_up_drawings_of_every_digit():

@@ -127,7 +127,7 @@ def test_options_give_the_page_the_rows(client, idx_folder, monkeypatch):
     assert given["train_rows"] == {"digits": 1078, "mnist": 300}
     assert given["preset_rows"] == {name: rows.training_rows(resolve(name), idx_folder)
                                     for name in given["presets"]}
-    # the images, 80 shipped glyphs 3 times and 24 skeleton styles 12 times, 5 copies each
+    # the images, 80 printed glyphs 3 times and 24 skeleton styles 12 times, 5 copies each
     assert given["preset_rows"]["best"] == 1078 * 5 + 5 * (80 * 3 + 24 * 12)
     assert given["preset_rows"]["mnist"] == 300 * 5  # shifted copies
     counts = given["rows"]

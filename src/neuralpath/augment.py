@@ -35,7 +35,7 @@ from .warp import DRAWS, SIDE, affine, det, ink_box, render, uniforms, wobble_fi
 
 COPIES = 5  # copies of every item: for an image, itself and 4 varied ones
 CACHE_ROWS = 1 << 15  # rows kept once made: 2 MiB of counts, and 256 kB of their numbers
-GLYPH_REPEATS = 3  # each shipped glyph is this many items (so about 15% of the rows)
+GLYPH_REPEATS = 3  # each printed glyph is this many items (so about 15% of the rows)
 # each skeleton style is this many items (about 18% of the rows): 8 read 98.6% of the
 # tuning styles drawn at 16-24% of the pad, 12 98.8% and 14 98.9% (seeds 0..4) with the
 # split 98.58%, 98.61% and 98.50%
@@ -108,7 +108,7 @@ def vary_images(images: np.ndarray, u: np.ndarray, rotation: float = 15.0, shear
 def vary_glyphs(which: np.ndarray, u: np.ndarray, rotation: float = 8.0, shear: float = 0.25,
                 stretch: float = 0.2, thickness: float = 1.0, wobble: float = 0.4
                 ) -> np.ndarray:
-    """Varied printed digits (b, 64): the shipped glyphs ``which`` (``printed.glyph_fields``).
+    """Varied printed digits (b, 64): the printed glyphs ``which`` (``printed.glyph_fields``).
 
     Each glyph is moved by ``affine``; its strokes are evened as ``imaging`` evens a
     picture's (``imaging.even_goal``, from the stroke width it would measure), then made
@@ -222,7 +222,7 @@ class _RowCache:
 class DrawingRows:
     """The training rows of ``augment_drawings``, made when they are taken.
 
-    ``m`` items: the training images, then each shipped glyph ``glyph_repeats`` times, then
+    ``m`` items: the training images, then each printed glyph ``glyph_repeats`` times, then
     each skeleton style ``style_repeats`` times; ``copies`` copies of each, so ``copies * m``
     rows. Row ``r`` is copy ``r // m`` of item ``r % m``: copy 0 of an image is the image
     itself, every other row is varied (``vary_images``, ``vary_glyphs``, ``vary_drawings``)

@@ -1,9 +1,13 @@
-"""Printed digits for training: the digits of eight DejaVu faces, shipped with the package.
+"""Printed digits for training: the digits of eight DejaVu faces, rendered when first used.
 
-``glyphs/dejavu_digits.npz`` holds 0..9 of the DejaVu faces among the tuning fonts of the
-printed corpus (tests/corpus.py), rendered by ``scripts/extract_glyphs.py`` (see
-``glyphs/README.md`` for the licence). A model trained with them is the same on every
-machine, whatever fonts it has; the held-out fonts are never among them.
+The faces are those of the printed corpus's tuning fonts (tests/corpus.py) that matplotlib, a
+dependency, ships in its own data folder (``mpl-data/fonts/ttf``, under DejaVu's licence: the
+Bitstream Vera licence, changes in the public domain): Sans, Sans Bold, Serif, Serif Bold, Sans
+Mono and Sans Mono Bold, rendered by Pillow's FreeType exactly as Debian's fonts-dejavu-core
+renders them (the same bytes), and Sans and Serif Condensed, which matplotlib does not ship,
+made from Sans and Serif narrowed to ``CONDENSED`` of their width (DejaVu's condensed faces
+are narrowed ones). So every machine that has neuralpath trains ``best`` on the same printed
+shapes, whatever fonts it has installed; the held-out fonts are never among them.
 
 ``glyph_fields()`` turns each into what ``augment`` draws varied copies from: its signed
 distance field (pixels inside the ink positive, outside negative, the edge at 0), so that a
@@ -14,18 +18,24 @@ copy's ink.
 """
 from __future__ import annotations
 
+import importlib.util
+import os
 from functools import lru_cache
-from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
 
+FACES = ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSansMono",
+         "DejaVuSansMono-Bold", "DejaVuSansCondensed", "DejaVuSerifCondensed")
+CONDENSED = 0.92  # the narrowing whose rows come nearest Debian's condensed faces' rows
+HEIGHT = 96  # a digit's height in pixels (the 8x8 input is counted from 32x32)
+CANVAS = 112  # the square each digit is centred on
 PAD = 24  # paper added round each glyph, so strokes can grow and a turned digit stays inside
 HULL_POINTS = 96  # the corners of the ink's convex hull, repeated up to this many
 
 
 class GlyphFields(NamedTuple):
-    """The shipped glyphs as ``augment`` uses them.
+    """The printed glyphs as ``augment`` uses them.
 
     Attributes
     ----------
@@ -48,20 +58,51 @@ class GlyphFields(NamedTuple):
     hull: np.ndarray
 
 
+def font_folder() -> str:
+    """matplotlib's folder of TrueType fonts (found without importing matplotlib)."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the printed digits are rendered from matplotlib's DejaVu fonts: "
+                          "pip install matplotlib")
+    return os.path.join(list(spec.submodule_search_locations)[0], "mpl-data", "fonts", "ttf")
+
+
+def render(face: str, digit: int) -> np.ndarray:
+    """One digit of ``face`` (one of ``FACES``), anti-aliased, ink bright, its ink box centred
+    on a (CANVAS, CANVAS) uint8 square, the face's digits ``HEIGHT`` pixels high."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    narrow = face.endswith("Condensed")
+    path = os.path.join(font_folder(), face.replace("Condensed", "") + ".ttf")
+    probe = ImageFont.truetype(path, 200)
+    top, bottom = probe.getbbox("0123456789", anchor="ls")[1::2]
+    font = ImageFont.truetype(path, round(200 * HEIGHT / (bottom - top)))
+    big = Image.new("L", (4 * CANVAS, 4 * CANVAS), 0)
+    ImageDraw.Draw(big).text((2 * CANVAS, 2 * CANVAS), str(digit), fill=255, font=font,
+                             anchor="mm")
+    crop = big.crop(big.getbbox())
+    if narrow:
+        crop = crop.resize((round(crop.width * CONDENSED), crop.height), Image.Resampling.BOX)
+    ink = np.asarray(crop)
+    h, w = ink.shape
+    out = np.zeros((CANVAS, CANVAS), np.uint8)
+    r, c = (CANVAS - h) // 2, (CANVAS - w) // 2
+    out[r:r + h, c:c + w] = ink
+    return out
+
+
+@lru_cache(maxsize=1)
 def load_glyphs() -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The shipped glyphs: grey (n, H, W) uint8 (ink bright), their digits and faces."""
-    with resources.files("neuralpath").joinpath("glyphs/dejavu_digits.npz").open("rb") as f:
-        with np.load(f, allow_pickle=False) as z:
-            grey, faces = z["glyphs"], [str(v) for v in z["faces"]]
-    n_faces, n_digits = grey.shape[:2]
-    labels = np.tile(np.arange(n_digits, dtype=np.int64), n_faces)
-    return (grey.reshape(n_faces * n_digits, *grey.shape[2:]), labels,
-            [face for face in faces for _ in range(n_digits)])
+    """The printed digits: grey (n, CANVAS, CANVAS) uint8 (ink bright), their digits and
+    faces, ``FACES`` in order, 0..9 each (rendered once per process)."""
+    grey = np.array([render(face, d) for face in FACES for d in range(10)])
+    labels = np.tile(np.arange(10, dtype=np.int64), len(FACES))
+    return grey, labels, [face for face in FACES for _ in range(10)]
 
 
 @lru_cache(maxsize=1)
 def glyph_fields() -> GlyphFields:
-    """The ``GlyphFields`` of the shipped glyphs (made once per process, about 0.1 s)."""
+    """The ``GlyphFields`` of the printed glyphs (made once per process, about 0.1 s)."""
     from scipy import ndimage
     from scipy.spatial import ConvexHull
 
