@@ -48,7 +48,7 @@ def _read(samples):
 
 
 def test_the_held_out_parts_are_not_trained_on():
-    """No held-out drawn style is a skeleton of synthetic.py; the shipped glyphs are of tuning
+    """No held-out drawn style is a skeleton of synthetic.py; the printed glyphs are of tuning
     fonts only; no font is in two parts."""
     from neuralpath.synthetic import _styles
     held = corpus.styles(held_out=True)
@@ -70,18 +70,22 @@ def test_the_held_out_parts_are_not_trained_on():
     assert not {corpus.family(face) for face in shipped} & families
 
 
-def test_drawn_held_out_digits_are_read(model):
-    X, y, reasons = _read(corpus.drawn(held_out=True))
-    assert reasons.count(None) == len(reasons)  # every drawing holds a digit
+def _right(model, samples, floor, what):
+    """Which of ``samples`` the model reads right: every one must hold a digit (none taken
+    for a dot or a mark), and their share must reach ``floor``; ``what`` names them."""
+    X, y, reasons = _read(samples)
+    assert reasons.count(None) == len(reasons), [r for r in reasons if r is not None]
     right = model.predict(X) == y
-    assert right.mean() >= DRAWN_FLOOR, f"{right.mean():.3f} of {len(y)} drawn digits"
+    assert right.mean() >= floor, f"{right.mean():.3f} of {len(y)} {what}"
+    return X, y, right
+
+
+def test_drawn_held_out_digits_are_read(model):
+    _right(model, corpus.drawn(held_out=True), DRAWN_FLOOR, "drawn digits")
 
 
 def test_digits_drawn_small_are_read(model):
-    X, y, reasons = _read(corpus.drawn_small(held_out=True))
-    assert reasons.count(None) == len(reasons)  # none is taken for a dot or a mark
-    right = model.predict(X) == y
-    assert right.mean() >= SMALL_FLOOR, f"{right.mean():.3f} of {len(y)} small drawings"
+    _right(model, corpus.drawn_small(held_out=True), SMALL_FLOOR, "small drawings")
 
 
 def _by(keys, right):
@@ -90,10 +94,7 @@ def _by(keys, right):
 
 def test_printed_held_out_digits_are_read(model):
     samples = corpus.printed(held_out=True)
-    X, y, reasons = _read(samples)
-    assert reasons.count(None) == len(reasons)
-    right = model.predict(X) == y
-    assert right.mean() >= PRINTED_FLOOR, f"{right.mean():.3f} of {len(y)} printed digits"
+    X, y, right = _right(model, samples, PRINTED_FLOOR, "printed digits")
     digits = _by(list(y), right)
     assert min(digits.values()) >= PRINTED_DIGIT_FLOOR, digits
     families = _by([corpus.family(s.source) for s in samples], right)
@@ -106,10 +107,7 @@ def test_printed_held_out_digits_are_read(model):
 
 def test_photos_of_print_are_read(model):
     samples = corpus.photos(held_out=True)
-    X, y, reasons = _read(samples)
-    assert reasons.count(None) == len(reasons)
-    right = model.predict(X) == y
-    assert right.mean() >= PHOTOS_FLOOR, f"{right.mean():.3f} of {len(y)} photos"
+    right = _right(model, samples, PHOTOS_FLOOR, "photos")[2]
     families = _by([corpus.family(s.source) for s in samples], right)
     assert min(families.values()) >= FAMILY_FLOOR, families
 
@@ -117,15 +115,9 @@ def test_photos_of_print_are_read(model):
 def test_fresh_parts_are_read(model):
     """The fresh parts, on which nothing was tuned: the held-out styles drawn small from a new
     seed, and photos of print in families no other part uses."""
-    X, y, reasons = _read(corpus.fresh_small())
-    assert reasons.count(None) == len(reasons)
-    right = model.predict(X) == y
-    assert right.mean() >= FRESH_SMALL_FLOOR, f"{right.mean():.3f} of {len(y)} small drawings"
+    _right(model, corpus.fresh_small(), FRESH_SMALL_FLOOR, "small drawings")
     samples = corpus.fresh_photos()
-    X, y, reasons = _read(samples)
-    assert reasons.count(None) == len(reasons)
-    right = model.predict(X) == y
-    assert right.mean() >= FRESH_PHOTOS_FLOOR, f"{right.mean():.3f} of {len(y)} photos"
+    right = _right(model, samples, FRESH_PHOTOS_FLOOR, "photos")[2]
     families = _by([corpus.family(s.source) for s in samples], right)
     assert min(families.values()) >= FRESH_FAMILY_FLOOR, families
 
