@@ -73,3 +73,22 @@ def no_training(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
     monkeypatch.setattr(pipeline, "train_config", refuse)
+
+
+@pytest.fixture
+def app(served_model, tmp_path):
+    """The web app serving ``served_model`` (a fixture of the module that uses this one), its
+    page runs' folders under tmp_path."""
+    from neuralpath.web.app import create_app
+    return create_app(model=served_model, runs_dir=str(tmp_path / "runs"))
+
+
+@pytest.fixture
+def client(app):
+    """A browser of ``app`` (its cookie jar), with the app's lifespan running."""
+    import warnings
+    with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns at httpx
+        warnings.filterwarnings("ignore", message=".*install `httpx2`")
+        from fastapi.testclient import TestClient
+    with TestClient(app) as client:
+        yield client

@@ -23,21 +23,12 @@ LONG = {"preset": "tutorial", "layer_sizes": [64, 12, 10], "iterations": 20_000,
 
 
 @pytest.fixture(scope="module")
-def draw_model():
+def served_model():
     from neuralpath.pipeline import train_preset
     model, _, _ = train_preset("best", seed=0, epochs=1, layer_sizes=[64, 16, 10])
     return model
 
 
-@pytest.fixture
-def app(draw_model, tmp_path):
-    return create_app(model=draw_model, runs_dir=str(tmp_path / "runs"))
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as client:
-        yield client
 
 
 def finish(app, run_id):
@@ -268,15 +259,15 @@ def test_stop_keeps_the_weights_reached(client, app):
     assert "stopped" in error_of(client.post(f"/api/train/{run_id}/resume"), 409)
 
 
-def test_shutdown_stops_the_runs(draw_model, tmp_path):
-    app = create_app(model=draw_model, runs_dir=str(tmp_path))
+def test_shutdown_stops_the_runs(served_model, tmp_path):
+    app = create_app(model=served_model, runs_dir=str(tmp_path))
     with TestClient(app) as client:
         run_id = client.post("/api/train", json=LONG).json()["id"]
     run = app.state.live_runs.runs[run_id]
     assert run.state == "stopped" and "shut down" in run.error
 
 
-def test_page_runs_leave_runs_latest_to_the_command_line(draw_model, tmp_path, capsys,
+def test_page_runs_leave_runs_latest_to_the_command_line(served_model, tmp_path, capsys,
                                                         monkeypatch):
     """A restarted serve answers the class with runs/latest: a learner's run must not move it."""
     monkeypatch.chdir(tmp_path)  # the command line writes runs/ here
@@ -286,7 +277,7 @@ def test_page_runs_leave_runs_latest_to_the_command_line(draw_model, tmp_path, c
     capsys.readouterr()
     cli_folder = (runs_dir / "latest").resolve()
     assert load(runs_dir / "latest" / "model.npz").config.layer_sizes == [64, 7, 10]
-    app = create_app(model=draw_model, runs_dir=str(runs_dir))
+    app = create_app(model=served_model, runs_dir=str(runs_dir))
     with TestClient(app) as client:
         run_id = client.post("/api/train", json=SMALL).json()["id"]
         finish(app, run_id)

@@ -5,8 +5,6 @@ import warnings
 import numpy as np
 import pytest
 
-from neuralpath.web.app import create_app
-
 with warnings.catch_warnings():  # newer Starlette asks for httpx2 and warns when it finds httpx
     warnings.filterwarnings("ignore", message=".*install `httpx2`")
     from fastapi.testclient import TestClient
@@ -17,21 +15,12 @@ PIXELS = {"pixels": [0, 0, 5, 13, 9, 1, 0, 0] * 8}
 
 
 @pytest.fixture(scope="module")
-def draw_model():
+def served_model():
     from neuralpath.pipeline import train_preset
     model, _, _ = train_preset("tutorial", iterations=5, layer_sizes=[64, 5, 10])
     return model
 
 
-@pytest.fixture
-def app(draw_model, tmp_path):
-    return create_app(model=draw_model, runs_dir=str(tmp_path / "runs"))
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as client:
-        yield client
 
 
 def expected(model, pixels):
@@ -120,7 +109,7 @@ def test_a_run_without_a_network_yet_says_so(client, app):
     assert client.post(f"/api/train/{run_id}/predict", json=PIXELS).status_code == 200
 
 
-def test_another_browsers_run_is_not_there(client, app, draw_model):
+def test_another_browsers_run_is_not_there(client, app, served_model):
     run_id = client.post("/api/train", json=SMALL).json()["id"]
     with TestClient(app) as other:  # a browser of its own: another session cookie
         assert "no such run" in error_of(other.post(f"/api/train/{run_id}/predict",

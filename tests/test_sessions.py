@@ -21,14 +21,10 @@ PIXELS = {"pixels": [0, 0, 5, 13, 9, 1, 0, 0] * 8}
 
 
 @pytest.fixture(scope="module")
-def server_model():
+def served_model():
     model, _, _ = train_preset("tutorial", seed=0, iterations=30, layer_sizes=[64, 16, 10])
     return model
 
-
-@pytest.fixture
-def app(server_model, tmp_path):
-    return create_app(model=server_model, runs_dir=str(tmp_path / "runs"))
 
 
 @pytest.fixture
@@ -184,8 +180,8 @@ def test_runs_are_labelled_by_what_they_are(app, browsers):
     assert a.get("/api/train/runs").json()["runs"][0]["in_use"] is True
 
 
-def test_the_session_table_is_bounded_and_a_full_one_answers_429(server_model, tmp_path):
-    app = create_app(model=server_model, runs_dir=str(tmp_path))
+def test_the_session_table_is_bounded_and_a_full_one_answers_429(served_model, tmp_path):
+    app = create_app(model=served_model, runs_dir=str(tmp_path))
     table = app.state.live_runs.sessions
     table.max_sessions = 2
     with TestClient(app) as a:
