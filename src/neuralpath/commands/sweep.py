@@ -192,7 +192,12 @@ def run(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                                   before)
     except KeyboardInterrupt:
         bar.close()
-        done = len(sweep.finished_before(folder, points))
+        # the summary from the folders themselves: a run written just before the signal may
+        # not have reached it yet
+        finished = sweep.finished_before(folder, points)
+        sweep.write_summary(folder, sweep.summary_rows(
+            [finished[p.name] for p in points if p.name in finished], keys), keys)
+        done = len(finished)
         print(f"neuralpath sweep: sweep interrupted: {done} of {len(points)} runs finished in "
               f"{folder}/ (summary.csv has them); run the same command with --out {folder} "
               "to go on", file=err)
